@@ -1,0 +1,53 @@
+import type { ParameterValue, ParameterValues } from '../manifests/personality.js';
+
+/** What a driver accepts for one parameter, as the driver (or its simulation) declares it. */
+export type ParameterSpec =
+  | { type: 'integer'; unit: 'ns' | 'B' | ''; min: number; max: number }
+  | { type: 'enum'; values: readonly string[] }
+  | { type: 'set'; values: readonly string[] };
+
+export interface DriverInfo {
+  readonly id: string;
+  readonly version: string;
+  /** Devices the driver drives (`pvnic0`, …). */
+  readonly resources: readonly string[];
+  readonly parameters: Readonly<Record<string, ParameterSpec>>;
+}
+
+export interface ParameterChange {
+  readonly name: string;
+  readonly from: ParameterValue | undefined;
+  readonly to: ParameterValue;
+}
+
+export interface ApplyResult {
+  readonly driverId: string;
+  /** Only the parameters whose value actually changed. */
+  readonly changes: readonly ParameterChange[];
+  /** Increases by one with every successful apply that changed something. */
+  readonly generation: number;
+  readonly durationMs: number;
+}
+
+export type BackendKind = 'simulated' | 'kmod' | 'sysfs';
+
+/** Thrown when an apply is refused; nothing was changed. */
+export class BackendError extends Error {
+  constructor(
+    readonly code: 'E_DRIVER' | 'E_PARAMETER' | 'E_RANGE',
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`);
+  }
+}
+
+/** Where parameters meet drivers: the kernel module, sysfs, or a simulation. */
+export interface DriverBackend {
+  readonly kind: BackendKind;
+  drivers(): readonly DriverInfo[];
+  /** Current values of every parameter of a driver. */
+  read(driverId: string): ParameterValues;
+  /** Applies all values or none: every value is checked before anything is written. */
+  apply(driverId: string, values: ParameterValues): Promise<ApplyResult>;
+}

@@ -1,0 +1,31 @@
+/** One CAN or CAN FD frame as persona sees it, whatever the source. */
+export interface CanFrame {
+  /** Capture time in microseconds since the Unix epoch (integer). */
+  readonly timeUs: number;
+  /** Interface the frame came from (`vcan0`, `can1`, …). */
+  readonly iface: string;
+  /** Arbitration id without flag bits. */
+  readonly id: number;
+  /** 29-bit identifier. */
+  readonly extended: boolean;
+  /** CAN FD frame (payload up to 64 bytes). */
+  readonly fd: boolean;
+  /** Remote transmission request: no payload. */
+  readonly remote: boolean;
+  /** Error frame reported by the controller. */
+  readonly error: boolean;
+  readonly data: Uint8Array;
+}
+
+/** Receives frames from a source in capture order. */
+export type FrameSink = (frame: CanFrame) => void;
+
+/** A producer of CAN frames: a replayed log, a live interface, standard input. */
+export interface FrameSource {
+  /** A short description for logs and status (`replay:vehicles/demo/drive.log`). */
+  readonly description: string;
+  /** Starts delivering frames to `sink`; resolves when the source is exhausted or stopped. */
+  start(sink: FrameSink): Promise<void>;
+  /** Stops delivery; no frame reaches the sink after this resolves. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../common/package-root.js';
+import { EXIT_FAILURE, UsageError, type Output } from './output.js';
+import { RUN_HELP, runCommand } from './run-command.js';
+import { SYNTH_HELP, synthCommand } from './synth-command.js';
+
+const HELP = `persona — runtime personalities for device drivers
+
+usage: persona <command> [options]
+
+commands:
+  run        run the daemon: CAN → context → personality → driver → MQTT
+  synth      encode a drive profile into a candump log
+  version    print the version
+  help       this text (persona help <command> for one command)
+
+${RUN_HELP}
+${SYNTH_HELP}`;
+
+const COMMAND_HELP: Record<string, string> = { run: RUN_HELP, synth: SYNTH_HELP };
+
+/* eslint-disable no-console -- the CLI's own output */
+const output: Output = { print: (line) => console.log(line), log: (line) => console.error(line) };
+/* eslint-enable no-console */
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'run':
+      return runCommand(args, output);
+    case 'synth':
+      return synthCommand(args, output);
+    case 'version':
+    case '--version':
+      output.print((JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      output.print((args[0] === undefined ? undefined : COMMAND_HELP[args[0]]) ?? HELP);
+      return 0;
+    default:
+      output.log(`persona: unknown command "${command}"\n\n${HELP}`);
+      return EXIT_FAILURE;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (err: Error) => {
+    output.log(err instanceof UsageError || (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `persona: ${err.message}` : `persona: ${err.stack ?? err.message}`);
+    process.exitCode = EXIT_FAILURE;
+  },
+);

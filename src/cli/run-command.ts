@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+import { createLogger } from '../common/logger.js';
+import { DocumentError } from '../common/schema.js';
+import { buildDaemon } from '../daemon/build-daemon.js';
+import { loadConfig, type PersonaConfig } from '../daemon/config.js';
+import { EmbeddedBroker } from '../mqtt/embedded-broker.js';
+import { ConsoleReporter } from './console-reporter.js';
+import { EXIT_CONFIG, UsageError, type Output } from './output.js';
+
+export const RUN_HELP = `persona run [options]   run the daemon
+
+  --config FILE     configuration (default: ./persona.config.json if present)
+  --broker URL      MQTT broker, mqtt://host:port, or "embedded" (default)
+  --can SOURCE      frame source: replay:FILE (candump -L log)
+  --speed N         replay speed × real time; 0 = as fast as possible
+  --loop, --no-loop replay again at the end of the log
+  --ecu-id ID       names this ECU under persona/<ecu-id>/
+`;
+
+const NUMBER_FLAGS = new Set(['speed']);
+
+/** Parses flags into config overrides; typed values are checked by the config schema. */
+function overridesFrom(values: Record<string, string | boolean | undefined>): Partial<PersonaConfig> {
+  const out: Record<string, unknown> = {};
+  for (const [flag, value] of Object.entries(values)) {
+    if (value === undefined || flag === 'config' || flag === 'no-loop') continue;
+    const key = flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    out[key] = NUMBER_FLAGS.has(flag) && typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
+  }
+  if (values['no-loop'] === true) out.loop = false;
+  return out;
+}
+
+export async function runCommand(args: string[], out: Output): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      broker: { type: 'string' },
+      can: { type: 'string' },
+      speed: { type: 'string' },
+      loop: { type: 'boolean' },
+      'no-loop': { type: 'boolean' },
+      'ecu-id': { type: 'string' },
+    },
+    strict: true,
+  });
+  let config: PersonaConfig;
+  let connect: ReturnType<typeof buildDaemon>;
+  const logger = createLogger('persona', 'info', (l) => out.log(l));
+  try {
+    config = loadConfig({ file: values.config, overrides: overridesFrom(values) });
+    connect = buildDaemon(config, { logger: createLogger('persona', config.logLevel, (l) => out.log(l)), observer: new ConsoleReporter((l) => out.print(l)) });
+  } catch (err) {
+    if (!(err instanceof DocumentError)) throw err;
+    out.log(`persona: configuration rejected, nothing started:\n${err.message}`);
+    return EXIT_CONFIG;
+  }
+  const embedded = config.broker === 'embedded' ? new EmbeddedBroker() : undefined;
+  const brokerUrl = embedded ? await embedded.start(config.embeddedBrokerPort) : config.broker;
+  out.print(`persona: MQTT broker ${brokerUrl}${embedded ? ' (embedded)' : ''}, topics persona/${config.ecuId}/#`);
+  const daemon = connect(brokerUrl);
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await daemon.stop();
+      await embedded?.stop();
+    })());
+  const onSignal = (): void => {
+    out.print('persona: stopping');
+    void stop();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await daemon.start();
+    out.print(`persona: replaying ${config.can.slice('replay:'.length)} at ${config.speed === 0 ? 'full' : `${config.speed}×`} speed${config.loop ? ', looping' : ''}`);
+    await daemon.run();
+  } catch (err) {
+    logger.error((err as Error).message);
+    await stop();
+    throw new UsageError(`cannot run: ${(err as Error).message}`);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  await stop();
+  return 0;
+}

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import type { Clock } from '../common/clock.js';
+import { DocumentError, readJsonDocument, type DocumentProblem } from '../common/schema.js';
+import type { Logger } from '../common/logger.js';
+import { ReplaySource } from '../can/replay-source.js';
+import { ContextTracker } from '../context/context-tracker.js';
+import { createDrivingContextMachine } from '../context/driving-context-machine.js';
+import { FeatureExtractor } from '../context/driving-features.js';
+import { ContextPolicy } from '../policy/context-policy.js';
+import { ManifestStore } from '../manifests/manifest-store.js';
+import { UnsignedManifestVerifier } from '../manifests/manifest-verifier.js';
+import { ManifestError } from '../manifests/manifest-error.js';
+import { SimulatedBackend, type SimulatedDriver } from '../backend/simulated-backend.js';
+import type { DriverBackend } from '../backend/driver-backend.js';
+import { StatusPublisher } from '../mqtt/status-publisher.js';
+import { loadVehicle } from '../signals/signal-map.js';
+import { SignalDecoder } from '../signals/signal-decoder.js';
+import { Daemon, type DaemonObserver } from './daemon.js';
+import type { PersonaConfig } from './config.js';
+import simulatedPvnic from '../backend/simulated-pvnic.json' with { type: 'json' };
+
+export interface DaemonOptions {
+  logger: Logger;
+  observer?: DaemonObserver;
+  /** Paces the replay; the system clock by default. */
+  clock?: Clock;
+}
+
+/**
+ * The only place where the stages are wired together. Everything is loaded and checked
+ * first; the returned function then creates the daemon for a broker URL, so that a bad
+ * configuration stops persona before any broker is started or connected to.
+ */
+export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (brokerUrl: string) => Daemon {
+  const { logger } = options;
+  const vehicle = loadVehicle(config.vehicle);
+  const machine = createDrivingContextMachine(readJsonDocument(config.statechart, (f) => readFileSync(f, 'utf8')), config.statechart);
+  const policy = ContextPolicy.load(config.policy);
+  const store = ManifestStore.load(config.manifests, new UnsignedManifestVerifier(), logger.child('manifests'));
+  const backend = new SimulatedBackend([simulatedPvnic as unknown as SimulatedDriver]);
+  logger.warn('using the simulated backend: parameters are kept in memory, no driver is changed');
+  checkPolicy(policy, store, backend);
+  return (brokerUrl) => new Daemon(
+    {
+      source: new ReplaySource(config.can.slice('replay:'.length), { speed: config.speed, loop: config.loop, clock: options.clock, logger: logger.child('can') }),
+      decoder: new SignalDecoder(vehicle),
+      features: new FeatureExtractor(),
+      tracker: new ContextTracker(machine),
+      policy,
+      store,
+      backend,
+      publisher: new StatusPublisher({
+        url: brokerUrl,
+        ecuId: config.ecuId,
+        online: { state: 'online', backend: backend.kind, ...(backend.kind === 'simulated' ? { note: 'simulated backend: no driver is changed' } : {}) },
+        logger: logger.child('mqtt'),
+      }),
+      sampleIntervalMs: config.sampleIntervalMs,
+      logger,
+    },
+    options.observer,
+  );
+}
+
+/** Every personality the policy names must be loaded, fit its driver's version, and the driver must exist. */
+function checkPolicy(policy: ContextPolicy, store: ManifestStore, backend: DriverBackend): void {
+  const problems: DocumentProblem[] = [];
+  for (const ref of policy.referencedPersonalities()) {
+    const driver = backend.drivers().find((d) => d.id === ref.driverId);
+    const personality = store.get(ref.driverId, ref.personality);
+    const fail = (message: string): number => problems.push({ file: policy.file, path: ref.path, message });
+    if (!driver) fail(`driver "${ref.driverId}" is not known to the ${backend.kind} backend`);
+    else if (!personality) fail(`personality "${ref.personality}" has no valid manifest in ${store.dir}/${ref.driverId}`);
+    else {
+      try {
+        store.checkCompatible(personality, driver.version);
+      } catch (err) {
+        if (!(err instanceof ManifestError)) throw err;
+        fail(err.message);
+      }
+    }
+  }
+  if (problems.length > 0) throw new DocumentError(problems);
+}

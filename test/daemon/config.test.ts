@@ -1,0 +1,73 @@
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/common/package-root.js';
+import { COMMAND_LINE, loadConfig } from '../../src/daemon/config.js';
+
+const root = packageRoot();
+
+void t.test('defaults come from the schema, with paths inside the package', async (t) => {
+  const cwd = t.testdir();
+  const config = loadConfig({ cwd });
+  t.same(config, {
+    ecuId: 'demo-ecu',
+    broker: 'embedded',
+    embeddedBrokerPort: 1883,
+    can: `replay:${join(root, 'vehicles/demo/drive.log')}`,
+    speed: 1,
+    loop: true,
+    vehicle: join(root, 'vehicles/demo'),
+    statechart: join(root, 'statecharts/driving-context.json'),
+    policy: join(root, 'manifests/policy.json'),
+    manifests: join(root, 'manifests'),
+    backend: 'simulated',
+    sampleIntervalMs: 100,
+    logLevel: 'info',
+  });
+});
+
+void t.test('the file overrides defaults with paths relative to it; flags override the file', async (t) => {
+  const cwd = t.testdir({ etc: { 'persona.config.json': JSON.stringify({ ecuId: 'ecu-7', can: 'replay:logs/a.log', speed: 4 }) } });
+  const config = loadConfig({ cwd, file: 'etc/persona.config.json', overrides: { speed: 0, broker: 'mqtt://10.0.0.2:1883' } });
+  t.equal(config.ecuId, 'ecu-7');
+  t.equal(config.can, `replay:${join(cwd, 'etc/logs/a.log')}`);
+  t.equal(config.speed, 0);
+  t.equal(config.broker, 'mqtt://10.0.0.2:1883');
+});
+
+void t.test('persona.config.json in the working folder is read without --config', async (t) => {
+  const cwd = t.testdir({ 'persona.config.json': JSON.stringify({ ecuId: 'local' }) });
+  t.equal(loadConfig({ cwd }).ecuId, 'local');
+});
+
+void t.test('three mistakes are all reported with file and JSON path', async (t) => {
+  const cwd = t.testdir();
+  const file = join(cwd, 'persona.config.json');
+  writeFileSync(file, JSON.stringify({ ecuID: 'x', speed: 'fast', broker: 'tcp://somewhere' }, null, 2));
+  t.throws(() => loadConfig({ cwd, file }), {
+    code: 'E_DOCUMENT',
+    problems: [
+      { file, path: '/ecuID', message: 'unknown key' },
+      { file, path: '/broker', message: 'must match pattern "^(embedded|mqtts?://[^\\s]+)$"' },
+      { file, path: '/speed', message: 'must be number' },
+    ],
+  });
+});
+
+void t.test('bad flags are reported by flag name, together with file problems', async (t) => {
+  const cwd = t.testdir({ 'persona.config.json': '{"logLevel": "loud"}' });
+  t.throws(() => loadConfig({ cwd, overrides: { speed: -2, ecuId: 'a/b' } }), {
+    code: 'E_DOCUMENT',
+    problems: [
+      { file: join(cwd, 'persona.config.json'), path: '/logLevel', message: 'must be one of "error", "warn", "info", "debug"' },
+      { file: COMMAND_LINE, path: '--ecu-id', message: 'must match pattern "^[A-Za-z0-9_-]{1,64}$"' },
+      { file: COMMAND_LINE, path: '--speed', message: 'must be >= 0' },
+    ],
+  });
+});
+
+void t.test('a missing --config file or broken JSON is an error, not a silent default', async (t) => {
+  const cwd = t.testdir({ 'broken.json': '{"ecuId": ' });
+  t.throws(() => loadConfig({ cwd, file: 'nope.json' }), { code: 'E_DOCUMENT', problems: [{ file: join(cwd, 'nope.json'), path: '', message: 'file not found' }] });
+  t.throws(() => loadConfig({ cwd, file: 'broken.json' }), { code: 'E_DOCUMENT', problems: [{ file: join(cwd, 'broken.json'), path: '', message: /^invalid JSON: / }] });
+});

@@ -1,0 +1,70 @@
+import t from 'tap';
+import { createLogger } from '../../src/common/logger.js';
+import { buildDaemon } from '../../src/daemon/build-daemon.js';
+import { loadConfig } from '../../src/daemon/config.js';
+import type { SwitchRecord } from '../../src/daemon/daemon.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
+import { MqttRecorder } from '../helpers/mqtt-recorder.js';
+
+void t.test('the bundled drive through a real Mosquitto, as fast as possible', async (t) => {
+  const broker = await startMosquitto();
+  t.teardown(() => broker.stop());
+  const recorder = await MqttRecorder.connect(broker.url, ['persona/#']);
+  t.teardown(() => recorder.close());
+
+  const logs: string[] = [];
+  const switches: SwitchRecord[] = [];
+  const config = loadConfig({ cwd: t.testdir(), overrides: { ecuId: 'itest', speed: 0, loop: false } });
+  const daemon = buildDaemon(config, { logger: createLogger('persona', 'info', (l) => logs.push(l)), observer: { switched: (r) => switches.push(r) } })(broker.url);
+  await daemon.start();
+  await daemon.run();
+  await recorder.sync();
+
+  const contexts = recorder.on('persona/itest/state/context').map((m) => (JSON.parse(m.text) as { context: string }).context);
+  t.same(contexts, ['unknown', 'parked', 'city', 'highway', 'city', 'offroad', 'city', 'parked'], 'retained context sequence');
+  t.ok(recorder.on('persona/itest/state/context').every((m) => m.retain), 'context is retained');
+
+  const events = recorder.on('persona/itest/event/switch');
+  t.ok(events.every((m) => !m.retain), 'switch events are not retained');
+  const parsed = events.map((m) => JSON.parse(m.text) as { from: string | null; to: string; driver: string; trigger: { context: string }; changes: Array<{ name: string; from: string; to: string }>; durationMs: number; generation: number });
+  t.same(
+    parsed.map((e) => `${e.from ?? '-'}>${e.to}`),
+    ['->safe', 'safe>parked', 'parked>city', 'city>highway', 'highway>city', 'city>offroad', 'offroad>city', 'city>parked'],
+  );
+  const toHighway = parsed[3]!;
+  t.equal(toHighway.driver, 'pvnic');
+  t.equal(toHighway.trigger.context, 'highway');
+  t.same(toHighway.changes.find((c) => c.name === 'interrupt_coalescence_time'), { name: 'interrupt_coalescence_time', from: '1ms', to: '4ms' });
+  t.same(toHighway.changes.find((c) => c.name === 'DMA_buffer_size'), { name: 'DMA_buffer_size', from: '64KB', to: '256KB' });
+  t.ok(toHighway.durationMs >= 0 && toHighway.durationMs < 1000, 'time taken is reported');
+  t.same(parsed.map((e) => e.generation), [0, 1, 2, 3, 4, 5, 6, 7], 'the start personality equals the driver defaults: no new generation');
+  t.equal(switches.length, 8, 'the observer saw each switch');
+
+  const personalities = recorder.on('persona/itest/state/personality');
+  t.equal(personalities.length, 8);
+  const last = JSON.parse(personalities.at(-1)!.text) as { backend: string; drivers: Record<string, { personality: string; parameters: Record<string, string> }> };
+  t.equal(last.backend, 'simulated');
+  t.same(last.drivers.pvnic?.parameters, { interrupt_coalescence_time: '8ms', DMA_buffer_size: '16KB', power_saving_mode: 'aggressive', feature_set: 'rx_checksum' });
+
+  const status = recorder.on('persona/itest/status').map((m) => JSON.parse(m.text) as { state: string; backend: string });
+  t.same(status[0], { state: 'online', backend: 'simulated', note: 'simulated backend: no driver is changed' });
+
+  // A client arriving later gets the retained state.
+  const late = await MqttRecorder.connect(broker.url, ['persona/itest/status', 'persona/itest/state/#']);
+  t.teardown(() => late.close());
+  await late.sync();
+  t.same(
+    late.messages.map((m) => [m.topic, m.retain]).sort(),
+    [
+      ['persona/itest/status', true],
+      ['persona/itest/state/context', true],
+      ['persona/itest/state/personality', true],
+    ].sort(),
+    'status, context and personality are retained',
+  );
+
+  await daemon.stop();
+  await recorder.waitFor((m) => m.topic === 'persona/itest/status' && (JSON.parse(m.text) as { state: string }).state === 'offline');
+  t.pass('stop publishes offline');
+  t.ok(logs.some((l) => l.includes('simulated backend')), 'the simulated backend says so in the log');
+});

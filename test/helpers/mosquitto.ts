@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface MosquittoBroker {
+  readonly url: string;
+  readonly port: number;
+  /** Kills the broker and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+const CANDIDATES = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'];
+
+export function mosquittoBinary(): string | undefined {
+  return CANDIDATES.find((p) => existsSync(p));
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a real Mosquitto on a free loopback port, without persistence. */
+export async function startMosquitto(): Promise<MosquittoBroker> {
+  const binary = mosquittoBinary();
+  if (!binary) throw new Error(`mosquitto not installed (looked in ${CANDIDATES.join(', ')}); .ci/run installs it with apt`);
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'persona-mosquitto-'));
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`);
+  const child: ChildProcess = spawn(binary, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Mosquitto logs "... running" once its listeners are open: readiness without polling.
+  await new Promise<void>((resolve, reject) => {
+    let stderr = '';
+    const timer = setTimeout(() => fail(new Error(`mosquitto did not start on port ${port}: ${stderr}`)), 10_000);
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(err);
+    };
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/ running\b/.test(stderr)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => fail(new Error(`mosquitto exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import t from 'tap';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadDbcFile } from '../../src/signals/dbc-parser.js';
+
+/** The opendbc files in the shared folder beside the project, read in place. */
+const CORPUS_DIR = fileURLToPath(new URL('../../../shared/dbc/opendbc/', import.meta.url));
+const files = existsSync(CORPUS_DIR)
+  ? readdirSync(CORPUS_DIR).filter((name) => name.endsWith('.dbc')).sort().map((name) => join(CORPUS_DIR, name))
+  : undefined;
+// Locally a missing corpus skips; in CI it must fail.
+const corpusOptions = files === undefined && !process.env.CI ? { skip: `no DBC corpus at ${CORPUS_DIR}` } : {};
+
+void t.test('every opendbc file loads and has messages', corpusOptions, (t) => {
+  if (files === undefined) {
+    t.fail(`no DBC corpus at ${CORPUS_DIR}: CI must have the shared folder beside the project`);
+    t.end();
+    return;
+  }
+  t.ok(files.length > 0, `${CORPUS_DIR} has .dbc files`);
+  let messages = 0;
+  let warnings = 0;
+  for (const file of files) {
+    try {
+      const dbc = loadDbcFile(file);
+      t.ok(dbc.messages.length > 0, `${basename(file)}: ${dbc.messages.length} messages`);
+      messages += dbc.messages.length;
+      warnings += dbc.warnings.length;
+    } catch (error) {
+      t.fail(`${basename(file)}: ${String(error)}`);
+    }
+  }
+  t.comment(`${files.length} files, ${messages} messages, ${warnings} warnings about sloppy input`);
+  t.end();
+});
