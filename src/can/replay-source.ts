@@ -1,9 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { systemClock, type Clock } from '../common/clock.js';
 import { silentLogger, type Logger } from '../common/logger.js';
-import type { CanFrame, FrameSink, FrameSource } from './can-frame.js';
-import { parseCandumpLine } from './candump-line.js';
+import type { FrameSink, FrameSource } from './can-frame.js';
+import { MalformedLineReporter, readCandump } from './candump-reader.js';
 
 export interface ReplayOptions {
   /** Playback speed as a multiple of real time; 0 replays as fast as possible. */
@@ -16,20 +15,19 @@ export interface ReplayOptions {
 
 export interface ReplayStats {
   frames: number;
-  malformed: number;
   /** Completed passes through the file. */
   passes: number;
 }
 
-/** Malformed lines logged one by one before the rest are only counted. */
-const MALFORMED_LOG_LIMIT = 10;
 /** Gap inserted between the last frame of a pass and the first of the next. */
 const LOOP_GAP_US = 10_000;
 
 /** Replays a can-utils `candump -L` log, paced in real time × speed or as fast as possible. */
 export class ReplaySource implements FrameSource {
   readonly description: string;
-  readonly stats: ReplayStats = { frames: 0, malformed: 0, passes: 0 };
+  readonly stats: ReplayStats = { frames: 0, passes: 0 };
+  /** Lines that are not candump -L frames, counted over all passes. */
+  readonly malformed: MalformedLineReporter;
   private readonly speed: number;
   private readonly loop: boolean;
   private readonly clock: Clock;
@@ -48,6 +46,7 @@ export class ReplaySource implements FrameSource {
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? silentLogger;
     this.description = `replay:${path}`;
+    this.malformed = new MalformedLineReporter(path, this.log);
   }
 
   async start(sink: FrameSink): Promise<void> {
@@ -69,34 +68,14 @@ export class ReplaySource implements FrameSource {
   }
 
   /** Plays the file once with timestamps moved by `shiftUs`; returns the span it covered. */
-  private async playOnce(signal: AbortSignal, shiftUs: number, sink: FrameSink): Promise<{ firstUs: number; lastUs: number } | undefined> {
-    const lines = createInterface({ input: createReadStream(this.path), crlfDelay: Infinity });
-    let span: { firstUs: number; lastUs: number } | undefined;
-    let lineNo = 0;
-    try {
-      for await (const line of lines) {
-        lineNo++;
-        if (signal.aborted) break;
-        if (line.trim() === '') continue;
-        let frame: CanFrame;
-        try {
-          frame = parseCandumpLine(line);
-        } catch (err) {
-          this.reportMalformed(lineNo, err as Error);
-          continue;
-        }
-        span ??= { firstUs: frame.timeUs, lastUs: frame.timeUs };
-        span.lastUs = frame.timeUs;
-        const timeUs = frame.timeUs + shiftUs;
-        await this.waitUntilDue(timeUs, signal);
-        if (signal.aborted) break;
-        this.stats.frames++;
-        sink(shiftUs === 0 ? frame : { ...frame, timeUs });
-      }
-    } finally {
-      lines.close();
-    }
-    return span;
+  private playOnce(signal: AbortSignal, shiftUs: number, sink: FrameSink): Promise<{ firstUs: number; lastUs: number } | undefined> {
+    return readCandump(createReadStream(this.path), this.malformed, async (frame) => {
+      const timeUs = frame.timeUs + shiftUs;
+      await this.waitUntilDue(timeUs, signal);
+      if (signal.aborted) return;
+      this.stats.frames++;
+      sink(shiftUs === 0 ? frame : { ...frame, timeUs });
+    }, signal);
   }
 
   /** Holds a frame back until its log time, scaled by speed, has passed on the clock. */
@@ -110,9 +89,4 @@ export class ReplaySource implements FrameSource {
     if (dueMs > this.clock.now()) await this.clock.sleepUntil(dueMs, signal);
   }
 
-  private reportMalformed(lineNo: number, err: Error): void {
-    this.stats.malformed++;
-    if (this.stats.malformed <= MALFORMED_LOG_LIMIT) this.log.warn(`${this.path}:${lineNo}: ${err.message}`);
-    else if (this.stats.malformed === MALFORMED_LOG_LIMIT + 1) this.log.warn(`${this.path}: more malformed lines; counting them silently`);
-  }
 }

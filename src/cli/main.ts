@@ -5,6 +5,8 @@ import { packageRoot } from '../common/package-root.js';
 import { EXIT_FAILURE, UsageError, type Output } from './output.js';
 import { RUN_HELP, runCommand } from './run-command.js';
 import { SYNTH_HELP, synthCommand } from './synth-command.js';
+import { DBC_HELP, dbcCommand } from './dbc-command.js';
+import { SIGNALS_HELP, signalsCommand } from './signals-command.js';
 
 const HELP = `persona — runtime personalities for device drivers
 
@@ -12,14 +14,18 @@ usage: persona <command> [options]
 
 commands:
   run        run the daemon: CAN → context → personality → driver → MQTT
+  signals    print a vehicle's decoded VSS signals from CAN (a first check)
+  dbc        lint DBC files
   synth      encode a drive profile into a candump log
   version    print the version
   help       this text (persona help <command> for one command)
 
 ${RUN_HELP}
+${SIGNALS_HELP}
+${DBC_HELP}
 ${SYNTH_HELP}`;
 
-const COMMAND_HELP: Record<string, string> = { run: RUN_HELP, synth: SYNTH_HELP };
+const COMMAND_HELP: Record<string, string> = { run: RUN_HELP, signals: SIGNALS_HELP, dbc: DBC_HELP, synth: SYNTH_HELP };
 
 /* eslint-disable no-console -- the CLI's own output */
 const output: Output = { print: (line) => console.log(line), log: (line) => console.error(line) };
@@ -30,6 +36,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return runCommand(args, output);
+    case 'signals':
+      return signalsCommand(args, output);
+    case 'dbc':
+      return dbcCommand(args, output);
     case 'synth':
       return synthCommand(args, output);
     case 'version':

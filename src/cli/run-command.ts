@@ -11,7 +11,8 @@ export const RUN_HELP = `persona run [options]   run the daemon
 
   --config FILE     configuration (default: ./persona.config.json if present)
   --broker URL      MQTT broker, mqtt://host:port, or "embedded" (default)
-  --can SOURCE      frame source: replay:FILE (candump -L log)
+  --can SOURCE      frame source: replay:FILE (candump -L log), socketcan:IFACE,
+                    or - for candump -L lines on stdin (candump -L can0 | persona run --can -)
   --speed N         replay speed × real time; 0 = as fast as possible
   --loop, --no-loop replay again at the end of the log
   --ecu-id ID       names this ECU under persona/<ecu-id>/
@@ -29,6 +30,11 @@ function overridesFrom(values: Record<string, string | boolean | undefined>): Pa
   }
   if (values['no-loop'] === true) out.loop = false;
   return out;
+}
+
+function describeSource(config: PersonaConfig): string {
+  if (!config.can.startsWith('replay:')) return config.can === '-' ? 'standard input (candump -L)' : config.can;
+  return `${config.can} at ${config.speed === 0 ? 'full' : `${config.speed}×`} speed${config.loop ? ', looping' : ''}`;
 }
 
 export async function runCommand(args: string[], out: Output): Promise<number> {
@@ -74,7 +80,7 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
   process.once('SIGTERM', onSignal);
   try {
     await daemon.start();
-    out.print(`persona: replaying ${config.can.slice('replay:'.length)} at ${config.speed === 0 ? 'full' : `${config.speed}×`} speed${config.loop ? ', looping' : ''}`);
+    out.print(`persona: reading CAN from ${describeSource(config)}`);
     await daemon.run();
   } catch (err) {
     logger.error((err as Error).message);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Clock } from '../common/clock.js';
 import { DocumentError, readJsonDocument, type DocumentProblem } from '../common/schema.js';
 import type { Logger } from '../common/logger.js';
-import { ReplaySource } from '../can/replay-source.js';
+import { createFrameSource, parseSourceSpec } from '../can/frame-source-spec.js';
 import { ContextTracker } from '../context/context-tracker.js';
 import { createDrivingContextMachine } from '../context/driving-context-machine.js';
 import { FeatureExtractor } from '../context/driving-features.js';
@@ -42,7 +42,13 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (bro
   checkPolicy(policy, store, backend);
   return (brokerUrl) => new Daemon(
     {
-      source: new ReplaySource(config.can.slice('replay:'.length), { speed: config.speed, loop: config.loop, clock: options.clock, logger: logger.child('can') }),
+      source: createFrameSource(parseSourceSpec(config.can), {
+        speed: config.speed,
+        loop: config.loop,
+        filters: [...new Set(vehicle.signals.map((s) => s.message))].map((m) => ({ id: m.id, extended: m.extended })),
+        clock: options.clock,
+        logger: logger.child('can'),
+      }),
       decoder: new SignalDecoder(vehicle),
       features: new FeatureExtractor(),
       tracker: new ContextTracker(machine),

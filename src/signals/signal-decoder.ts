@@ -80,7 +80,10 @@ export class SignalDecoder {
       if (Number.isNaN(raw)) continue;
       const i = slots[j]!;
       const s = this.signals[i]!;
-      this.values[i] = raw * s.factor + s.offset;
+      const value = s.values ? s.values.get(raw) : raw * s.factor + s.offset;
+      // A code the map does not list is not a value: the signal reads as missing until a known one comes.
+      if (value === undefined) continue;
+      this.values[i] = value;
       this.timesUs[i] = frame.timeUs;
     }
     return true;

@@ -11,6 +11,8 @@ interface SignalMapEntry {
   signal: string;
   factor?: number;
   offset?: number;
+  unit?: string;
+  values?: Record<string, number>;
   maxAgeMs?: number;
 }
 
@@ -27,6 +29,9 @@ export interface MappedSignal {
   readonly signal: DbcSignal;
   readonly factor: number;
   readonly offset: number;
+  readonly unit: string;
+  /** DBC value → VSS value for enumerations; replaces factor and offset. */
+  readonly values?: ReadonlyMap<number, number>;
   /** Older values count as missing. */
   readonly maxAgeMs: number;
 }
@@ -63,6 +68,8 @@ export function loadVehicle(dir: string): Vehicle {
       signal,
       factor: entry.factor ?? 1,
       offset: entry.offset ?? 0,
+      unit: entry.unit ?? signal.unit,
+      ...(entry.values ? { values: new Map(Object.entries(entry.values).map(([k, v]) => [Number(k), v])) } : {}),
       maxAgeMs: entry.maxAgeMs ?? 3 * (message.cycleTimeMs ?? DEFAULT_CYCLE_MS),
     });
   }

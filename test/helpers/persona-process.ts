@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import type { Test } from 'tap';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,10 +18,11 @@ export interface PersonaProcess {
 }
 
 /** Runs the CLI in `t`'s test folder; the process is killed at the end of the test if still running. */
-export function spawnPersona(t: Test, args: string[], files: Record<string, string> = {}): PersonaProcess & { cwd: string } {
+export function spawnPersona(t: Test, args: string[], files: Record<string, string> = {}, stdin?: Readable): PersonaProcess & { cwd: string } {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build`);
   const cwd = t.testdir(files);
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  if (stdin && child.stdin) stdin.pipe(child.stdin);
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });

@@ -102,3 +102,24 @@ void t.test('the drive decodes back to its profile: parked, motorway speed, roug
   const rms = Math.sqrt(seen.roughVertical!.reduce((a, v) => a + v * v, 0) / seen.roughVertical!.length);
   t.ok(rms > 2.5 && rms < 4, `vertical RMS on the track ≈ 3.2 m/s² (${rms.toFixed(2)})`);
 });
+
+void t.test('a real vehicle from the corpus: Toyota Prius 2010, mph to km/h and gear codes to VSS', async (t) => {
+  const prius = loadVehicle(join(packageRoot(), 'vehicles/toyota-prius-2010'));
+  t.equal(prius.signals.length, 8);
+  const d = new SignalDecoder(prius);
+  const send = (message: string, values: Record<string, number>, timeUs: number) => {
+    const m = prius.dbc.messages.find((x) => x.name === message)!;
+    d.accept({ timeUs, iface: 'can0', id: m.id, extended: false, fd: false, remote: false, error: false, data: encodeMessage(m, values) });
+  };
+  send('SPEED', { SPEED: 62.1372 }, 1_000_000);
+  send('WHEEL_SPEEDS', { WHEEL_SPEED_FL: 10, WHEEL_SPEED_FR: 10, WHEEL_SPEED_RL: 10, WHEEL_SPEED_RR: 10 }, 1_000_000);
+  send('GEAR_PACKET', { GEAR: 0 }, 1_000_000);
+  t.equal(Math.round(d.read('Vehicle.Speed', 1_000_000)! * 100) / 100, 100, '62.14 mph ≈ 100 km/h (0.0062 mph resolution)');
+  t.equal(Math.round(d.read('Vehicle.Chassis.Axle.Row1.Wheel.Left.Speed', 1_000_000)! * 10) / 10, 16.1);
+  t.equal(d.read('Vehicle.Powertrain.Transmission.CurrentGear', 1_000_000), 126, 'P → VSS park');
+  send('GEAR_PACKET', { GEAR: 1 }, 1_100_000);
+  t.equal(d.read('Vehicle.Powertrain.Transmission.CurrentGear', 1_100_000), -1, 'R → VSS reverse');
+  send('GEAR_PACKET', { GEAR: 9 }, 1_200_000);
+  t.equal(d.read('Vehicle.Powertrain.Transmission.CurrentGear', 1_200_000), -1, 'an unlisted code is not a value: the last one stands until it ages out');
+  t.equal(d.read('Vehicle.Powertrain.Transmission.CurrentGear', 1_400_001), undefined, 'stale after 3 × the default 100 ms cycle');
+});

@@ -1,0 +1,37 @@
+import type { Readable } from 'node:stream';
+import { silentLogger, type Logger } from '../common/logger.js';
+import type { FrameSink, FrameSource } from './can-frame.js';
+import { MalformedLineReporter, readCandump } from './candump-reader.js';
+
+/**
+ * Frames as `candump -L` prints them, from a stream: `candump -L vcan0 | persona run --can -`.
+ * Frames are delivered as they arrive, with the timestamps candump gave them.
+ */
+export class StdinSource implements FrameSource {
+  readonly description = 'stdin';
+  frames = 0;
+  readonly malformed: MalformedLineReporter;
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly input: Readable = process.stdin,
+    logger: Logger = silentLogger,
+  ) {
+    this.malformed = new MalformedLineReporter('stdin', logger);
+  }
+
+  async start(sink: FrameSink): Promise<void> {
+    const signal = this.abort.signal;
+    await readCandump(this.input, this.malformed, (frame) => {
+      this.frames++;
+      sink(frame);
+    }, signal);
+  }
+
+  stop(): Promise<void> {
+    this.abort.abort();
+    // Unblocks the pending read so start() resolves even if no more input comes.
+    this.input.destroy();
+    return Promise.resolve();
+  }
+}
