@@ -1,10 +1,17 @@
 import type { ParameterValue, ParameterValues } from '../manifests/personality.js';
 
+/**
+ * How a change reaches the device: at once (`runtime`), by quiescing and restarting the
+ * queues (`disruptive`), or by reloading the driver (`reload`).
+ */
+export type ApplyClass = 'runtime' | 'disruptive' | 'reload';
+
 /** What a driver accepts for one parameter, as the driver (or its simulation) declares it. */
-export type ParameterSpec =
+export type ParameterSpec = { applyClass: ApplyClass } & (
   | { type: 'integer'; unit: 'ns' | 'B' | ''; min: number; max: number }
   | { type: 'enum'; values: readonly string[] }
-  | { type: 'set'; values: readonly string[] };
+  | { type: 'set'; values: readonly string[] }
+);
 
 export interface DriverInfo {
   readonly id: string;

@@ -24,6 +24,11 @@ export type FrameSink = (frame: CanFrame) => void;
 export interface FrameSource {
   /** A short description for logs and status (`replay:vehicles/demo/drive.log`). */
   readonly description: string;
+  /**
+   * How fast CAN time runs against the clock: 1 for live sources, the speed of a paced
+   * replay, 0 for a replay as fast as possible (when there is no "meanwhile").
+   */
+  readonly timeScale: number;
   /** Starts delivering frames to `sink`; resolves when the source is exhausted or stopped. */
   start(sink: FrameSink): Promise<void>;
   /** Stops delivery; no frame reaches the sink after this resolves. */

@@ -25,6 +25,7 @@ const LOOP_GAP_US = 10_000;
 /** Replays a can-utils `candump -L` log, paced in real time × speed or as fast as possible. */
 export class ReplaySource implements FrameSource {
   readonly description: string;
+  readonly timeScale: number;
   readonly stats: ReplayStats = { frames: 0, passes: 0 };
   /** Lines that are not candump -L frames, counted over all passes. */
   readonly malformed: MalformedLineReporter;
@@ -42,6 +43,7 @@ export class ReplaySource implements FrameSource {
   ) {
     this.speed = options.speed ?? 1;
     if (!(this.speed >= 0) || !Number.isFinite(this.speed)) throw new RangeError(`replay speed must be a finite number ≥ 0, got ${this.speed}`);
+    this.timeScale = this.speed;
     this.loop = options.loop ?? false;
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? silentLogger;

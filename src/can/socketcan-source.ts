@@ -80,6 +80,7 @@ export function kernelFilters(filters: readonly ReceiveFilter[]): Array<{ id: nu
  */
 export class SocketCanSource implements FrameSource {
   readonly description: string;
+  readonly timeScale = 1;
   readonly stats: SocketCanStats = { frames: 0, errorFrames: 0, busOff: 0, reopens: 0 };
   private stateNow: ChannelState = 'stopped';
   private readonly log: Logger;

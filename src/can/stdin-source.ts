@@ -9,6 +9,7 @@ import { MalformedLineReporter, readCandump } from './candump-reader.js';
  */
 export class StdinSource implements FrameSource {
   readonly description = 'stdin';
+  readonly timeScale = 1;
   frames = 0;
   readonly malformed: MalformedLineReporter;
   private readonly abort = new AbortController();

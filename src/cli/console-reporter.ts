@@ -1,7 +1,7 @@
 import type { ContextChange } from '../context/context-tracker.js';
+import type { DrivingFeatures } from '../context/driving-features.js';
 import type { DaemonObserver, SwitchRecord } from '../daemon/daemon.js';
 import { formatParameter } from '../manifests/personality.js';
-import type { Selection } from '../policy/context-policy.js';
 
 /** Prints one readable line per context change and per switch. */
 export class ConsoleReporter implements DaemonObserver {
@@ -9,18 +9,20 @@ export class ConsoleReporter implements DaemonObserver {
 
   constructor(private readonly write: (line: string) => void) {}
 
-  contextChanged(change: ContextChange): void {
-    this.write(`${this.stamp(change.timeMs, change.features.speedKmh)}  context ${change.from} → ${change.to}`);
+  contextChanged(change: ContextChange, features: DrivingFeatures | null): void {
+    this.write(`${this.stamp(change.timeMs, features?.speedKmh ?? null)}  ${change.region} ${change.from} → ${change.to}`);
   }
 
   switched(r: SwitchRecord): void {
     const changes = r.changes.map((c) => `${c.name} ${c.from === undefined ? '' : formatParameter(c.name, c.from) + '→'}${formatParameter(c.name, c.to)}`);
-    const what = changes.length > 0 ? changes.join('  ') : 'no parameter changed';
-    this.write(`${this.stamp(r.timeMs, r.speedKmh)}  ${r.from ?? '(start)'} → ${r.to}: driver ${r.driverId}  ${what}  applied in ${r.durationMs.toFixed(2)} ms`);
+    const waiting = Object.entries(r.waiting).map(([name, v]) => `${name} →${formatParameter(name, v)} at the next standstill`);
+    const what = [...changes, ...waiting].join('  ') || 'no parameter changed';
+    const why = r.winner.source === 'hold' ? ` (hold ${r.winner.rule} of ${r.winner.owner})` : r.winner.source === 'safety' ? ' (safety)' : '';
+    this.write(`${this.stamp(r.timeMs, r.speedKmh)}  ${r.from ?? '(start)'} → ${r.to}${why}: driver ${r.driverId}  ${what}  applied in ${r.durationMs.toFixed(2)} ms`);
   }
 
-  applyFailed(selection: Selection, error: Error): void {
-    this.write(`switch of driver ${selection.driverId} to ${selection.personality} failed: ${error.message}`);
+  applyFailed(driverId: string, personality: string, error: Error): void {
+    this.write(`switch of driver ${driverId} to ${personality} failed: ${error.message}`);
   }
 
   /** `01:23.4   57.0 km/h`: drive time since the first event, and speed. */

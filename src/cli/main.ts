@@ -7,6 +7,8 @@ import { RUN_HELP, runCommand } from './run-command.js';
 import { SYNTH_HELP, synthCommand } from './synth-command.js';
 import { DBC_HELP, dbcCommand } from './dbc-command.js';
 import { SIGNALS_HELP, signalsCommand } from './signals-command.js';
+import { SIMULATE_HELP, simulateCommand } from './simulate-command.js';
+import { WHY_HELP, whyCommand } from './why-command.js';
 
 const HELP = `persona — runtime personalities for device drivers
 
@@ -14,6 +16,8 @@ usage: persona <command> [options]
 
 commands:
   run        run the daemon: CAN → context → personality → driver → MQTT
+  why        explain the running daemon's latest decision
+  simulate   run the decision pipeline over a recorded drive, offline
   signals    print a vehicle's decoded VSS signals from CAN (a first check)
   dbc        lint DBC files
   synth      encode a drive profile into a candump log
@@ -21,11 +25,13 @@ commands:
   help       this text (persona help <command> for one command)
 
 ${RUN_HELP}
+${WHY_HELP}
+${SIMULATE_HELP}
 ${SIGNALS_HELP}
 ${DBC_HELP}
 ${SYNTH_HELP}`;
 
-const COMMAND_HELP: Record<string, string> = { run: RUN_HELP, signals: SIGNALS_HELP, dbc: DBC_HELP, synth: SYNTH_HELP };
+const COMMAND_HELP: Record<string, string> = { run: RUN_HELP, why: WHY_HELP, simulate: SIMULATE_HELP, signals: SIGNALS_HELP, dbc: DBC_HELP, synth: SYNTH_HELP };
 
 /* eslint-disable no-console -- the CLI's own output */
 const output: Output = { print: (line) => console.log(line), log: (line) => console.error(line) };
@@ -36,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return runCommand(args, output);
+    case 'why':
+      return whyCommand(args, output);
+    case 'simulate':
+      return simulateCommand(args, output);
     case 'signals':
       return signalsCommand(args, output);
     case 'dbc':

@@ -65,7 +65,7 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
   const embedded = config.broker === 'embedded' ? new EmbeddedBroker() : undefined;
   const brokerUrl = embedded ? await embedded.start(config.embeddedBrokerPort) : config.broker;
   out.print(`persona: MQTT broker ${brokerUrl}${embedded ? ' (embedded)' : ''}, topics persona/${config.ecuId}/#`);
-  const daemon = connect(brokerUrl);
+  const daemon = connect({ brokerUrl });
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {

@@ -4,9 +4,11 @@ export interface Clock {
   now(): number;
   /** Resolves once `now()` has reached `timeMs`, or at once when `signal` aborts. */
   sleepUntil(timeMs: number, signal?: AbortSignal): Promise<void>;
+  /** Calls `fn` every `intervalMs`; returns the function that cancels it. */
+  every(intervalMs: number, fn: () => void): () => void;
 }
 
-/** The process's monotonic clock. */
+/** The process's monotonic clock and its timers. */
 export const systemClock: Clock = {
   now: () => performance.now(),
   sleepUntil: (timeMs, signal) =>
@@ -20,19 +22,50 @@ export const systemClock: Clock = {
       }
       signal?.addEventListener('abort', done, { once: true });
     }),
+  every: (intervalMs, fn) => {
+    const timer = setInterval(fn, intervalMs);
+    return () => clearInterval(timer);
+  },
 };
 
-/** A clock that jumps straight to any time it is asked to wait for. */
+/** A clock that moves only when told to (advance) or when waited on, firing its timers in order. */
 export class SimulatedClock implements Clock {
   private time: number;
+  private timers: Array<{ dueMs: number; intervalMs: number; fn: () => void }> = [];
+
   constructor(startMs = 0) {
     this.time = startMs;
   }
+
   now(): number {
     return this.time;
   }
+
   sleepUntil(timeMs: number): Promise<void> {
-    if (timeMs > this.time) this.time = timeMs;
+    if (timeMs > this.time) this.advanceTo(timeMs);
     return Promise.resolve();
+  }
+
+  every(intervalMs: number, fn: () => void): () => void {
+    const timer = { dueMs: this.time + intervalMs, intervalMs, fn };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
+  }
+
+  advance(ms: number): void {
+    this.advanceTo(this.time + ms);
+  }
+
+  private advanceTo(timeMs: number): void {
+    for (;;) {
+      const next = this.timers.reduce<(typeof this.timers)[number] | undefined>((a, t) => (t.dueMs <= timeMs && (!a || t.dueMs < a.dueMs) ? t : a), undefined);
+      if (!next) break;
+      this.time = next.dueMs;
+      next.dueMs += next.intervalMs;
+      next.fn();
+    }
+    this.time = timeMs;
   }
 }

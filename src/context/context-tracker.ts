@@ -1,19 +1,23 @@
 import { createActor, type Actor } from 'xstate';
-import type { DrivingContextMachine, DrivingContextName } from './driving-context-machine.js';
+import type { ContextMachine } from './context-machine.js';
+import type { ContextState, RegionName } from './context-names.js';
 import type { DrivingFeatures } from './driving-features.js';
+import type { WorkloadInput } from './workload-features.js';
 
 export interface ContextChange {
-  readonly from: DrivingContextName;
-  readonly to: DrivingContextName;
+  readonly region: RegionName;
+  readonly from: string;
+  readonly to: string;
   readonly timeMs: number;
-  readonly features: DrivingFeatures;
+  /** The whole context after the change. */
+  readonly state: ContextState;
 }
 
-/** Runs the driving-context statechart over successive feature samples. */
+/** Runs the context statechart over driving samples and workload samples. */
 export class ContextTracker {
-  private readonly actor: Actor<DrivingContextMachine>;
+  private readonly actor: Actor<ContextMachine>;
 
-  constructor(machine: DrivingContextMachine) {
+  constructor(machine: ContextMachine) {
     this.actor = createActor(machine);
   }
 
@@ -25,15 +29,26 @@ export class ContextTracker {
     this.actor.stop();
   }
 
-  get current(): DrivingContextName {
-    return this.actor.getSnapshot().value as DrivingContextName;
+  get current(): ContextState {
+    return this.actor.getSnapshot().value as unknown as ContextState;
   }
 
-  /** Feeds one sample; returns the change it caused, if any. */
-  update(features: DrivingFeatures): ContextChange | undefined {
-    const from = this.current;
-    this.actor.send({ type: 'SAMPLE', features });
-    const to = this.current;
-    return from === to ? undefined : { from, to, timeMs: features.timeMs, features };
+  /** Feeds one driving sample; returns the change of the driving context, if any. */
+  sample(features: DrivingFeatures): ContextChange | undefined {
+    return this.send({ type: 'SAMPLE', features }, features.timeMs)[0];
+  }
+
+  /** Feeds one workload sample; returns the changes of the workload and io regions. */
+  workload(workload: WorkloadInput): ContextChange[] {
+    return this.send({ type: 'WORKLOAD', workload }, workload.timeMs);
+  }
+
+  private send(event: Parameters<Actor<ContextMachine>['send']>[0], timeMs: number): ContextChange[] {
+    const before = this.current;
+    this.actor.send(event);
+    const after = this.current;
+    return (Object.keys(after) as RegionName[])
+      .filter((region) => before[region] !== after[region])
+      .map((region) => ({ region, from: before[region], to: after[region], timeMs, state: after }));
   }
 }

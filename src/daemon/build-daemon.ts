@@ -1,18 +1,24 @@
 import { readFileSync } from 'node:fs';
-import type { Clock } from '../common/clock.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import { DocumentError, readJsonDocument, type DocumentProblem } from '../common/schema.js';
 import type { Logger } from '../common/logger.js';
 import { createFrameSource, parseSourceSpec } from '../can/frame-source-spec.js';
+import type { FrameSource } from '../can/can-frame.js';
 import { ContextTracker } from '../context/context-tracker.js';
-import { createDrivingContextMachine } from '../context/driving-context-machine.js';
+import { createContextMachine } from '../context/context-machine.js';
 import { FeatureExtractor } from '../context/driving-features.js';
+import { WorkloadSampler } from '../context/workload-sampler.js';
+import type { WorkloadInput } from '../context/workload-features.js';
 import { ContextPolicy } from '../policy/context-policy.js';
+import { Arbiter } from '../policy/arbiter.js';
+import { HoldRegistry } from '../policy/hold-registry.js';
 import { ManifestStore } from '../manifests/manifest-store.js';
 import { UnsignedManifestVerifier } from '../manifests/manifest-verifier.js';
 import { ManifestError } from '../manifests/manifest-error.js';
 import { SimulatedBackend, type SimulatedDriver } from '../backend/simulated-backend.js';
 import type { DriverBackend } from '../backend/driver-backend.js';
 import { StatusPublisher } from '../mqtt/status-publisher.js';
+import type { StatePublisher } from '../mqtt/contract.js';
 import { loadVehicle } from '../signals/signal-map.js';
 import { SignalDecoder } from '../signals/signal-decoder.js';
 import { Daemon, type DaemonObserver } from './daemon.js';
@@ -24,44 +30,67 @@ export interface DaemonOptions {
   observer?: DaemonObserver;
   /** Paces the replay; the system clock by default. */
   clock?: Clock;
+  /** Frames from here instead of the configured source (tests drive scripted frames). */
+  source?: FrameSource;
+  /** The ECU's load from here instead of /proc (tests script it). */
+  workloadSampler?: { sample(): WorkloadInput };
 }
+
+/** Where the daemon publishes: an MQTT broker, or anywhere else (an offline simulation). */
+export type PublishTo = { brokerUrl: string } | { publisher: StatePublisher };
 
 /**
  * The only place where the stages are wired together. Everything is loaded and checked
- * first; the returned function then creates the daemon for a broker URL, so that a bad
- * configuration stops persona before any broker is started or connected to.
+ * first; the returned function then creates the daemon, so that a bad configuration stops
+ * persona before any broker is started or connected to.
  */
-export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (brokerUrl: string) => Daemon {
+export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to: PublishTo) => Daemon {
   const { logger } = options;
   const vehicle = loadVehicle(config.vehicle);
-  const machine = createDrivingContextMachine(readJsonDocument(config.statechart, (f) => readFileSync(f, 'utf8')), config.statechart);
+  const machine = createContextMachine(readJsonDocument(config.statechart, (f) => readFileSync(f, 'utf8')), config.statechart);
   const policy = ContextPolicy.load(config.policy);
   const store = ManifestStore.load(config.manifests, new UnsignedManifestVerifier(), logger.child('manifests'));
   const backend = new SimulatedBackend([simulatedPvnic as unknown as SimulatedDriver]);
   logger.warn('using the simulated backend: parameters are kept in memory, no driver is changed');
   checkPolicy(policy, store, backend);
-  return (brokerUrl) => new Daemon(
+  const holds = new HoldRegistry();
+  const publisherFor = (to: PublishTo): StatePublisher =>
+    'publisher' in to
+      ? to.publisher
+      : new StatusPublisher({
+          url: to.brokerUrl,
+          ecuId: config.ecuId,
+          online: { state: 'online', backend: backend.kind, ...(backend.kind === 'simulated' ? { note: 'simulated backend: no driver is changed' } : {}) },
+          logger: logger.child('mqtt'),
+        });
+  const clock = options.clock ?? systemClock;
+  const source =
+    options.source ??
+    createFrameSource(parseSourceSpec(config.can), {
+      speed: config.speed,
+      loop: config.loop,
+      filters: [...new Set(vehicle.signals.map((s) => s.message))].map((m) => ({ id: m.id, extended: m.extended })),
+      clock,
+      logger: logger.child('can'),
+    });
+  // A replay as fast as possible has no "meanwhile" for the ECU's load to mean anything in.
+  const workload = config.workloadIntervalMs > 0 && source.timeScale > 0 ? { sampler: options.workloadSampler ?? new WorkloadSampler({ clock }), intervalMs: config.workloadIntervalMs } : undefined;
+  return (to) => new Daemon(
     {
-      source: createFrameSource(parseSourceSpec(config.can), {
-        speed: config.speed,
-        loop: config.loop,
-        filters: [...new Set(vehicle.signals.map((s) => s.message))].map((m) => ({ id: m.id, extended: m.extended })),
-        clock: options.clock,
-        logger: logger.child('can'),
-      }),
+      source,
       decoder: new SignalDecoder(vehicle),
       features: new FeatureExtractor(),
       tracker: new ContextTracker(machine),
-      policy,
+      arbiter: new Arbiter(policy, holds),
+      holds,
+      minSwitchIntervalMs: policy.minSwitchIntervalMs,
+      standstillKmh: policy.standstillKmh,
       store,
       backend,
-      publisher: new StatusPublisher({
-        url: brokerUrl,
-        ecuId: config.ecuId,
-        online: { state: 'online', backend: backend.kind, ...(backend.kind === 'simulated' ? { note: 'simulated backend: no driver is changed' } : {}) },
-        logger: logger.child('mqtt'),
-      }),
+      publisher: publisherFor(to),
       sampleIntervalMs: config.sampleIntervalMs,
+      clock,
+      ...(workload ? { workload: { sample: () => workload.sampler.sample(), intervalMs: workload.intervalMs } } : {}),
       logger,
     },
     options.observer,

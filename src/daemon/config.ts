@@ -17,6 +17,7 @@ export interface PersonaConfig {
   manifests: string;
   backend: 'simulated';
   sampleIntervalMs: number;
+  workloadIntervalMs: number;
   logLevel: 'error' | 'warn' | 'info' | 'debug';
 }
 

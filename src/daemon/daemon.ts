@@ -1,15 +1,19 @@
 import type { CanFrame, FrameSource } from '../can/can-frame.js';
+import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { ContextChange, ContextTracker } from '../context/context-tracker.js';
-import type { DrivingContextName } from '../context/driving-context-machine.js';
-import type { DrivingFeatures, FeatureExtractor } from '../context/driving-features.js';
+import type { ContextState } from '../context/context-names.js';
+import { REQUIRED_SIGNALS, type DrivingFeatures, type FeatureExtractor } from '../context/driving-features.js';
+import type { WorkloadInput } from '../context/workload-features.js';
 import type { DriverBackend, ParameterChange } from '../backend/driver-backend.js';
 import type { ManifestStore } from '../manifests/manifest-store.js';
-import { formatParameter } from '../manifests/personality.js';
-import type { DriverPersonality } from '../mqtt/contract.js';
-import type { StatusPublisher } from '../mqtt/status-publisher.js';
-import type { ContextPolicy, Selection } from '../policy/context-policy.js';
-import type { SignalDecoder } from '../signals/signal-decoder.js';
+import { formatParameter, type ParameterValues } from '../manifests/personality.js';
+import type { DriverPersonality, StatePublisher } from '../mqtt/contract.js';
+import type { Arbiter, Candidate } from '../policy/arbiter.js';
+import type { Hold, HoldRegistry, HoldRequest } from '../policy/hold-registry.js';
+import { planSwitch, type DriverStanding, type SwitchPlan } from '../policy/switch-planner.js';
+import type { SignalDecoder, SignalSnapshot } from '../signals/signal-decoder.js';
+import { DecisionLog, type DecisionRecord, type DriverDecision } from './decision-record.js';
 
 /** The stages of the pipeline, in the order data flows through them. */
 export interface DaemonStages {
@@ -17,55 +21,77 @@ export interface DaemonStages {
   decoder: SignalDecoder;
   features: FeatureExtractor;
   tracker: ContextTracker;
-  policy: ContextPolicy;
+  arbiter: Arbiter;
+  holds: HoldRegistry;
+  minSwitchIntervalMs: number;
   store: ManifestStore;
   backend: DriverBackend;
-  publisher: StatusPublisher;
+  publisher: StatePublisher;
   /** How often, in CAN time, features are evaluated. */
   sampleIntervalMs: number;
+  /** Speeds at or below this are a standstill, when disruptive changes may happen. */
+  standstillKmh: number;
+  /** Samples the ECU's own load on a timer; absent when the workload regions are off. */
+  workload?: { sample(): WorkloadInput; intervalMs: number };
+  clock: Clock;
   logger: Logger;
 }
 
-/** A personality applied to a driver. */
+/** A personality (or part of one) applied to a driver. */
 export interface SwitchRecord {
   readonly timeMs: number;
   readonly speedKmh: number | null;
   readonly driverId: string;
   readonly from: string | null;
   readonly to: string;
-  readonly context: DrivingContextName;
-  readonly rule: string;
+  readonly winner: Candidate;
+  /** Why the decision was taken: a context change, a hold, a standstill. */
+  readonly trigger: string;
+  readonly context: ContextState;
   readonly changes: readonly ParameterChange[];
+  readonly waiting: ParameterValues;
   readonly durationMs: number;
   readonly generation: number;
 }
 
-/** What the daemon tells whoever runs it (the CLI prints it). */
+/** What the daemon tells whoever runs it (the CLI prints it, a simulation collects it). */
 export interface DaemonObserver {
-  contextChanged?(change: ContextChange): void;
+  contextChanged?(change: ContextChange, features: DrivingFeatures | null): void;
+  decided?(record: DecisionRecord): void;
   switched?(record: SwitchRecord): void;
-  applyFailed?(selection: Selection, error: Error): void;
+  applyFailed?(driverId: string, personality: string, error: Error): void;
 }
 
-interface ActivePersonality {
-  personality: string;
-  sinceMs: number;
-  generation: number;
+interface Standing extends DriverStanding {
+  readonly sinceMs: number;
+  readonly generation: number;
+  readonly waiting: ParameterValues;
 }
 
 const iso = (timeMs: number): string => new Date(timeMs).toISOString();
+const formatted = (values: ParameterValues): Record<string, string> => Object.fromEntries(Object.entries(values).map(([n, v]) => [n, formatParameter(n, v)]));
 
 /**
- * Runs the pipeline: frames → signals → features → context → policy → manifests →
+ * Runs the pipeline: frames → signals → features → context → arbitration → manifests →
  * backend → MQTT. Time is CAN time (frame timestamps), so a replay as fast as possible
- * makes exactly the decisions a real-time one does.
+ * makes exactly the decisions a real-time one does. With a live source, a timer keeps
+ * sampling while frames stop, so that stale signals are noticed.
  */
 export class Daemon {
-  private readonly active = new Map<string, ActivePersonality>();
-  /** Switches run one after another, in decision order, while frames keep flowing. */
+  readonly decisions = new DecisionLog();
+  private readonly standings = new Map<string, Standing>();
+  /** Applies run one after another, in decision order, while frames keep flowing. */
   private work: Promise<void> = Promise.resolve();
   private nextSampleUs: number | undefined;
-  private decided = false;
+  private lastFrame: { timeUs: number; clockMs: number } | undefined;
+  private lastSampleClockMs = Number.NEGATIVE_INFINITY;
+  private features: DrivingFeatures | null = null;
+  private snapshot: SignalSnapshot = {};
+  private workload: WorkloadInput | null = null;
+  private lastSignature = '';
+  private seq = 0;
+  private readonly cancelTimers: Array<() => void> = [];
+  private workloadFailing = false;
 
   constructor(
     private readonly stages: DaemonStages,
@@ -75,6 +101,9 @@ export class Daemon {
   async start(): Promise<void> {
     await this.stages.publisher.start();
     this.stages.tracker.start();
+    const { source, clock, workload } = this.stages;
+    if (source.timeScale > 0) this.cancelTimers.push(clock.every(this.idleTickMs(), () => this.idleTick()));
+    if (workload) this.cancelTimers.push(clock.every(workload.intervalMs, () => this.sampleWorkload(() => workload.sample())));
   }
 
   /** Consumes the source until it ends or is stopped, and waits for pending switches. */
@@ -84,90 +113,243 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    for (const cancel of this.cancelTimers.splice(0)) cancel();
     await this.stages.source.stop();
     await this.work;
     this.stages.tracker.stop();
     await this.stages.publisher.stop();
   }
 
+  /** Pipeline time: the time of the latest sample. */
+  get timeMs(): number {
+    return this.features?.timeMs ?? 0;
+  }
+
+  /** Feeds a workload sample (from the sampler's timer). */
+  onWorkload(workload: WorkloadInput): void {
+    this.workload = workload;
+    const changes = this.stages.tracker.workload(workload);
+    for (const change of changes) this.contextChanged(change);
+    if (changes.length > 0) this.evaluate(changes.map(describe).join(', '));
+  }
+
+  /** Places a hold for a personality that exists (ManifestError E_NOT_FOUND otherwise). */
+  /** A broken /proc is logged once per change, never per sample; the regions keep their last state. */
+  private sampleWorkload(sample: () => WorkloadInput): void {
+    let workload: WorkloadInput;
+    try {
+      workload = sample();
+    } catch (err) {
+      if (!this.workloadFailing) this.stages.logger.warn(`workload sampling failed, workload regions hold their state: ${(err as Error).message}`);
+      this.workloadFailing = true;
+      return;
+    }
+    if (this.workloadFailing) this.stages.logger.info('workload sampling works again');
+    this.workloadFailing = false;
+    this.onWorkload(workload);
+  }
+
+  placeHold(request: HoldRequest): { hold: Hold; token: string } {
+    this.stages.store.require(request.driverId, request.personality);
+    const placed = this.stages.holds.add(request, this.timeMs);
+    this.evaluate(`hold ${placed.hold.id} placed by ${request.owner}`);
+    return placed;
+  }
+
+  releaseHold(id: string, token: string): Hold {
+    const hold = this.stages.holds.release(id, token);
+    this.evaluate(`hold ${id} released`);
+    return hold;
+  }
+
+  /** An owner (an MQTT client) went away: its holds go with it. */
+  dropOwner(owner: string): Hold[] {
+    const dropped = this.stages.holds.dropOwner(owner);
+    if (dropped.length > 0) this.evaluate(`${owner} went away, dropping ${dropped.map((h) => h.id).join(', ')}`);
+    return dropped;
+  }
+
   private onFrame(frame: CanFrame): void {
     this.stages.decoder.accept(frame);
+    this.lastFrame = { timeUs: frame.timeUs, clockMs: this.stages.clock.now() };
     this.nextSampleUs ??= frame.timeUs;
     if (frame.timeUs < this.nextSampleUs) return;
     while (this.nextSampleUs <= frame.timeUs) this.nextSampleUs += this.stages.sampleIntervalMs * 1000;
     this.sample(frame.timeUs);
   }
 
+  /**
+   * How often to look for silence: often enough that a required signal is found stale
+   * within twice its maximum age, and at least once per sample interval.
+   */
+  private idleTickMs(): number {
+    const shortest = this.stages.decoder.shortestMaxAgeMs(REQUIRED_SIGNALS) ?? this.stages.sampleIntervalMs;
+    return Math.min(this.stages.sampleIntervalMs, shortest);
+  }
+
+  /** Samples when frames have stopped: CAN time goes on from the last frame at the source's pace. */
+  private idleTick(): void {
+    const now = this.stages.clock.now();
+    if (!this.lastFrame || now - this.lastSampleClockMs < this.idleTickMs()) return;
+    this.sample(this.lastFrame.timeUs + (now - this.lastFrame.clockMs) * 1000 * this.stages.source.timeScale);
+  }
+
   private sample(timeUs: number): void {
-    const timeMs = timeUs / 1000;
-    const features = this.stages.features.update(this.stages.decoder.snapshot(timeUs), timeMs);
-    const change = this.stages.tracker.update(features);
-    if (change) this.observer.contextChanged?.(change);
-    // Decide on every context change, and once at the first sample so drivers start in
-    // the personality of the initial context.
-    if (!change && this.decided) return;
-    this.decided = true;
+    this.lastSampleClockMs = this.stages.clock.now();
+    this.snapshot = this.stages.decoder.snapshot(timeUs);
+    const features = this.stages.features.update(this.snapshot, timeUs / 1000);
+    this.features = features;
+    const change = this.stages.tracker.sample(features);
+    const first = this.seq === 0;
+    if (change) this.contextChanged(change);
+    else if (first) this.publishContext(features.timeMs);
+    this.evaluate(change ? describe(change) : first ? 'start' : 'sample');
+  }
+
+  private contextChanged(change: ContextChange): void {
+    this.publishContext(this.timeMs);
+    this.observer.contextChanged?.(change, this.features);
+  }
+
+  private publishContext(sinceMs: number): void {
+    const { driving, workload, io } = this.stages.tracker.current;
+    this.stages.publisher.publishContext({ context: driving, workload, io, since: iso(sinceMs), speedKmh: round(this.features?.speedKmh ?? null) });
+  }
+
+  private evaluate(trigger: string): void {
+    const nowMs = this.timeMs;
     const context = this.stages.tracker.current;
-    this.stages.publisher.publishContext({ context, since: iso(timeMs), speedKmh: roundSpeed(features) });
-    for (const selection of this.stages.policy.decide(context)) {
-      this.work = this.work.then(() => this.switchDriver(selection, context, timeMs, roundSpeed(features)));
-    }
-  }
-
-  private async switchDriver(selection: Selection, context: DrivingContextName, timeMs: number, speedKmh: number | null): Promise<void> {
-    const { store, backend, publisher, logger } = this.stages;
-    const current = this.active.get(selection.driverId);
-    if (current?.personality === selection.personality) return;
-    try {
-      const personality = store.require(selection.driverId, selection.personality);
-      const result = await backend.apply(selection.driverId, personality.parameters);
-      this.active.set(selection.driverId, { personality: personality.name, sinceMs: timeMs, generation: result.generation });
-      const record: SwitchRecord = {
-        timeMs,
-        speedKmh,
-        driverId: selection.driverId,
-        from: current?.personality ?? null,
-        to: personality.name,
-        context,
-        rule: selection.rule,
-        changes: result.changes,
-        durationMs: result.durationMs,
-        generation: result.generation,
-      };
-      publisher.publishPersonality({ backend: backend.kind, drivers: this.personalities() });
-      publisher.publishSwitch({
-        time: iso(timeMs),
-        driver: record.driverId,
-        from: record.from,
-        to: record.to,
-        trigger: { context, rule: record.rule },
-        changes: record.changes.map((c) => ({ name: c.name, from: c.from === undefined ? null : formatParameter(c.name, c.from), to: formatParameter(c.name, c.to) })),
-        durationMs: record.durationMs,
-        generation: record.generation,
+    const standstill = this.features?.speedKmh !== null && this.features !== null && this.features.speedKmh <= this.stages.standstillKmh;
+    const planned = this.stages.arbiter.decide(context, nowMs).map((verdict) => {
+      const personality = this.stages.store.require(verdict.driverId, verdict.winner.personality);
+      const standing = this.standing(verdict.driverId);
+      const info = this.stages.backend.drivers().find((d) => d.id === verdict.driverId);
+      const plan = planSwitch({
+        verdict,
+        target: personality.parameters,
+        standing,
+        applyClass: (name) => info?.parameters[name]?.applyClass ?? 'disruptive',
+        standstill,
+        nowMs,
+        minSwitchIntervalMs: this.stages.minSwitchIntervalMs,
       });
-      this.observer.switched?.(record);
-    } catch (err) {
-      logger.error(`switching ${selection.driverId} to ${selection.personality} failed: ${(err as Error).message}`);
-      this.observer.applyFailed?.(selection, err as Error);
+      return { verdict, plan, standing };
+    });
+    const drivers: DriverDecision[] = planned.map(({ verdict, plan }) => ({
+      driverId: verdict.driverId,
+      winner: verdict.winner,
+      losers: verdict.losers,
+      result: plan.result,
+      apply: formatted(plan.apply),
+      waiting: formatted(plan.waiting),
+      ...(plan.notBeforeMs !== undefined ? { notBefore: iso(plan.notBeforeMs) } : {}),
+    }));
+    const reason = trigger === 'sample' ? this.sampleTrigger(drivers, standstill) : trigger;
+    for (const { verdict, plan, standing } of planned) {
+      // A winner whose values the driver already has is taken over without touching the driver.
+      const adopt = plan.result === 'unchanged' && standing.personality !== verdict.winner.personality;
+      if (Object.keys(plan.apply).length > 0 || adopt) this.queueApply(verdict.driverId, verdict.winner, plan, standing, reason, nowMs);
     }
+    this.record(reason, context, drivers, nowMs);
   }
 
-  /** Active personalities with the values read back from the backend. */
-  private personalities(): Record<string, DriverPersonality> {
-    const out: Record<string, DriverPersonality> = {};
-    for (const [driverId, a] of this.active) {
-      const values = this.stages.backend.read(driverId);
-      out[driverId] = {
-        personality: a.personality,
-        generation: a.generation,
-        since: iso(a.sinceMs),
-        parameters: Object.fromEntries(Object.entries(values).map(([name, v]) => [name, formatParameter(name, v)])),
-      };
+  /** Why a sample without a context change decided something: a deferred switch came due, or the car stopped. */
+  private sampleTrigger(drivers: DriverDecision[], standstill: boolean): string {
+    const latest = this.decisions.latest();
+    const wasDeferred = drivers.some((d) => Object.keys(d.apply).length > 0 && latest?.drivers.find((p) => p.driverId === d.driverId)?.result === 'deferred');
+    if (wasDeferred) return 'minimum interval between switches elapsed';
+    return standstill ? 'standstill' : 'sample';
+  }
+
+  /**
+   * Records a decision when it applied something or its outcome (context, winners, what
+   * waits, what is deferred) differs from the previous one: samples that change nothing
+   * leave no trace.
+   */
+  private record(trigger: string, context: DecisionRecord['context'], drivers: DriverDecision[], nowMs: number): void {
+    const signature = JSON.stringify([context, drivers.map((d) => [d.winner, d.waiting, d.notBefore])]);
+    const applied = drivers.some((d) => Object.keys(d.apply).length > 0);
+    if (signature === this.lastSignature && !applied) return;
+    this.lastSignature = signature;
+    const record: DecisionRecord = {
+      seq: ++this.seq,
+      time: iso(nowMs),
+      trigger,
+      context,
+      inputs: { signals: this.snapshot, features: this.features, workload: this.workload },
+      drivers,
+    };
+    this.decisions.push(record);
+    this.stages.publisher.publishDecision(record);
+    this.observer.decided?.(record);
+  }
+
+  private standing(driverId: string): Standing {
+    let standing = this.standings.get(driverId);
+    if (!standing) {
+      standing = { personality: null, lastSwitchMs: undefined, values: this.stages.backend.read(driverId), sinceMs: this.timeMs, generation: 0, waiting: {} };
+      this.standings.set(driverId, standing);
     }
-    return out;
+    return standing;
+  }
+
+  /** Takes the plan as done at once (so the next decision builds on it) and applies it in order. */
+  private queueApply(driverId: string, winner: Candidate, plan: SwitchPlan, before: Standing, trigger: string, nowMs: number): void {
+    const from = before.personality;
+    this.standings.set(driverId, {
+      ...before,
+      personality: winner.personality,
+      lastSwitchMs: Object.keys(plan.apply).length > 0 ? nowMs : before.lastSwitchMs,
+      sinceMs: from === winner.personality ? before.sinceMs : nowMs,
+      values: { ...before.values, ...plan.apply },
+      waiting: plan.waiting,
+    });
+    const speedKmh = round(this.features?.speedKmh ?? null);
+    const context = this.stages.tracker.current;
+    this.work = this.work.then(async () => {
+      try {
+        const result = await this.stages.backend.apply(driverId, plan.apply);
+        const standing = this.standing(driverId);
+        this.standings.set(driverId, { ...standing, generation: result.generation, values: this.stages.backend.read(driverId) });
+        const record: SwitchRecord = { timeMs: nowMs, speedKmh, driverId, from, to: winner.personality, winner, trigger, context, changes: result.changes, waiting: plan.waiting, durationMs: result.durationMs, generation: result.generation };
+        this.publishSwitch(record);
+        this.observer.switched?.(record);
+      } catch (err) {
+        // The backend changed nothing: the standing goes back to what the driver really has.
+        this.standings.set(driverId, { ...this.standing(driverId), values: this.stages.backend.read(driverId), personality: from, waiting: {} });
+        this.stages.logger.error(`applying ${winner.personality} to ${driverId} failed: ${(err as Error).message}`);
+        this.observer.applyFailed?.(driverId, winner.personality, err as Error);
+      }
+    });
+  }
+
+  private publishSwitch(r: SwitchRecord): void {
+    const { publisher, backend } = this.stages;
+    const drivers: Record<string, DriverPersonality> = {};
+    for (const [id, s] of this.standings) {
+      if (s.personality === null) continue;
+      drivers[id] = { personality: s.personality, generation: s.generation, since: iso(s.sinceMs), parameters: formatted(backend.read(id)), pending: formatted(s.waiting) };
+    }
+    publisher.publishPersonality({ backend: backend.kind, drivers });
+    publisher.publishSwitch({
+      time: iso(r.timeMs),
+      driver: r.driverId,
+      from: r.from,
+      to: r.to,
+      context: r.context,
+      trigger: { reason: r.trigger, source: r.winner.source, rule: r.winner.rule },
+      changes: r.changes.map((c) => ({ name: c.name, from: c.from === undefined ? null : formatParameter(c.name, c.from), to: formatParameter(c.name, c.to) })),
+      durationMs: r.durationMs,
+      generation: r.generation,
+      pending: Object.entries(r.waiting).map(([name, v]) => ({ name, to: formatParameter(name, v) })),
+    });
   }
 }
 
-function roundSpeed(features: DrivingFeatures): number | null {
-  return features.speedKmh === null ? null : Math.round(features.speedKmh * 10) / 10;
+function describe(change: ContextChange): string {
+  return `${change.region} ${change.from} → ${change.to}`;
+}
+
+function round(speedKmh: number | null): number | null {
+  return speedKmh === null ? null : Math.round(speedKmh * 10) / 10;
 }

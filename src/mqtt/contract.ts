@@ -1,3 +1,5 @@
+import type { DecisionRecord } from '../daemon/decision-record.js';
+
 /**
  * The MQTT topic contract: every topic persona publishes and every payload type.
  * Nothing outside this module builds a topic string.
@@ -16,8 +18,12 @@ export interface StatusPayload {
 
 /** `persona/<ecu-id>/state/context`, retained. */
 export interface ContextPayload {
+  /** The driving context: parked, city, highway, offroad or unknown. */
   context: string;
-  /** ISO time (pipeline clock) the context was entered. */
+  /** The ECU's own load: idle, normal or pressured; and its I/O pattern: quiet, interactive or bulk. */
+  workload: string;
+  io: string;
+  /** ISO time (pipeline clock) of the last change. */
   since: string;
   speedKmh: number | null;
 }
@@ -29,6 +35,8 @@ export interface DriverPersonality {
   since: string;
   /** Values as read back from the backend, in manifest units ("4ms", "256KB"). */
   parameters: Record<string, string>;
+  /** Parameters of this personality that wait for the next standstill. */
+  pending: Record<string, string>;
 }
 
 /** `persona/<ecu-id>/state/personality`, retained. */
@@ -43,10 +51,28 @@ export interface SwitchPayload {
   driver: string;
   from: string | null;
   to: string;
-  trigger: { context: string; rule: string };
+  /** The context when the switch was decided. */
+  context: { driving: string; workload: string; io: string };
+  /** Why: the reason (`driving city → highway`, `standstill`, `hold h1 placed by media`), and who won (policy rule, hold, safety). */
+  trigger: { reason: string; source: string; rule: string };
   changes: Array<{ name: string; from: string | null; to: string }>;
   durationMs: number;
   generation: number;
+  /** Parameters of `to` that wait for the next standstill (disruptive changes). */
+  pending: Array<{ name: string; to: string }>;
+}
+
+/** `persona/<ecu-id>/state/decision`, retained: the latest decision record. */
+export type DecisionPayload = DecisionRecord;
+
+/** Where the daemon's state goes: MQTT, or nowhere in an offline simulation. */
+export interface StatePublisher {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  publishContext(payload: ContextPayload): void;
+  publishPersonality(payload: PersonalityPayload): void;
+  publishDecision(payload: DecisionPayload): void;
+  publishSwitch(payload: SwitchPayload): void;
 }
 
 /** Topics under `persona/<ecu-id>/`. */
@@ -55,6 +81,7 @@ export class Topics {
   readonly status: string;
   readonly stateContext: string;
   readonly statePersonality: string;
+  readonly stateDecision: string;
   readonly eventSwitch: string;
 
   constructor(ecuId: string) {
@@ -63,6 +90,7 @@ export class Topics {
     this.status = `${this.root}/status`;
     this.stateContext = `${this.root}/state/context`;
     this.statePersonality = `${this.root}/state/personality`;
+    this.stateDecision = `${this.root}/state/decision`;
     this.eventSwitch = `${this.root}/event/switch`;
   }
 }

@@ -1,6 +1,6 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { silentLogger, type Logger } from '../common/logger.js';
-import { Topics, type ContextPayload, type PersonalityPayload, type StatusPayload, type SwitchPayload } from './contract.js';
+import { Topics, type ContextPayload, type DecisionPayload, type PersonalityPayload, type StatePublisher, type StatusPayload, type SwitchPayload } from './contract.js';
 
 export interface PublisherOptions {
   url: string;
@@ -19,7 +19,7 @@ const OFFLINE: StatusPayload = { state: 'offline' };
  * last-value: while disconnected they are only remembered, and republished on connect.
  * Events are dropped (and counted) while disconnected rather than queued without bound.
  */
-export class StatusPublisher {
+export class StatusPublisher implements StatePublisher {
   readonly topics: Topics;
   /** Events not delivered because the broker was unreachable. */
   droppedEvents = 0;
@@ -59,6 +59,10 @@ export class StatusPublisher {
 
   publishPersonality(payload: PersonalityPayload): void {
     this.publishState(this.topics.statePersonality, payload);
+  }
+
+  publishDecision(payload: DecisionPayload): void {
+    this.publishState(this.topics.stateDecision, payload);
   }
 
   publishSwitch(payload: SwitchPayload): void {

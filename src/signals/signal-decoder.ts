@@ -89,6 +89,12 @@ export class SignalDecoder {
     return true;
   }
 
+  /** The shortest maximum age among `names` (the mapped ones): how soon one of them can go stale. */
+  shortestMaxAgeMs(names: readonly string[]): number | undefined {
+    const ages = this.signals.filter((s) => names.includes(s.vss)).map((s) => s.maxAgeMs);
+    return ages.length === 0 ? undefined : Math.min(...ages);
+  }
+
   /** The value of `vss` at `nowUs`, or undefined when never seen or older than its maximum age. */
   read(vss: string, nowUs: number): number | undefined {
     const i = this.signals.findIndex((s) => s.vss === vss);

@@ -1,25 +1,57 @@
 import { readFileSync } from 'node:fs';
-import { createDrivingContextMachine } from '../../src/context/driving-context-machine.js';
+import { createContextMachine } from '../../src/context/context-machine.js';
 import type { DrivingFeatures } from '../../src/context/driving-features.js';
+import type { WorkloadInput } from '../../src/context/workload-features.js';
 
 export const STATECHART_FILE = new URL('../../statecharts/driving-context.json', import.meta.url).pathname;
-export const statechart = JSON.parse(readFileSync(STATECHART_FILE, 'utf8')) as { states: Record<string, { on: { SAMPLE: Array<{ target: string }> } }> };
-export const machine = createDrivingContextMachine(statechart, STATECHART_FILE);
 
-const base: Omit<DrivingFeatures, 'timeMs'> = { speedKmh: 0, gear: 126, verticalRms: 0.05, standstillMs: 0, missing: [] };
+type Transition = { target: string };
+type Region = { states: Record<string, { on: Record<string, Transition[]> }> };
+export const statechart = JSON.parse(readFileSync(STATECHART_FILE, 'utf8')) as { states: Record<string, Region> };
+export const machine = createContextMachine(statechart, STATECHART_FILE);
 
-/** Representative feature samples, one per situation the statechart distinguishes. */
-export const SITUATIONS: Record<string, Omit<DrivingFeatures, 'timeMs'>> = {
+const base: Omit<DrivingFeatures, 'timeMs'> = { speedKmh: 0, gear: 126, verticalRms: 0.05, wheelSlip: 0.01, steeringActivity: 2, standstillMs: 0, stopsPerMinute: 0, missing: [] };
+
+/** Representative driving samples, one per situation the statechart distinguishes. */
+export const SITUATIONS = {
   parkedInP: base,
-  signalsMissing: { ...base, speedKmh: null, gear: null, verticalRms: null, missing: ['Vehicle.Speed', 'Vehicle.Powertrain.Transmission.CurrentGear', 'Vehicle.Acceleration.Vertical'] },
+  signalsMissing: { ...base, speedKmh: null, gear: null, verticalRms: null, wheelSlip: null, missing: ['Vehicle.Speed', 'Vehicle.Powertrain.Transmission.CurrentGear'] },
   cityDriving: { ...base, speedKmh: 40, gear: 3 },
   waitingAtLight: { ...base, speedKmh: 0, gear: 1, standstillMs: 10_000 },
   longStandstill: { ...base, speedKmh: 0, gear: 0, standstillMs: 180_000 },
-  inHysteresisBand: { ...base, speedKmh: 85, gear: 5 },
+  ruralRoad: { ...base, speedKmh: 75, gear: 5 },
   highwayCruise: { ...base, speedKmh: 115, gear: 6, verticalRms: 0.1 },
   roughTrack: { ...base, speedKmh: 25, gear: 2, verticalRms: 3 },
-};
+  slipperyTrack: { ...base, speedKmh: 20, gear: 2, verticalRms: 0.3, wheelSlip: 0.2 },
+} satisfies Record<string, Omit<DrivingFeatures, 'timeMs'>>;
 
-export function sample(situation: keyof typeof SITUATIONS, timeMs: number): { type: 'SAMPLE'; features: DrivingFeatures } {
-  return { type: 'SAMPLE', features: { ...SITUATIONS[situation]!, timeMs } };
+const quiet = { disk: { readBytesPerS: 1000, writeBytesPerS: 1000, requestsPerS: 2, meanRequestBytes: 1000 }, net: { rxBytesPerS: 0, txBytesPerS: 0, packetsPerS: 0, meanPacketBytes: 0 } };
+
+/** Representative workload samples. */
+export const LOADS = {
+  calm: { cpuPressure: 0.5, memoryPressure: 0, ioPressure: 0, ...quiet },
+  busy: { cpuPressure: 12, memoryPressure: 3, ioPressure: 1, ...quiet },
+  stalled: { cpuPressure: 40, memoryPressure: 5, ioPressure: 2, ...quiet },
+  bulkTransfer: { cpuPressure: 12, memoryPressure: 3, ioPressure: 1, disk: { readBytesPerS: 50e6, writeBytesPerS: 0, requestsPerS: 200, meanRequestBytes: 250e3 }, net: null },
+  chatty: { cpuPressure: 12, memoryPressure: 3, ioPressure: 1, disk: null, net: { rxBytesPerS: 300e3, txBytesPerS: 100e3, packetsPerS: 800, meanPacketBytes: 500 } },
+} satisfies Record<string, Omit<WorkloadInput, 'timeMs'>>;
+
+export type Situation = keyof typeof SITUATIONS;
+export type Load = keyof typeof LOADS;
+
+export function sample(situation: Situation, timeMs: number) {
+  return { type: 'SAMPLE' as const, features: { ...SITUATIONS[situation], timeMs } };
+}
+
+export function load(name: Load, timeMs: number) {
+  return { type: 'WORKLOAD' as const, workload: { ...LOADS[name], timeMs } };
+}
+
+/** Every transition the statechart file declares, as `region: from → to`. */
+export function declaredTransitions(): string[] {
+  const out: string[] = [];
+  for (const [region, r] of Object.entries(statechart.states)) {
+    for (const [from, node] of Object.entries(r.states)) for (const list of Object.values(node.on)) for (const tr of list) out.push(`${region}: ${from} → ${tr.target}`);
+  }
+  return out.sort();
 }

@@ -22,6 +22,7 @@ void t.test('defaults come from the schema, with paths inside the package', asyn
     manifests: join(root, 'manifests'),
     backend: 'simulated',
     sampleIntervalMs: 100,
+    workloadIntervalMs: 1000,
     logLevel: 'info',
   });
 });

@@ -15,7 +15,7 @@ void t.test('the bundled drive through a real Mosquitto, as fast as possible', a
   const logs: string[] = [];
   const switches: SwitchRecord[] = [];
   const config = loadConfig({ cwd: t.testdir(), overrides: { ecuId: 'itest', speed: 0, loop: false } });
-  const daemon = buildDaemon(config, { logger: createLogger('persona', 'info', (l) => logs.push(l)), observer: { switched: (r) => switches.push(r) } })(broker.url);
+  const daemon = buildDaemon(config, { logger: createLogger('persona', 'info', (l) => logs.push(l)), observer: { switched: (r) => switches.push(r) } })({ brokerUrl: broker.url });
   await daemon.start();
   await daemon.run();
   await recorder.sync();
@@ -26,26 +26,40 @@ void t.test('the bundled drive through a real Mosquitto, as fast as possible', a
 
   const events = recorder.on('persona/itest/event/switch');
   t.ok(events.every((m) => !m.retain), 'switch events are not retained');
-  const parsed = events.map((m) => JSON.parse(m.text) as { from: string | null; to: string; driver: string; trigger: { context: string }; changes: Array<{ name: string; from: string; to: string }>; durationMs: number; generation: number });
+  type Switch = { from: string | null; to: string; driver: string; context: { driving: string }; trigger: { reason: string; source: string; rule: string }; changes: Array<{ name: string; from: string; to: string }>; pending: Array<{ name: string; to: string }>; durationMs: number; generation: number };
+  const parsed = events.map((m) => JSON.parse(m.text) as Switch);
   t.same(
-    parsed.map((e) => `${e.from ?? '-'}>${e.to}`),
-    ['->safe', 'safe>parked', 'parked>city', 'city>highway', 'highway>city', 'city>offroad', 'offroad>city', 'city>parked'],
+    parsed.map((e) => `${e.from ?? '-'}>${e.to} (${e.trigger.reason})`),
+    [
+      '->safe (start)',
+      'safe>parked (driving unknown → parked)',
+      'parked>city (driving parked → city)',
+      'city>city (standstill)',
+      'city>highway (driving city → highway)',
+      'highway>city (driving highway → city)',
+      'city>offroad (minimum interval between switches elapsed)',
+      'offroad>city (driving offroad → city)',
+      'city>parked (minimum interval between switches elapsed)',
+    ],
   );
-  const toHighway = parsed[3]!;
+  const toHighway = parsed[4]!;
   t.equal(toHighway.driver, 'pvnic');
-  t.equal(toHighway.trigger.context, 'highway');
+  t.equal(toHighway.context.driving, 'highway');
+  t.same(toHighway.trigger, { reason: 'driving city → highway', source: 'policy', rule: 'policy.json#/drivers/pvnic/rules/3' });
   t.same(toHighway.changes.find((c) => c.name === 'interrupt_coalescence_time'), { name: 'interrupt_coalescence_time', from: '1ms', to: '4ms' });
-  t.same(toHighway.changes.find((c) => c.name === 'DMA_buffer_size'), { name: 'DMA_buffer_size', from: '64KB', to: '256KB' });
+  t.same(toHighway.pending, [{ name: 'DMA_buffer_size', to: '256KB' }], 'the ring size waits for a standstill');
   t.ok(toHighway.durationMs >= 0 && toHighway.durationMs < 1000, 'time taken is reported');
-  t.same(parsed.map((e) => e.generation), [0, 1, 2, 3, 4, 5, 6, 7], 'the start personality equals the driver defaults: no new generation');
-  t.equal(switches.length, 8, 'the observer saw each switch');
+  t.same(parsed.map((e) => e.generation), [0, 1, 2, 3, 4, 5, 6, 7, 8], 'the start personality equals the driver defaults: no new generation');
+  t.equal(switches.length, 9, 'the observer saw each switch');
 
   const personalities = recorder.on('persona/itest/state/personality');
-  t.equal(personalities.length, 8);
+  t.equal(personalities.length, 9);
   const last = JSON.parse(personalities.at(-1)!.text) as { backend: string; drivers: Record<string, { personality: string; parameters: Record<string, string> }> };
   t.equal(last.backend, 'simulated');
   t.same(last.drivers.pvnic?.parameters, { interrupt_coalescence_time: '8ms', DMA_buffer_size: '16KB', power_saving_mode: 'aggressive', feature_set: 'rx_checksum' });
 
+  const decision = JSON.parse(recorder.on('persona/itest/state/decision').at(-1)!.text) as { trigger: string; drivers: Array<{ winner: { personality: string } }> };
+  t.equal(decision.drivers[0]!.winner.personality, 'parked', 'the latest decision is retained for `persona why`');
   const status = recorder.on('persona/itest/status').map((m) => JSON.parse(m.text) as { state: string; backend: string });
   t.same(status[0], { state: 'online', backend: 'simulated', note: 'simulated backend: no driver is changed' });
 
@@ -58,9 +72,10 @@ void t.test('the bundled drive through a real Mosquitto, as fast as possible', a
     [
       ['persona/itest/status', true],
       ['persona/itest/state/context', true],
+      ['persona/itest/state/decision', true],
       ['persona/itest/state/personality', true],
     ].sort(),
-    'status, context and personality are retained',
+    'status, context, decision and personality are retained',
   );
 
   await daemon.stop();

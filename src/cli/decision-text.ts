@@ -1,0 +1,43 @@
+import type { DecisionRecord } from '../daemon/decision-record.js';
+
+const entries = (values: Readonly<Record<string, string>>): string =>
+  Object.entries(values)
+    .map(([n, v]) => `${n} ${v}`)
+    .join(', ');
+
+const RESULT: Record<string, string> = {
+  unchanged: 'already in place',
+  switch: 'applied',
+  partial: 'applied in part',
+  pending: 'waiting for a standstill',
+  deferred: 'deferred',
+};
+
+/** A decision record in words, for `persona why` and `persona simulate`. */
+export function describeDecision(r: DecisionRecord, detailed = true): string[] {
+  const f = r.inputs.features;
+  const speed = f?.speedKmh === null || f === null ? 'speed unknown' : `${f.speedKmh.toFixed(1)} km/h`;
+  const lines = [
+    `decision ${r.seq} at ${r.time}, after ${r.trigger}`,
+    `  context: driving ${r.context.driving}, workload ${r.context.workload}, io ${r.context.io} (${speed})`,
+  ];
+  for (const d of r.drivers) {
+    const by = d.winner.source === 'hold' ? `hold ${d.winner.rule} of ${d.winner.owner} (priority ${d.winner.priority})` : d.winner.source === 'safety' ? `safety rule ${d.winner.rule}` : `policy rule ${d.winner.rule}`;
+    lines.push(`  ${d.driverId}: ${d.winner.personality}, chosen by ${by}: ${RESULT[d.result] ?? d.result}${d.notBefore ? ` until ${d.notBefore} (minimum interval between switches)` : ''}`);
+    if (Object.keys(d.apply).length > 0) lines.push(`    applied now: ${entries(d.apply)}`);
+    if (Object.keys(d.waiting).length > 0) lines.push(`    waiting for a standstill: ${entries(d.waiting)}`);
+    for (const l of d.losers) lines.push(`    not ${l.personality} (${l.source} ${l.rule}): ${l.why}`);
+  }
+  if (detailed) {
+    const signals = Object.entries(r.inputs.signals).map(([name, s]) => `${name.replace(/^Vehicle\./, '')} ${s ? `${Math.round(s.value * 100) / 100} (${Math.round(s.ageMs)} ms old)` : 'stale'}`);
+    lines.push(`  signals: ${signals.join(', ') || 'none yet'}`);
+    if (f) lines.push(`  features: vertical RMS ${fmt(f.verticalRms)} m/s², wheel slip ${fmt(f.wheelSlip)}, steering ${fmt(f.steeringActivity)} °/s, standstill ${(f.standstillMs / 1000).toFixed(1)} s, ${f.stopsPerMinute} stops/min`);
+    const w = r.inputs.workload;
+    if (w) lines.push(`  workload: pressure cpu ${w.cpuPressure.toFixed(1)} %, memory ${w.memoryPressure.toFixed(1)} %, io ${w.ioPressure === null ? 'n/a' : `${w.ioPressure.toFixed(1)} %`}`);
+  }
+  return lines;
+}
+
+function fmt(v: number | null): string {
+  return v === null ? 'n/a' : v.toFixed(2);
+}

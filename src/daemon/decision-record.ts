@@ -1,0 +1,58 @@
+import type { ContextState } from '../context/context-names.js';
+import type { DrivingFeatures } from '../context/driving-features.js';
+import type { WorkloadInput } from '../context/workload-features.js';
+import type { Candidate } from '../policy/arbiter.js';
+import type { PlanResult } from '../policy/switch-planner.js';
+import type { SignalSnapshot } from '../signals/signal-decoder.js';
+
+/** What was decided for one driver, and why. */
+export interface DriverDecision {
+  readonly driverId: string;
+  readonly winner: Candidate;
+  readonly losers: ReadonlyArray<Candidate & { readonly why: string }>;
+  readonly result: PlanResult;
+  /** Parameters applied now and parameters waiting for a standstill, as written in manifests. */
+  readonly apply: Readonly<Record<string, string>>;
+  readonly waiting: Readonly<Record<string, string>>;
+  /** For a deferred switch: when it may happen (ISO time). */
+  readonly notBefore?: string;
+}
+
+/** One decision of the pipeline: everything needed to say why a driver has its personality. */
+export interface DecisionRecord {
+  readonly seq: number;
+  /** Pipeline (CAN) time, ISO. */
+  readonly time: string;
+  /** What made persona decide: a context change, a hold, a standstill, the start. */
+  readonly trigger: string;
+  readonly context: ContextState;
+  readonly inputs: {
+    readonly signals: SignalSnapshot;
+    readonly features: DrivingFeatures | null;
+    readonly workload: WorkloadInput | null;
+  };
+  readonly drivers: readonly DriverDecision[];
+}
+
+/** The latest decisions, in a ring of fixed size. */
+export class DecisionLog {
+  private readonly ring: DecisionRecord[] = [];
+  private next = 0;
+
+  constructor(private readonly capacity = 256) {}
+
+  push(record: DecisionRecord): void {
+    if (this.ring.length < this.capacity) this.ring.push(record);
+    else this.ring[this.next] = record;
+    this.next = (this.next + 1) % this.capacity;
+  }
+
+  /** Oldest first. */
+  all(): DecisionRecord[] {
+    return this.ring.length < this.capacity ? [...this.ring] : [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
+  }
+
+  latest(): DecisionRecord | undefined {
+    return this.ring.length === 0 ? undefined : this.ring[(this.next - 1 + this.capacity) % this.capacity];
+  }
+}

@@ -1,0 +1,45 @@
+import { SimulatedClock } from '../common/clock.js';
+import type { Logger } from '../common/logger.js';
+import type { StatePublisher } from '../mqtt/contract.js';
+import { buildDaemon } from './build-daemon.js';
+import type { PersonaConfig } from './config.js';
+import type { DecisionRecord } from './decision-record.js';
+
+/** Publishes nowhere: an offline simulation has no broker. */
+class OfflinePublisher implements StatePublisher {
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+  publishContext(): void {}
+  publishPersonality(): void {}
+  publishDecision(): void {}
+  publishSwitch(): void {}
+}
+
+/**
+ * Runs the whole decision pipeline over a replay, as fast as possible, on a simulated
+ * clock and the simulated backend, and returns every decision. What integrators tune
+ * thresholds and policies with.
+ */
+export async function simulate(config: PersonaConfig, logger: Logger, onDecision?: (record: DecisionRecord) => void): Promise<DecisionRecord[]> {
+  if (!config.can.startsWith('replay:')) throw new RangeError(`a simulation replays a log: --can must be replay:FILE, not ${config.can}`);
+  const decisions: DecisionRecord[] = [];
+  const create = buildDaemon({ ...config, speed: 0, loop: false }, {
+    logger,
+    clock: new SimulatedClock(),
+    observer: {
+      decided: (record) => {
+        decisions.push(record);
+        onDecision?.(record);
+      },
+    },
+  });
+  const daemon = create({ publisher: new OfflinePublisher() });
+  await daemon.start();
+  await daemon.run();
+  await daemon.stop();
+  return decisions;
+}

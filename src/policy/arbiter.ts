@@ -1,0 +1,51 @@
+import type { ContextState } from '../context/context-names.js';
+import type { ContextPolicy } from './context-policy.js';
+import type { HoldRegistry } from './hold-registry.js';
+
+/** One contender for a driver: the safety rule, a hold, or the automatic policy. */
+export interface Candidate {
+  readonly source: 'safety' | 'hold' | 'policy';
+  readonly personality: string;
+  /** The policy rule (file#pointer) or the hold id. */
+  readonly rule: string;
+  readonly owner?: string;
+  readonly priority?: number;
+}
+
+export interface Verdict {
+  readonly driverId: string;
+  readonly winner: Candidate;
+  readonly losers: ReadonlyArray<Candidate & { readonly why: string }>;
+}
+
+/**
+ * Decides who gets each driver. Order: safety (context unknown → safe personality) >
+ * holds by priority (then newest) > the automatic policy.
+ */
+export class Arbiter {
+  constructor(
+    private readonly policy: ContextPolicy,
+    private readonly holds: HoldRegistry,
+  ) {}
+
+  decide(context: ContextState, nowMs: number): Verdict[] {
+    this.holds.expire(nowMs);
+    return this.policy.decide(context).map((choice) => {
+      const fromPolicy: Candidate = { source: choice.safety ? 'safety' : 'policy', personality: choice.personality, rule: choice.rule };
+      const fromHolds: Candidate[] = this.holds
+        .forDriver(choice.driverId)
+        .map((h) => ({ source: 'hold', personality: h.personality, rule: h.id, owner: h.owner, priority: h.priority }));
+      if (choice.safety) {
+        return { driverId: choice.driverId, winner: fromPolicy, losers: fromHolds.map((c) => ({ ...c, why: 'outranked by safety: the driving context is unknown' })) };
+      }
+      const [strongest, ...weaker] = fromHolds;
+      if (!strongest) return { driverId: choice.driverId, winner: fromPolicy, losers: [] };
+      const beaten = `outranked by hold ${strongest.rule} of ${strongest.owner} (priority ${strongest.priority})`;
+      return {
+        driverId: choice.driverId,
+        winner: strongest,
+        losers: [...weaker.map((c) => ({ ...c, why: c.priority === strongest.priority ? `${beaten}, which is newer at the same priority` : beaten })), { ...fromPolicy, why: beaten }],
+      };
+    });
+  }
+}

@@ -1,0 +1,130 @@
+import t from 'tap';
+import { createActor, type SnapshotFrom } from 'xstate';
+import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
+import { createContextMachine } from '../../src/context/context-machine.js';
+import { REGIONS, type ContextState } from '../../src/context/context-names.js';
+import { declaredTransitions, load, LOADS, machine, sample, SITUATIONS, statechart, type Load, type Situation } from './machine-fixtures.js';
+
+type Snapshot = SnapshotFrom<typeof machine>;
+const value = (s: Snapshot): ContextState => s.value as unknown as ContextState;
+
+/** Every situation and load, sent well after every region's dwell has elapsed. */
+const traversal = {
+  events: (s: Snapshot) => {
+    const later = Math.max(s.context.drivingSinceMs, s.context.workloadSinceMs, s.context.ioSinceMs) + 60_000;
+    return [...Object.keys(SITUATIONS).map((n) => sample(n as Situation, later)), ...Object.keys(LOADS).map((n) => load(n as Load, later))];
+  },
+  serializeState: (s: Snapshot) => JSON.stringify(s.value),
+  serializeEvent: (e: { type: string; features?: unknown; workload?: unknown }) => JSON.stringify({ ...e, features: e.features ? { ...e.features, timeMs: 0 } : undefined, workload: e.workload ? { ...e.workload, timeMs: 0 } : undefined }),
+};
+
+void t.test('every state of every region is reachable', async (t) => {
+  const paths = getShortestPaths(machine, traversal);
+  for (const [region, names] of Object.entries(REGIONS)) {
+    const reached = new Set(paths.map((p) => value(p.state)[region as keyof ContextState]));
+    t.same([...reached].sort(), [...names].sort(), region);
+  }
+});
+
+void t.test('the graph walks exactly the transitions of the statechart file', async (t) => {
+  type Vertex = { state: Snapshot; transitions: Record<string, { state: Snapshot }> };
+  const walked = new Set<string>();
+  for (const entry of Object.values(getAdjacencyMap(machine, traversal)) as Vertex[]) {
+    for (const next of Object.values(entry.transitions)) {
+      for (const region of Object.keys(REGIONS) as Array<keyof ContextState>) {
+        const [from, to] = [value(entry.state)[region], value(next.state)[region]];
+        if (from !== to) walked.add(`${region}: ${from} → ${to}`);
+      }
+    }
+  }
+  t.same([...walked].sort(), declaredTransitions());
+});
+
+void t.test('each shortest path, replayed on a live actor', async (t) => {
+  for (const path of getShortestPaths(machine, traversal)) {
+    const actor = createActor(machine).start();
+    for (const step of path.steps) actor.send(step.event);
+    t.same(actor.getSnapshot().value, path.state.value, JSON.stringify(path.state.value));
+    actor.stop();
+  }
+});
+
+function drive(...steps: Array<[Situation, number]>) {
+  const actor = createActor(machine).start();
+  for (const [situation, at] of steps) actor.send(sample(situation, at));
+  return actor;
+}
+const driving = (actor: ReturnType<typeof drive>) => value(actor.getSnapshot()).driving;
+
+void t.test('minimum dwell: city → highway only after 5 s in city', async (t) => {
+  const actor = drive(['cityDriving', 0]);
+  t.equal(driving(actor), 'city');
+  actor.send(sample('highwayCruise', 4_999));
+  t.equal(driving(actor), 'city', 'too early');
+  actor.send(sample('highwayCruise', 5_000));
+  t.equal(driving(actor), 'highway');
+});
+
+void t.test('hysteresis: between 60 and 90 km/h the current context stays', async (t) => {
+  t.equal(driving(drive(['cityDriving', 0], ['ruralRoad', 60_000])), 'city', 'not above the 90 km/h entry threshold');
+  t.equal(driving(drive(['highwayCruise', 0], ['ruralRoad', 60_000])), 'highway', 'not at or below the 60 km/h exit threshold');
+});
+
+void t.test('off-road from vertical RMS or from wheel slip; back to city when both are low', async (t) => {
+  t.equal(driving(drive(['cityDriving', 0], ['roughTrack', 3_000])), 'offroad');
+  const slip = drive(['cityDriving', 0], ['slipperyTrack', 3_000]);
+  t.equal(driving(slip), 'offroad');
+  slip.send(sample('cityDriving', 7_999));
+  t.equal(driving(slip), 'offroad', 'minimum dwell of 5 s');
+  slip.send(sample('cityDriving', 8_000));
+  t.equal(driving(slip), 'city');
+});
+
+void t.test('a stop at a light stays city; a two-minute standstill parks', async (t) => {
+  const actor = drive(['cityDriving', 0], ['waitingAtLight', 10_000]);
+  t.equal(driving(actor), 'city');
+  actor.send(sample('longStandstill', 200_000));
+  t.equal(driving(actor), 'parked');
+});
+
+void t.test('missing signals leave any driving context at once', async (t) => {
+  for (const situation of ['cityDriving', 'highwayCruise', 'roughTrack', 'parkedInP'] as const) t.equal(driving(drive([situation, 0], ['signalsMissing', 1])), 'unknown', situation);
+});
+
+void t.test('workload: pressured after 5 s above 25 %, back to normal after 10 s below 10 %', async (t) => {
+  const actor = createActor(machine).start();
+  const workload = () => value(actor.getSnapshot()).workload;
+  actor.send(load('stalled', 4_999));
+  t.equal(workload(), 'normal', 'dwell in normal not yet over');
+  actor.send(load('stalled', 5_000));
+  t.equal(workload(), 'pressured');
+  actor.send(load('busy', 14_999));
+  t.equal(workload(), 'pressured', '12 % is inside the hysteresis band');
+  actor.send(load('calm', 15_000));
+  t.equal(workload(), 'normal');
+  actor.send(load('bulkTransfer', 20_000));
+  t.equal(value(actor.getSnapshot()).io, 'bulk');
+  t.equal(value(actor.getSnapshot()).driving, 'unknown', 'workload samples never move the driving region');
+});
+
+void t.test('a statechart naming unknown guards, actions, states or regions is refused with paths', async (t) => {
+  const bad = structuredClone(statechart) as unknown as { type?: string; states: Record<string, { states: Record<string, unknown> }> };
+  const city = bad.states.driving!.states.city as { on: { SAMPLE: Array<{ guard: unknown }> } };
+  city.on.SAMPLE[1]!.guard = { type: 'isFlying' };
+  (bad.states.driving!.states.parked as { entry: unknown }).entry = 'launch';
+  bad.states.driving!.states.space = {};
+  delete bad.states.driving!.states.offroad;
+  bad.states.weather = { states: {} };
+  delete bad.type;
+  t.throws(() => createContextMachine(bad, 'chart.json'), {
+    code: 'E_DOCUMENT',
+    problems: [
+      { file: 'chart.json', path: '/type', message: 'must be "parallel" (regions driving, workload, io)' },
+      { file: 'chart.json', path: '/states/driving/states/offroad', message: 'is required' },
+      { file: 'chart.json', path: '/states/driving/states/space', message: 'is not a state of driving (parked, city, highway, offroad, unknown)' },
+      { file: 'chart.json', path: '/states/weather', message: 'is not a region (driving, workload, io)' },
+      { file: 'chart.json', path: '/states/driving/states/parked/entry', message: 'unknown action "launch"' },
+      { file: 'chart.json', path: '/states/driving/states/city/on/SAMPLE/1/guard', message: 'unknown guard "isFlying"' },
+    ],
+  });
+});

@@ -1,0 +1,133 @@
+import t from 'tap';
+import type { Leg } from '../helpers/drive-script.js';
+import { runScenario } from '../helpers/scenario.js';
+
+const D = 4; // a forward gear
+const P = 126;
+
+void t.test('flapping: ±5 km/h around every speed threshold for 10 minutes', async (t) => {
+  const minDwellS = 5;
+  const tenMinutes = 600;
+  for (const [name, centre, start] of [
+    ['standstill/moving (3 km/h)', 3, 'city'],
+    ['urban limit (60 km/h)', 60, 'highway'],
+    ['motorway entry (90 km/h)', 90, 'city'],
+  ] as const) {
+    for (const periodS of [2, 30]) {
+      const warmUp: Leg = start === 'highway' ? { seconds: 20, speedKmh: 110, gear: D } : { seconds: 20, speedKmh: 40, gear: D };
+      const r = await runScenario(() => [
+        { seconds: 1, speedKmh: 0, gear: P },
+        warmUp,
+        { seconds: tenMinutes, speedKmh: (s) => centre + 5 * Math.sin((2 * Math.PI * s) / periodS) },
+      ]);
+      const during = r.changes.filter((c) => c.region === 'driving' && r.at(c.timeMs) > 21);
+      const switches = r.switches.filter((s) => r.at(s.timeMs) > 21);
+      t.comment(`${name}, period ${periodS} s: ${during.length} context changes, ${switches.length} switches in 10 min`);
+      t.ok(during.length <= tenMinutes / minDwellS, `${name}, period ${periodS} s: context changes within the dwell bound`);
+      t.ok(during.length <= 1, `${name}, period ${periodS} s: hysteresis holds (at most the one crossing it is there for)`);
+    }
+  }
+});
+
+void t.test('stale: when all frames stop, unknown and the safe personality within 2 × the maximum age', async (t) => {
+  const r = await runScenario(() => [
+    { seconds: 1, speedKmh: 0, gear: P },
+    { seconds: 20, speedKmh: 40, gear: D },
+    { seconds: 1, silent: true },
+  ]);
+  const lastFrameS = 21;
+  const unknown = r.changes.find((c) => c.region === 'driving' && c.to === 'unknown')!;
+  const safe = r.switches.find((s) => s.to === 'safe' && r.at(s.timeMs) > lastFrameS)!;
+  const maxAgeS = 0.06; // Vehicle.Speed: 3 × its 20 ms cycle
+  t.ok(unknown && r.at(unknown.timeMs) - lastFrameS <= 2 * maxAgeS, `unknown ${(r.at(unknown.timeMs) - lastFrameS) * 1000} ms after the last frame`);
+  t.ok(safe && r.at(safe.timeMs) - lastFrameS <= 2 * maxAgeS, 'safe personality at the same time');
+  t.equal(safe.winner.source, 'safety');
+  t.same(Object.keys(safe.waiting), ['DMA_buffer_size'], 'its disruptive parameter waits: the car may still be moving');
+});
+
+void t.test('holds: priority, release with the wrong token, expiry, owner loss, and safety over holds', async (t) => {
+  let media: { id: string; token: string } | undefined;
+  const log: string[] = [];
+  const r = await runScenario((daemon) => [
+    { seconds: 1, speedKmh: 0, gear: P },
+    { seconds: 15, speedKmh: 40, gear: D },
+    {
+      seconds: 15,
+      onStart: () => {
+        const placed = daemon().placeHold({ owner: 'media', driverId: 'pvnic', personality: 'highway', priority: 5 });
+        media = { id: placed.hold.id, token: placed.token };
+        daemon().placeHold({ owner: 'navigation', driverId: 'pvnic', personality: 'offroad', priority: 3 });
+      },
+    },
+    {
+      seconds: 15,
+      onStart: () => {
+        try {
+          daemon().releaseHold(media!.id, 'guessed');
+        } catch (err) {
+          log.push((err as { code: string }).code);
+        }
+      },
+    },
+    { seconds: 15, onStart: () => daemon().releaseHold(media!.id, media!.token) },
+    { seconds: 15, onStart: () => void daemon().dropOwner('navigation') },
+    { seconds: 15, onStart: () => void daemon().placeHold({ owner: 'diag', driverId: 'pvnic', personality: 'highway', priority: 9, expiresAtMs: daemon().timeMs + 5_000 }) },
+    { seconds: 2, silent: true },
+    { seconds: 15, speedKmh: 40, gear: D },
+  ]);
+  const winners = r.published.decisions.map((d) => `${d.drivers[0]!.winner.source}:${d.drivers[0]!.winner.personality}`);
+  const sequence = winners.filter((w, i) => w !== winners[i - 1]);
+  t.same(sequence, [
+    'safety:safe',
+    'policy:parked',
+    'policy:city',
+    'hold:highway', // media (5) beats navigation (3) and the policy
+    'hold:offroad', // media released with its token: navigation is next
+    'policy:city', // navigation's owner went away
+    'hold:highway', // diag, for 5 s
+    'policy:city', // expired
+    'safety:safe', // frames stopped: safety beats every hold
+    'policy:city',
+  ]);
+  t.same(log, ['E_HOLD_TOKEN'], 'a wrong token is refused');
+  const wrongTokenAt = 31;
+  t.ok(r.switches.every((s) => Math.abs(r.at(s.timeMs) - wrongTokenAt) > 0.5), 'and changes nothing');
+});
+
+void t.test('gating: a disruptive change asked for at speed waits for the next standstill', async (t) => {
+  const r = await runScenario((daemon) => [
+    { seconds: 1, speedKmh: 0, gear: P },
+    { seconds: 20, speedKmh: 40, gear: D },
+    { seconds: 20, onStart: () => void daemon().placeHold({ owner: 'media', driverId: 'pvnic', personality: 'highway', priority: 5 }) },
+    { seconds: 10, speedKmh: 0 },
+  ]);
+  const toHighway = r.switches.filter((s) => s.to === 'highway');
+  t.equal(toHighway.length, 2, 'in two parts');
+  t.same(toHighway[0]!.changes.map((c) => c.name).sort(), ['feature_set', 'interrupt_coalescence_time', 'power_saving_mode'], 'runtime parameters at once');
+  t.same(toHighway[0]!.waiting, { DMA_buffer_size: 262144 });
+  t.equal(r.at(toHighway[0]!.timeMs), 21);
+  t.same(toHighway[1]!.changes, [{ name: 'DMA_buffer_size', from: 16384, to: 262144 }], 'the rest at the standstill (city\'s 64KB never got its standstill)');
+  t.ok(r.at(toHighway[1]!.timeMs) > 41 && r.at(toHighway[1]!.timeMs) < 43, `at ${r.at(toHighway[1]!.timeMs)} s, once the smoothed speed is at or below 1 km/h`);
+  const personality = r.published.personalities.at(-1)!.drivers.pvnic!;
+  t.same(personality.pending, {}, 'nothing pending any more');
+  t.equal(personality.parameters.DMA_buffer_size, '256KB');
+});
+
+void t.test('workload: on the motorway under sustained pressure the policy keeps the lighter city personality', async (t) => {
+  const quietIo = { disk: null, net: null };
+  const r = await runScenario(
+    () => [
+      { seconds: 1, speedKmh: 0, gear: P },
+      { seconds: 20, speedKmh: 40, gear: D },
+      { seconds: 40, speedKmh: 110, gear: D },
+      { seconds: 40, speedKmh: 110, gear: D },
+    ],
+    {},
+    (clock) => ({ timeMs: clock.now(), cpuPressure: clock.now() > 61_000 ? 40 : 3, memoryPressure: 0, ioPressure: 0, ...quietIo }),
+  );
+  const workload = r.changes.filter((c) => c.region === 'workload').map((c) => `${c.from} → ${c.to}`);
+  t.same(workload, ['normal → pressured']);
+  const personalities = r.switches.filter((s) => s.changes.length > 0).map((s) => `${s.to} (${s.trigger})`);
+  t.same(personalities.slice(-2), ['highway (driving city → highway)', 'city (workload normal → pressured)']);
+  t.equal(r.switches.at(-1)!.winner.rule, 'policy.json#/drivers/pvnic/rules/2');
+});

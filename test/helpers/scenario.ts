@@ -1,0 +1,74 @@
+import { SimulatedClock } from '../../src/common/clock.js';
+import { silentLogger } from '../../src/common/logger.js';
+import { packageRoot } from '../../src/common/package-root.js';
+import type { ContextChange } from '../../src/context/context-tracker.js';
+import type { WorkloadInput } from '../../src/context/workload-features.js';
+import { buildDaemon } from '../../src/daemon/build-daemon.js';
+import { loadConfig, type PersonaConfig } from '../../src/daemon/config.js';
+import type { Daemon, SwitchRecord } from '../../src/daemon/daemon.js';
+import type { DecisionRecord } from '../../src/daemon/decision-record.js';
+import type { ContextPayload, PersonalityPayload, StatePublisher, SwitchPayload } from '../../src/mqtt/contract.js';
+import { loadVehicle } from '../../src/signals/signal-map.js';
+import { CAN_START_US, ScriptSource, type Leg } from './drive-script.js';
+import { join } from 'node:path';
+
+/** Keeps what the daemon publishes, for assertions. */
+export class RecordingPublisher implements StatePublisher {
+  contexts: ContextPayload[] = [];
+  personalities: PersonalityPayload[] = [];
+  decisions: DecisionRecord[] = [];
+  switches: SwitchPayload[] = [];
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+  publishContext(p: ContextPayload): void {
+    this.contexts.push(p);
+  }
+  publishPersonality(p: PersonalityPayload): void {
+    this.personalities.push(p);
+  }
+  publishDecision(p: DecisionRecord): void {
+    this.decisions.push(p);
+  }
+  publishSwitch(p: SwitchPayload): void {
+    this.switches.push(p);
+  }
+}
+
+export interface ScenarioResult {
+  daemon: Daemon;
+  published: RecordingPublisher;
+  changes: ContextChange[];
+  switches: SwitchRecord[];
+  /** Seconds since the start of the script, for readable assertions. */
+  at: (timeMs: number) => number;
+}
+
+/**
+ * Runs the real daemon (real decoder, statechart, policy, manifests, simulated backend)
+ * over a scripted drive on a simulated clock. `legs` may use `scenario.daemon` in onStart.
+ */
+export async function runScenario(
+  legs: (daemon: () => Daemon) => Leg[],
+  overrides: Partial<PersonaConfig> = {},
+  workload?: (clock: SimulatedClock) => WorkloadInput,
+): Promise<ScenarioResult> {
+  const clock = new SimulatedClock();
+  // Without a scripted workload the regions stay put: the real /proc would make runs differ.
+  const config = loadConfig({ cwd: packageRoot(), overrides: { workloadIntervalMs: workload ? 1000 : 0, ...overrides } });
+  const changes: ContextChange[] = [];
+  const switches: SwitchRecord[] = [];
+  const published = new RecordingPublisher();
+  // Legs reach the daemon only once it runs, after it has been built below.
+  const get = (): Daemon => daemon;
+  const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), legs(get), clock);
+  const workloadSampler = workload ? { sample: () => workload(clock) } : undefined;
+  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, ...(workloadSampler ? { workloadSampler } : {}), observer: { contextChanged: (c) => changes.push(c), switched: (s) => switches.push(s) } })({ publisher: published });
+  await daemon.start();
+  await daemon.run();
+  await daemon.stop();
+  return { daemon, published, changes, switches, at: (timeMs) => Math.round(timeMs - CAN_START_US / 1000) / 1000 };
+}

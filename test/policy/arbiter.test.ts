@@ -1,0 +1,47 @@
+import t from 'tap';
+import { Arbiter } from '../../src/policy/arbiter.js';
+import { ContextPolicy } from '../../src/policy/context-policy.js';
+import { HoldRegistry } from '../../src/policy/hold-registry.js';
+
+const policy = ContextPolicy.load(new URL('../../manifests/policy.json', import.meta.url).pathname);
+const at = (driving: string) => ({ driving, workload: 'normal', io: 'quiet' }) as never;
+const hold = (owner: string, personality: string, priority: number, expiresAtMs?: number) => ({ owner, driverId: 'pvnic', personality, priority, ...(expiresAtMs === undefined ? {} : { expiresAtMs }) });
+
+void t.test('without holds the policy decides', async (t) => {
+  const [v] = new Arbiter(policy, new HoldRegistry()).decide(at('city'), 0);
+  t.same(v, { driverId: 'pvnic', winner: { source: 'policy', personality: 'city', rule: 'policy.json#/drivers/pvnic/rules/4' }, losers: [] });
+});
+
+void t.test('holds beat the policy, the highest priority first; losers say why', async (t) => {
+  const holds = new HoldRegistry();
+  const arbiter = new Arbiter(policy, holds);
+  const low = holds.add(hold('navigation', 'offroad', 2), 0).hold;
+  const high = holds.add(hold('media', 'highway', 7), 1).hold;
+  const [v] = arbiter.decide(at('city'), 2);
+  t.same(v!.winner, { source: 'hold', personality: 'highway', rule: high.id, owner: 'media', priority: 7 });
+  t.same(
+    v!.losers.map((l) => [l.source, l.personality, l.why]),
+    [
+      ['hold', 'offroad', `outranked by hold ${high.id} of media (priority 7)`],
+      ['policy', 'city', `outranked by hold ${high.id} of media (priority 7)`],
+    ],
+  );
+  t.equal(low.priority, 2);
+});
+
+void t.test('safety beats every hold', async (t) => {
+  const holds = new HoldRegistry();
+  holds.add(hold('media', 'highway', 1000), 0);
+  const [v] = new Arbiter(policy, holds).decide(at('unknown'), 1);
+  t.same(v!.winner, { source: 'safety', personality: 'safe', rule: 'policy.json#/drivers/pvnic/safe' });
+  t.equal(v!.losers[0]!.why, 'outranked by safety: the driving context is unknown');
+});
+
+void t.test('an expired hold no longer counts', async (t) => {
+  const holds = new HoldRegistry();
+  holds.add(hold('media', 'highway', 5, 1000), 0);
+  const arbiter = new Arbiter(policy, holds);
+  t.equal(arbiter.decide(at('city'), 999)[0]!.winner.source, 'hold');
+  t.equal(arbiter.decide(at('city'), 1000)[0]!.winner.source, 'policy');
+  t.same(holds.list(), []);
+});
