@@ -48,7 +48,7 @@ export interface SocketCanStats {
   frames: number;
   errorFrames: number;
   busOff: number;
-  /** Times the channel was opened again after going down. */
+  /** Times frames flowed again after the channel went down. */
   reopens: number;
 }
 
@@ -109,20 +109,21 @@ export class SocketCanSource implements FrameSource {
     this.abort = new AbortController();
     const signal = this.abort.signal;
     let waitMs = this.backoff.initial;
-    let opened = false;
     this.setState('opening');
     while (!signal.aborted) {
-      const ended = this.runChannel(sink, signal);
-      if (ended === undefined) {
-        this.setState('down', `cannot open ${this.iface}; retrying in ${waitMs} ms`);
-      } else {
-        if (opened) this.stats.reopens++;
-        opened = true;
-        waitMs = this.backoff.initial;
+      // The channel counts as open once a frame arrives: a socket bound to an interface
+      // that is down opens fine and then fails at once, which is not a recovery.
+      const ended = this.runChannel(sink, signal, () => {
+        if (this.stateNow === 'down') this.stats.reopens++;
         this.setState('open');
+        waitMs = this.backoff.initial;
+      });
+      if (ended === undefined) {
+        this.setState('down', `cannot open ${this.iface}; retrying with backoff up to ${this.backoff.max} ms`);
+      } else {
         const reason = await ended;
         if (signal.aborted) break;
-        this.setState('down', `${reason}; reopening in ${waitMs} ms`);
+        this.setState('down', `${reason}; reopening with backoff up to ${this.backoff.max} ms`);
       }
       await this.clock.sleepUntil(this.clock.now() + waitMs, signal);
       waitMs = Math.min(this.backoff.max, waitMs * 2);
@@ -140,7 +141,7 @@ export class SocketCanSource implements FrameSource {
    * Opens a channel and resolves with why it ended; undefined when it cannot be opened
    * (no such interface, no CAN support).
    */
-  private runChannel(sink: FrameSink, signal: AbortSignal): Promise<string> | undefined {
+  private runChannel(sink: FrameSink, signal: AbortSignal, onFirstFrame: () => void): Promise<string> | undefined {
     let channel: RawChannelLike;
     try {
       channel = this.openChannel(this.iface);
@@ -151,6 +152,7 @@ export class SocketCanSource implements FrameSource {
     }
     return new Promise<string>((resolve) => {
       let open = true;
+      let first = true;
       const close = (reason: string): void => {
         if (!open) return;
         open = false;
@@ -175,6 +177,10 @@ export class SocketCanSource implements FrameSource {
             close(`${this.iface} reported bus-off`);
           }
           return;
+        }
+        if (first) {
+          first = false;
+          onFirstFrame();
         }
         this.stats.frames++;
         sink(toFrame(this.iface, m));

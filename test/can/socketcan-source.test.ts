@@ -57,8 +57,9 @@ void t.test('frames carry kernel timestamps; error frames are counted, not deliv
   const c = channels[0]!;
   t.ok(c.started);
   t.same(c.filters, [{ id: 0x1a0, mask: 0x800007ff }]);
-  t.equal(source.state, 'open');
+  t.equal(source.state, 'opening');
   c.receive({ id: 0x1a0, data: Buffer.from([1, 2]), ts_sec: 1700000000, ts_usec: 250 });
+  t.equal(source.state, 'open');
   c.receive({ id: 0x18daf110, ext: true, data: Buffer.alloc(12), ts_sec: 1700000000, ts_usec: 251 });
   c.receive({ id: 0x4, err: true, data: Buffer.alloc(8) });
   t.same(frames[0], { timeUs: 1700000000000250, iface: 'vcan0', id: 0x1a0, extended: false, fd: false, remote: false, error: false, data: new Uint8Array([1, 2]) });
@@ -92,29 +93,38 @@ void t.test('interface down and bus-off: reopened with backoff, logged once per 
       return c;
     },
   });
+  const frame = { id: 0x1a0, data: Buffer.alloc(8) };
   const done = source.start(() => undefined);
   const settle = async () => {
     for (let i = 0; i < 20; i++) await Promise.resolve();
   };
   await settle();
+  t.equal(source.state, 'opening', 'open, but no frame yet');
+  channels[0]!.receive(frame);
+  t.equal(source.state, 'open');
   failNext = 3;
   channels[0]!.goDown();
   await settle();
   t.equal(channels.length, 2, 'reopened after three failed attempts');
   t.same(opens, [0, 100, 300, 700, 1100], 'waits 100, 200, 400, then capped at 400 ms');
-  channels[1]!.receive({ id: 0x40 | 0x20000000, err: true, data: Buffer.alloc(8) });
+  t.equal(source.state, 'down', 'still down: no frame since');
+  channels[1]!.goDown();
   await settle();
-  t.equal(channels.length, 3, 'bus-off closes and reopens');
-  t.ok(channels[1]!.stopped);
-  t.equal(opens.at(-1), 1200, 'backoff starts again at 100 ms after a good open');
-  t.same(source.stats, { frames: 0, errorFrames: 1, busOff: 1, reopens: 2 });
+  t.equal(opens.at(-1), 1500, 'a channel that fails before any frame keeps the backoff at its cap');
+  channels[2]!.receive(frame);
+  t.equal(source.state, 'open');
+  channels[2]!.receive({ id: 0x40 | 0x20000000, err: true, data: Buffer.alloc(8) });
+  await settle();
+  t.equal(channels.length, 4, 'bus-off closes and reopens');
+  t.ok(channels[2]!.stopped);
+  t.equal(opens.at(-1), 1600, 'backoff starts again at 100 ms after frames flowed');
+  t.same(source.stats, { frames: 2, errorFrames: 1, busOff: 1, reopens: 1 });
   await source.stop();
   await done;
   t.same(logs, [
     'info  persona:can: can0: receiving',
-    'warn  persona:can: can0: can0 went down; reopening in 100 ms',
+    'warn  persona:can: can0: can0 went down; reopening with backoff up to 400 ms',
     'info  persona:can: can0: receiving',
-    'warn  persona:can: can0: can0 reported bus-off; reopening in 100 ms',
-    'info  persona:can: can0: receiving',
+    'warn  persona:can: can0: can0 reported bus-off; reopening with backoff up to 400 ms',
   ]);
 });
