@@ -6,7 +6,7 @@ import { packageRoot } from '../../src/common/package-root.js';
 import { encodeMessage } from '../../src/signals/message-codec.js';
 import { loadVehicle } from '../../src/signals/signal-map.js';
 import { DecodeDigest } from './decode-digest.js';
-import { bootVm, kernelProblems, vmAvailable, type Vm } from './vm-harness.js';
+import { bootVm, kernelProblems, vmAvailable } from './vm-harness.js';
 
 const root = packageRoot();
 const VEHICLE = join(root, 'vehicles/demo');
@@ -47,9 +47,8 @@ if (!availability.ok) {
     for (const line of readFileSync(log, 'utf8').trimEnd().split('\n')) expected.add(parseCandumpLine(line));
     const want = { ...expected.result(), values: expected.values() };
 
-    let vm: Vm | undefined;
-    t.teardown(() => vm?.shutdown());
-    vm = await bootVm({ log: (line) => t.comment(line) });
+    const vm = await bootVm({ log: (line) => t.comment(line) });
+    t.teardown(() => vm.shutdown());
     // As the Yocto layer configures an ECU: socket buffers deep enough for a burst while node is busy (JIT, GC).
     const up = await vm.run('sysctl -qw net.core.rmem_default=4194304 net.core.rmem_max=4194304 && ip link add dev vcan0 type vcan && ip link set vcan0 up');
     t.equal(up.exitCode, 0, up.output);
