@@ -22,6 +22,8 @@ export interface DriverInfo {
 }
 
 export interface ParameterChange {
+  /** The device it changed on (`pvnic0`). */
+  readonly resource: string;
   readonly name: string;
   readonly from: ParameterValue | undefined;
   readonly to: ParameterValue;
@@ -41,7 +43,7 @@ export type BackendKind = 'simulated' | 'kmod' | 'sysfs';
 /** Thrown when an apply is refused; nothing was changed. */
 export class BackendError extends Error {
   constructor(
-    readonly code: 'E_DRIVER' | 'E_PARAMETER' | 'E_RANGE',
+    readonly code: 'E_DRIVER' | 'E_RESOURCE' | 'E_PARAMETER' | 'E_RANGE',
     readonly path: string,
     message: string,
   ) {
@@ -53,8 +55,11 @@ export class BackendError extends Error {
 export interface DriverBackend {
   readonly kind: BackendKind;
   drivers(): readonly DriverInfo[];
-  /** Current values of every parameter of a driver. */
-  read(driverId: string): ParameterValues;
-  /** Applies all values or none: every value is checked before anything is written. */
-  apply(driverId: string, values: ParameterValues): Promise<ApplyResult>;
+  /** Current values of every parameter of one of a driver's resources (its first by default). */
+  read(driverId: string, resource?: string): ParameterValues;
+  /**
+   * Applies the values to the given resources of a driver (all of them by default), all or
+   * nothing: every value and resource is checked before anything is written.
+   */
+  apply(driverId: string, values: ParameterValues, resources?: readonly string[]): Promise<ApplyResult>;
 }

@@ -14,15 +14,16 @@ export class ConsoleReporter implements DaemonObserver {
   }
 
   switched(r: SwitchRecord): void {
-    const changes = r.changes.map((c) => `${c.name} ${c.from === undefined ? '' : formatParameter(c.name, c.from) + '→'}${formatParameter(c.name, c.to)}`);
+    // The resources of a target change alike: each change is shown once.
+    const changes = [...new Set(r.changes.map((c) => `${c.name} ${c.from === undefined ? '' : formatParameter(c.name, c.from) + '→'}${formatParameter(c.name, c.to)}`))];
     const waiting = Object.entries(r.waiting).map(([name, v]) => `${name} →${formatParameter(name, v)} at the next standstill`);
     const what = [...changes, ...waiting].join('  ') || 'no parameter changed';
     const why = r.winner.source === 'hold' ? ` (hold ${r.winner.rule} of ${r.winner.owner})` : r.winner.source === 'safety' ? ' (safety)' : '';
-    this.write(`${this.stamp(r.timeMs, r.speedKmh)}  ${r.from ?? '(start)'} → ${r.to}${why}: driver ${r.driverId}  ${what}  applied in ${r.durationMs.toFixed(2)} ms`);
+    this.write(`${this.stamp(r.timeMs, r.speedKmh)}  ${r.from ?? '(start)'} → ${r.to}${why}: driver ${r.target.key}  ${what}  applied in ${r.durationMs.toFixed(2)} ms`);
   }
 
-  applyFailed(driverId: string, personality: string, error: Error): void {
-    this.write(`switch of driver ${driverId} to ${personality} failed: ${error.message}`);
+  applyFailed(target: string, personality: string, error: Error): void {
+    this.write(`switch of ${target} to ${personality} failed: ${error.message}`);
   }
 
   /** `01:23.4   57.0 km/h`: drive time since the first event, and speed. */

@@ -23,7 +23,7 @@ export function describeDecision(r: DecisionRecord, detailed = true): string[] {
   ];
   for (const d of r.drivers) {
     const by = d.winner.source === 'hold' ? `hold ${d.winner.rule} of ${d.winner.owner} (priority ${d.winner.priority})` : d.winner.source === 'safety' ? `safety rule ${d.winner.rule}` : `policy rule ${d.winner.rule}`;
-    lines.push(`  ${d.driverId}: ${d.winner.personality}, chosen by ${by}: ${RESULT[d.result] ?? d.result}${d.notBefore ? ` until ${d.notBefore} (minimum interval between switches)` : ''}`);
+    lines.push(`  ${d.target} (${d.resources.join(', ')}): ${d.winner.personality}, chosen by ${by}: ${RESULT[d.result] ?? d.result}${d.notBefore ? ` until ${d.notBefore} (minimum interval between switches)` : ''}`);
     if (Object.keys(d.apply).length > 0) lines.push(`    applied now: ${entries(d.apply)}`);
     if (Object.keys(d.waiting).length > 0) lines.push(`    waiting for a standstill: ${entries(d.waiting)}`);
     for (const l of d.losers) lines.push(`    not ${l.personality} (${l.source} ${l.rule}): ${l.why}`);

@@ -9,6 +9,7 @@ import { DBC_HELP, dbcCommand } from './dbc-command.js';
 import { SIGNALS_HELP, signalsCommand } from './signals-command.js';
 import { SIMULATE_HELP, simulateCommand } from './simulate-command.js';
 import { WHY_HELP, whyCommand } from './why-command.js';
+import { DIAGRAM_HELP, diagramCommand } from './diagram-command.js';
 
 const HELP = `persona — runtime personalities for device drivers
 
@@ -21,6 +22,7 @@ commands:
   signals    print a vehicle's decoded VSS signals from CAN (a first check)
   dbc        lint DBC files
   synth      encode a drive profile into a candump log
+  diagram    render the context statechart to SVG (Graphviz)
   version    print the version
   help       this text (persona help <command> for one command)
 
@@ -29,9 +31,10 @@ ${WHY_HELP}
 ${SIMULATE_HELP}
 ${SIGNALS_HELP}
 ${DBC_HELP}
-${SYNTH_HELP}`;
+${SYNTH_HELP}
+${DIAGRAM_HELP}`;
 
-const COMMAND_HELP: Record<string, string> = { run: RUN_HELP, why: WHY_HELP, simulate: SIMULATE_HELP, signals: SIGNALS_HELP, dbc: DBC_HELP, synth: SYNTH_HELP };
+const COMMAND_HELP: Record<string, string> = { run: RUN_HELP, why: WHY_HELP, simulate: SIMULATE_HELP, signals: SIGNALS_HELP, dbc: DBC_HELP, synth: SYNTH_HELP, diagram: DIAGRAM_HELP };
 
 /* eslint-disable no-console -- the CLI's own output */
 const output: Output = { print: (line) => console.log(line), log: (line) => console.error(line) };
@@ -52,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
       return dbcCommand(args, output);
     case 'synth':
       return synthCommand(args, output);
+    case 'diagram':
+      return diagramCommand(args, output);
     case 'version':
     case '--version':
       output.print((JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version);

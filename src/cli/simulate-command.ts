@@ -22,7 +22,7 @@ export function decisionSummary(r: DecisionRecord): object {
     trigger: r.trigger,
     context: r.context,
     drivers: Object.fromEntries(
-      r.drivers.map((d) => [d.driverId, { personality: d.winner.personality, winner: d.winner.source, rule: d.winner.rule, result: d.result, apply: d.apply, waiting: d.waiting, ...(d.notBefore ? { notBefore: d.notBefore } : {}) }]),
+      r.drivers.map((d) => [d.target, { personality: d.winner.personality, winner: d.winner.source, rule: d.winner.rule, result: d.result, apply: d.apply, waiting: d.waiting, ...(d.notBefore ? { notBefore: d.notBefore } : {}) }]),
     ),
   };
 }

@@ -81,7 +81,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
       decoder: new SignalDecoder(vehicle),
       features: new FeatureExtractor(),
       tracker: new ContextTracker(machine),
-      arbiter: new Arbiter(policy, holds),
+      arbiter: new Arbiter(policy, holds, policy.targets((id) => backend.drivers().find((d) => d.id === id)?.resources ?? [])),
       holds,
       minSwitchIntervalMs: policy.minSwitchIntervalMs,
       standstillKmh: policy.standstillKmh,
@@ -97,7 +97,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
   );
 }
 
-/** Every personality the policy names must be loaded, fit its driver's version, and the driver must exist. */
+/** Every personality the policy names must be loaded and fit its driver's version; drivers and resources must exist. */
 function checkPolicy(policy: ContextPolicy, store: ManifestStore, backend: DriverBackend): void {
   const problems: DocumentProblem[] = [];
   for (const ref of policy.referencedPersonalities()) {
@@ -114,6 +114,10 @@ function checkPolicy(policy: ContextPolicy, store: ManifestStore, backend: Drive
         fail(err.message);
       }
     }
+  }
+  for (const o of policy.resourceOverrides()) {
+    const driver = backend.drivers().find((d) => d.id === o.driverId);
+    if (driver && !driver.resources.includes(o.resource)) problems.push({ file: policy.file, path: o.path, message: `driver "${o.driverId}" has no resource "${o.resource}" (it has ${driver.resources.join(', ')})` });
   }
   if (problems.length > 0) throw new DocumentError(problems);
 }

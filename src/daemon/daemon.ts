@@ -10,6 +10,7 @@ import type { ManifestStore } from '../manifests/manifest-store.js';
 import { formatParameter, type ParameterValues } from '../manifests/personality.js';
 import type { DriverPersonality, StatePublisher } from '../mqtt/contract.js';
 import type { Arbiter, Candidate } from '../policy/arbiter.js';
+import type { Target } from '../policy/context-policy.js';
 import type { Hold, HoldRegistry, HoldRequest } from '../policy/hold-registry.js';
 import { planSwitch, type DriverStanding, type SwitchPlan } from '../policy/switch-planner.js';
 import type { SignalDecoder, SignalSnapshot } from '../signals/signal-decoder.js';
@@ -41,6 +42,7 @@ export interface DaemonStages {
 export interface SwitchRecord {
   readonly timeMs: number;
   readonly speedKmh: number | null;
+  readonly target: Target;
   readonly driverId: string;
   readonly from: string | null;
   readonly to: string;
@@ -59,7 +61,7 @@ export interface DaemonObserver {
   contextChanged?(change: ContextChange, features: DrivingFeatures | null): void;
   decided?(record: DecisionRecord): void;
   switched?(record: SwitchRecord): void;
-  applyFailed?(driverId: string, personality: string, error: Error): void;
+  applyFailed?(target: string, personality: string, error: Error): void;
 }
 
 interface Standing extends DriverStanding {
@@ -222,7 +224,7 @@ export class Daemon {
     const standstill = this.features?.speedKmh !== null && this.features !== null && this.features.speedKmh <= this.stages.standstillKmh;
     const planned = this.stages.arbiter.decide(context, nowMs).map((verdict) => {
       const personality = this.stages.store.require(verdict.driverId, verdict.winner.personality);
-      const standing = this.standing(verdict.driverId);
+      const standing = this.standing(verdict.target);
       const info = this.stages.backend.drivers().find((d) => d.id === verdict.driverId);
       const plan = planSwitch({
         verdict,
@@ -236,6 +238,8 @@ export class Daemon {
       return { verdict, plan, standing };
     });
     const drivers: DriverDecision[] = planned.map(({ verdict, plan }) => ({
+      target: verdict.target.key,
+      resources: verdict.target.resources,
       driverId: verdict.driverId,
       winner: verdict.winner,
       losers: verdict.losers,
@@ -248,7 +252,7 @@ export class Daemon {
     for (const { verdict, plan, standing } of planned) {
       // A winner whose values the driver already has is taken over without touching the driver.
       const adopt = plan.result === 'unchanged' && standing.personality !== verdict.winner.personality;
-      if (Object.keys(plan.apply).length > 0 || adopt) this.queueApply(verdict.driverId, verdict.winner, plan, standing, reason, nowMs);
+      if (Object.keys(plan.apply).length > 0 || adopt) this.queueApply(verdict.target, verdict.winner, plan, standing, reason, nowMs);
     }
     this.record(reason, context, drivers, nowMs);
   }
@@ -256,7 +260,7 @@ export class Daemon {
   /** Why a sample without a context change decided something: a deferred switch came due, or the car stopped. */
   private sampleTrigger(drivers: DriverDecision[], standstill: boolean): string {
     const latest = this.decisions.latest();
-    const wasDeferred = drivers.some((d) => Object.keys(d.apply).length > 0 && latest?.drivers.find((p) => p.driverId === d.driverId)?.result === 'deferred');
+    const wasDeferred = drivers.some((d) => Object.keys(d.apply).length > 0 && latest?.drivers.find((p) => p.target === d.target)?.result === 'deferred');
     if (wasDeferred) return 'minimum interval between switches elapsed';
     return standstill ? 'standstill' : 'sample';
   }
@@ -284,19 +288,25 @@ export class Daemon {
     this.observer.decided?.(record);
   }
 
-  private standing(driverId: string): Standing {
-    let standing = this.standings.get(driverId);
+  /** What a target has now; a target's resources share a policy, so the first speaks for all. */
+  private standing(target: Target): Standing {
+    let standing = this.standings.get(target.key);
     if (!standing) {
-      standing = { personality: null, lastSwitchMs: undefined, values: this.stages.backend.read(driverId), sinceMs: this.timeMs, generation: 0, waiting: {} };
-      this.standings.set(driverId, standing);
+      standing = { personality: null, lastSwitchMs: undefined, values: this.read(target), sinceMs: this.timeMs, generation: 0, waiting: {} };
+      this.standings.set(target.key, standing);
     }
     return standing;
   }
 
   /** Takes the plan as done at once (so the next decision builds on it) and applies it in order. */
-  private queueApply(driverId: string, winner: Candidate, plan: SwitchPlan, before: Standing, trigger: string, nowMs: number): void {
+  private read(target: Target): ParameterValues {
+    return this.stages.backend.read(target.driverId, target.resources[0]);
+  }
+
+  private queueApply(target: Target, winner: Candidate, plan: SwitchPlan, before: Standing, trigger: string, nowMs: number): void {
     const from = before.personality;
-    this.standings.set(driverId, {
+    const { driverId } = target;
+    this.standings.set(target.key, {
       ...before,
       personality: winner.personality,
       lastSwitchMs: Object.keys(plan.apply).length > 0 ? nowMs : before.lastSwitchMs,
@@ -308,17 +318,17 @@ export class Daemon {
     const context = this.stages.tracker.current;
     this.work = this.work.then(async () => {
       try {
-        const result = await this.stages.backend.apply(driverId, plan.apply);
-        const standing = this.standing(driverId);
-        this.standings.set(driverId, { ...standing, generation: result.generation, values: this.stages.backend.read(driverId) });
-        const record: SwitchRecord = { timeMs: nowMs, speedKmh, driverId, from, to: winner.personality, winner, trigger, context, changes: result.changes, waiting: plan.waiting, durationMs: result.durationMs, generation: result.generation };
+        const result = await this.stages.backend.apply(driverId, plan.apply, target.resources);
+        const standing = this.standing(target);
+        this.standings.set(target.key, { ...standing, generation: result.generation, values: this.read(target) });
+        const record: SwitchRecord = { timeMs: nowMs, speedKmh, target, driverId, from, to: winner.personality, winner, trigger, context, changes: result.changes, waiting: plan.waiting, durationMs: result.durationMs, generation: result.generation };
         this.publishSwitch(record);
         this.observer.switched?.(record);
       } catch (err) {
         // The backend changed nothing: the standing goes back to what the driver really has.
-        this.standings.set(driverId, { ...this.standing(driverId), values: this.stages.backend.read(driverId), personality: from, waiting: {} });
-        this.stages.logger.error(`applying ${winner.personality} to ${driverId} failed: ${(err as Error).message}`);
-        this.observer.applyFailed?.(driverId, winner.personality, err as Error);
+        this.standings.set(target.key, { ...this.standing(target), values: this.read(target), personality: from, waiting: {} });
+        this.stages.logger.error(`applying ${winner.personality} to ${target.key} failed: ${(err as Error).message}`);
+        this.observer.applyFailed?.(target.key, winner.personality, err as Error);
       }
     });
   }
@@ -326,19 +336,22 @@ export class Daemon {
   private publishSwitch(r: SwitchRecord): void {
     const { publisher, backend } = this.stages;
     const drivers: Record<string, DriverPersonality> = {};
-    for (const [id, s] of this.standings) {
-      if (s.personality === null) continue;
-      drivers[id] = { personality: s.personality, generation: s.generation, since: iso(s.sinceMs), parameters: formatted(backend.read(id)), pending: formatted(s.waiting) };
+    for (const target of this.stages.arbiter.targets) {
+      const s = this.standings.get(target.key);
+      if (!s || s.personality === null) continue;
+      drivers[target.key] = { personality: s.personality, resources: target.resources, generation: s.generation, since: iso(s.sinceMs), parameters: formatted(this.read(target)), pending: formatted(s.waiting) };
     }
     publisher.publishPersonality({ backend: backend.kind, drivers });
     publisher.publishSwitch({
       time: iso(r.timeMs),
+      target: r.target.key,
+      resources: r.target.resources,
       driver: r.driverId,
       from: r.from,
       to: r.to,
       context: r.context,
       trigger: { reason: r.trigger, source: r.winner.source, rule: r.winner.rule },
-      changes: r.changes.map((c) => ({ name: c.name, from: c.from === undefined ? null : formatParameter(c.name, c.from), to: formatParameter(c.name, c.to) })),
+      changes: r.changes.map((c) => ({ resource: c.resource, name: c.name, from: c.from === undefined ? null : formatParameter(c.name, c.from), to: formatParameter(c.name, c.to) })),
       durationMs: r.durationMs,
       generation: r.generation,
       pending: Object.entries(r.waiting).map(([name, v]) => ({ name, to: formatParameter(name, v) })),

@@ -5,8 +5,11 @@ import type { Candidate } from '../policy/arbiter.js';
 import type { PlanResult } from '../policy/switch-planner.js';
 import type { SignalSnapshot } from '../signals/signal-decoder.js';
 
-/** What was decided for one driver, and why. */
+/** What was decided for one target (a driver's resources that share a policy), and why. */
 export interface DriverDecision {
+  /** `pvnic`, or `pvnic/pvnic1` for a resource with rules of its own. */
+  readonly target: string;
+  readonly resources: readonly string[];
   readonly driverId: string;
   readonly winner: Candidate;
   readonly losers: ReadonlyArray<Candidate & { readonly why: string }>;

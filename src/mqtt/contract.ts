@@ -28,9 +28,10 @@ export interface ContextPayload {
   speedKmh: number | null;
 }
 
-/** One driver's entry in `state/personality`. */
+/** One target's entry in `state/personality`: a driver's resources that share a policy. */
 export interface DriverPersonality {
   personality: string;
+  resources: readonly string[];
   generation: number;
   since: string;
   /** Values as read back from the backend, in manifest units ("4ms", "256KB"). */
@@ -48,6 +49,9 @@ export interface PersonalityPayload {
 /** `persona/<ecu-id>/event/switch`, not retained. */
 export interface SwitchPayload {
   time: string;
+  /** `pvnic`, or `pvnic/pvnic1` for a resource with rules of its own. */
+  target: string;
+  resources: readonly string[];
   driver: string;
   from: string | null;
   to: string;
@@ -55,7 +59,7 @@ export interface SwitchPayload {
   context: { driving: string; workload: string; io: string };
   /** Why: the reason (`driving city → highway`, `standstill`, `hold h1 placed by media`), and who won (policy rule, hold, safety). */
   trigger: { reason: string; source: string; rule: string };
-  changes: Array<{ name: string; from: string | null; to: string }>;
+  changes: Array<{ resource: string; name: string; from: string | null; to: string }>;
   durationMs: number;
   generation: number;
   /** Parameters of `to` that wait for the next standstill (disruptive changes). */

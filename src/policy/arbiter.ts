@@ -1,5 +1,5 @@
 import type { ContextState } from '../context/context-names.js';
-import type { ContextPolicy } from './context-policy.js';
+import type { ContextPolicy, Target } from './context-policy.js';
 import type { HoldRegistry } from './hold-registry.js';
 
 /** One contender for a driver: the safety rule, a hold, or the automatic policy. */
@@ -13,6 +13,7 @@ export interface Candidate {
 }
 
 export interface Verdict {
+  readonly target: Target;
   readonly driverId: string;
   readonly winner: Candidate;
   readonly losers: ReadonlyArray<Candidate & { readonly why: string }>;
@@ -26,22 +27,26 @@ export class Arbiter {
   constructor(
     private readonly policy: ContextPolicy,
     private readonly holds: HoldRegistry,
+    /** What decisions are about; a hold applies to every target of its driver. */
+    readonly targets: readonly Target[],
   ) {}
 
   decide(context: ContextState, nowMs: number): Verdict[] {
     this.holds.expire(nowMs);
-    return this.policy.decide(context).map((choice) => {
+    return this.policy.decide(context, this.targets).map((choice) => {
+      const target = choice.target;
       const fromPolicy: Candidate = { source: choice.safety ? 'safety' : 'policy', personality: choice.personality, rule: choice.rule };
       const fromHolds: Candidate[] = this.holds
         .forDriver(choice.driverId)
         .map((h) => ({ source: 'hold', personality: h.personality, rule: h.id, owner: h.owner, priority: h.priority }));
       if (choice.safety) {
-        return { driverId: choice.driverId, winner: fromPolicy, losers: fromHolds.map((c) => ({ ...c, why: 'outranked by safety: the driving context is unknown' })) };
+        return { target, driverId: choice.driverId, winner: fromPolicy, losers: fromHolds.map((c) => ({ ...c, why: 'outranked by safety: the driving context is unknown' })) };
       }
       const [strongest, ...weaker] = fromHolds;
-      if (!strongest) return { driverId: choice.driverId, winner: fromPolicy, losers: [] };
+      if (!strongest) return { target, driverId: choice.driverId, winner: fromPolicy, losers: [] };
       const beaten = `outranked by hold ${strongest.rule} of ${strongest.owner} (priority ${strongest.priority})`;
       return {
+        target,
         driverId: choice.driverId,
         winner: strongest,
         losers: [...weaker.map((c) => ({ ...c, why: c.priority === strongest.priority ? `${beaten}, which is newer at the same priority` : beaten })), { ...fromPolicy, why: beaten }],

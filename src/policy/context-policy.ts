@@ -11,14 +11,28 @@ interface RuleDocument {
   personality: string;
 }
 
+interface RuleSet {
+  safe: string;
+  rules: RuleDocument[];
+}
+
 interface PolicyDocument {
   minSwitchIntervalMs?: number;
   standstillKmh?: number;
-  drivers: Record<string, { safe: string; rules: RuleDocument[] }>;
+  drivers: Record<string, RuleSet & { resources?: Record<string, Partial<RuleSet> & { rules: RuleDocument[] }> }>;
 }
 
-/** What the policy says a driver should take, and the rule that says so. */
+/** What one decision is about: a driver's resources that share a policy. */
+export interface Target {
+  /** `pvnic` for a driver's resources without rules of their own, `pvnic/pvnic1` for one with. */
+  readonly key: string;
+  readonly driverId: string;
+  readonly resources: readonly string[];
+}
+
+/** What the policy says a target should take, and the rule that says so. */
 export interface PolicyChoice {
+  readonly target: Target;
   readonly driverId: string;
   readonly personality: string;
   /** `policy.json#/drivers/<id>/rules/<n>` (the policy's file name), or `…/safe` when the context is unknown. */
@@ -57,32 +71,63 @@ export class ContextPolicy {
 
   /** Every personality the policy names, with where, to check against the manifests. */
   referencedPersonalities(): Array<{ driverId: string; personality: string; path: string }> {
-    return Object.entries(this.doc.drivers).flatMap(([driverId, d]) => [
-      { driverId, personality: d.safe, path: `/drivers/${driverId}/safe` },
-      ...d.rules.map((r, i) => ({ driverId, personality: r.personality, path: `/drivers/${driverId}/rules/${i}/personality` })),
+    return this.ruleSets().flatMap(({ driverId, base, set }) => [
+      ...(set.safe !== undefined ? [{ driverId, personality: set.safe, path: `${base}/safe` }] : []),
+      ...set.rules.map((r, i) => ({ driverId, personality: r.personality, path: `${base}/rules/${i}/personality` })),
     ]);
   }
 
-  decide(context: ContextState): PolicyChoice[] {
-    return Object.entries(this.doc.drivers).map(([driverId, d]) => {
-      const name = basename(this.file);
-      if (context.driving === 'unknown') return { driverId, personality: d.safe, rule: `${name}#/drivers/${driverId}/safe`, safety: true };
-      const index = d.rules.findIndex((r) => matches(r, context));
-      // check() guarantees a match for every known context.
-      const rule = d.rules[index]!;
-      return { driverId, personality: rule.personality, rule: `${name}#/drivers/${driverId}/rules/${index}`, safety: false };
+  /** Resources the policy gives rules of their own, per driver, with where. */
+  resourceOverrides(): Array<{ driverId: string; resource: string; path: string }> {
+    return Object.entries(this.doc.drivers).flatMap(([driverId, d]) => Object.keys(d.resources ?? {}).map((resource) => ({ driverId, resource, path: `/drivers/${driverId}/resources/${resource}` })));
+  }
+
+  /**
+   * The targets of each driver: its resources with rules of their own, one by one, and
+   * the others together; `resourcesOf` lists a driver's resources as the backend has them.
+   */
+  targets(resourcesOf: (driverId: string) => readonly string[]): Target[] {
+    return Object.entries(this.doc.drivers).flatMap(([driverId, d]) => {
+      const own = Object.keys(d.resources ?? {});
+      const rest = resourcesOf(driverId).filter((r) => !own.includes(r));
+      return [...(rest.length > 0 ? [{ key: driverId, driverId, resources: rest }] : []), ...own.map((r) => ({ key: `${driverId}/${r}`, driverId, resources: [r] }))];
     });
+  }
+
+  decide(context: ContextState, targets: readonly Target[]): PolicyChoice[] {
+    const name = basename(this.file);
+    return targets.map((target) => {
+      const driver = this.doc.drivers[target.driverId]!;
+      const resource = target.key === target.driverId ? undefined : target.resources[0]!;
+      const own = resource === undefined ? undefined : driver.resources?.[resource];
+      const base = own ? `${name}#/drivers/${target.driverId}/resources/${resource}` : `${name}#/drivers/${target.driverId}`;
+      const set = own ?? driver;
+      const driverId = target.driverId;
+      if (context.driving === 'unknown') {
+        return { target, driverId, personality: own?.safe ?? driver.safe, rule: own?.safe !== undefined ? `${base}/safe` : `${name}#/drivers/${driverId}/safe`, safety: true };
+      }
+      const index = set.rules.findIndex((r) => matches(r, context));
+      // check() guarantees a match for every known context.
+      return { target, driverId, personality: set.rules[index]!.personality, rule: `${base}/rules/${index}`, safety: false };
+    });
+  }
+
+  private ruleSets(): Array<{ driverId: string; base: string; set: Partial<RuleSet> & { rules: RuleDocument[] } }> {
+    return Object.entries(this.doc.drivers).flatMap(([driverId, d]) => [
+      { driverId, base: `/drivers/${driverId}`, set: d },
+      ...Object.entries(d.resources ?? {}).map(([r, set]) => ({ driverId, base: `/drivers/${driverId}/resources/${r}`, set })),
+    ]);
   }
 
   private check(): DocumentProblem[] {
     const problems: DocumentProblem[] = [];
     const known = { driving: DRIVING_CONTEXTS.filter((c) => c !== 'unknown'), workload: WORKLOAD_LEVELS, io: IO_PATTERNS } as const;
-    for (const [driverId, d] of Object.entries(this.doc.drivers)) {
+    for (const { base, set: d } of this.ruleSets()) {
       d.rules.forEach((rule, i) => {
         for (const region of ['driving', 'workload', 'io'] as const) {
           for (const name of asList(rule.when[region]) ?? []) {
             if (!(known[region] as readonly string[]).includes(name)) {
-              problems.push({ file: this.file, path: `/drivers/${driverId}/rules/${i}/when/${region}`, message: `"${name}" is not one of ${known[region].join(', ')}` });
+              problems.push({ file: this.file, path: `${base}/rules/${i}/when/${region}`, message: `"${name}" is not one of ${known[region].join(', ')}` });
             }
           }
         }
@@ -95,7 +140,7 @@ export class ContextPolicy {
       }
       if (uncovered.length > 0) {
         const shown = uncovered.slice(0, 6).join(', ') + (uncovered.length > 6 ? `, … (${uncovered.length} in all)` : '');
-        problems.push({ file: this.file, path: `/drivers/${driverId}/rules`, message: `no rule matches driving/workload/io ${shown}` });
+        problems.push({ file: this.file, path: `${base}/rules`, message: `no rule matches driving/workload/io ${shown}` });
       }
     }
     return problems;

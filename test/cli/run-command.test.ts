@@ -71,6 +71,7 @@ void t.test('embedded broker: URL printed, first switch, retained state, Ctrl-C 
   await recorder.sync();
   t.same(recorder.messages.map((m) => [m.topic, m.retain]).sort(), [
     ['persona/demo-ecu/state/context', true],
+    ['persona/demo-ecu/state/decision', true],
     ['persona/demo-ecu/state/personality', true],
     ['persona/demo-ecu/status', true],
   ]);

@@ -103,10 +103,14 @@ void t.test('gating: a disruptive change asked for at speed waits for the next s
   ]);
   const toHighway = r.switches.filter((s) => s.to === 'highway');
   t.equal(toHighway.length, 2, 'in two parts');
-  t.same(toHighway[0]!.changes.map((c) => c.name).sort(), ['feature_set', 'interrupt_coalescence_time', 'power_saving_mode'], 'runtime parameters at once');
+  t.same([...new Set(toHighway[0]!.changes.map((c) => c.name))].sort(), ['feature_set', 'interrupt_coalescence_time', 'power_saving_mode'], 'runtime parameters at once');
   t.same(toHighway[0]!.waiting, { DMA_buffer_size: 262144 });
   t.equal(r.at(toHighway[0]!.timeMs), 21);
-  t.same(toHighway[1]!.changes, [{ name: 'DMA_buffer_size', from: 16384, to: 262144 }], 'the rest at the standstill (city\'s 64KB never got its standstill)');
+  t.same(
+    toHighway[1]!.changes,
+    ['pvnic0', 'pvnic1'].map((resource) => ({ resource, name: 'DMA_buffer_size', from: 16384, to: 262144 })),
+    "the rest at the standstill, on both devices (city's 64KB never got its standstill)",
+  );
   t.ok(r.at(toHighway[1]!.timeMs) > 41 && r.at(toHighway[1]!.timeMs) < 43, `at ${r.at(toHighway[1]!.timeMs)} s, once the smoothed speed is at or below 1 km/h`);
   const personality = r.published.personalities.at(-1)!.drivers.pvnic!;
   t.same(personality.pending, {}, 'nothing pending any more');
@@ -130,4 +134,35 @@ void t.test('workload: on the motorway under sustained pressure the policy keeps
   const personalities = r.switches.filter((s) => s.changes.length > 0).map((s) => `${s.to} (${s.trigger})`);
   t.same(personalities.slice(-2), ['highway (driving city → highway)', 'city (workload normal → pressured)']);
   t.equal(r.switches.at(-1)!.winner.rule, 'policy.json#/drivers/pvnic/rules/2');
+});
+
+void t.test('per resource: a device with rules of its own switches on its own', async (t) => {
+  const dir = t.testdir({
+    'policy.json': JSON.stringify({
+      minSwitchIntervalMs: 0,
+      drivers: {
+        pvnic: {
+          safe: 'safe',
+          rules: [
+            { when: { driving: 'parked' }, personality: 'parked' },
+            { when: {}, personality: 'city' },
+          ],
+          resources: { pvnic1: { rules: [{ when: {}, personality: 'offroad' }] } },
+        },
+      },
+    }),
+  });
+  const r = await runScenario(() => [
+    { seconds: 1, speedKmh: 0, gear: P },
+    { seconds: 10, speedKmh: 0, gear: P },
+  ], { policy: `${dir}/policy.json` });
+  const byTarget = (key: string) => r.switches.filter((s) => s.target.key === key).map((s) => s.to);
+  t.same(byTarget('pvnic'), ['safe', 'parked']);
+  t.same(byTarget('pvnic/pvnic1'), ['safe', 'offroad']);
+  t.same(new Set(r.switches.at(-1)!.changes.map((c) => c.resource)), new Set(['pvnic1']), 'the override touched pvnic1 only');
+  const state = r.published.personalities.at(-1)!.drivers;
+  t.same(Object.keys(state).sort(), ['pvnic', 'pvnic/pvnic1']);
+  t.same(state.pvnic!.resources, ['pvnic0']);
+  t.equal(state['pvnic/pvnic1']!.parameters.interrupt_coalescence_time, '500us');
+  t.equal(state.pvnic!.parameters.interrupt_coalescence_time, '8ms');
 });

@@ -26,7 +26,7 @@ void t.test('the bundled drive through a real Mosquitto, as fast as possible', a
 
   const events = recorder.on('persona/itest/event/switch');
   t.ok(events.every((m) => !m.retain), 'switch events are not retained');
-  type Switch = { from: string | null; to: string; driver: string; context: { driving: string }; trigger: { reason: string; source: string; rule: string }; changes: Array<{ name: string; from: string; to: string }>; pending: Array<{ name: string; to: string }>; durationMs: number; generation: number };
+  type Switch = { from: string | null; to: string; target: string; driver: string; context: { driving: string }; trigger: { reason: string; source: string; rule: string }; changes: Array<{ resource: string; name: string; from: string; to: string }>; pending: Array<{ name: string; to: string }>; durationMs: number; generation: number };
   const parsed = events.map((m) => JSON.parse(m.text) as Switch);
   t.same(
     parsed.map((e) => `${e.from ?? '-'}>${e.to} (${e.trigger.reason})`),
@@ -46,7 +46,11 @@ void t.test('the bundled drive through a real Mosquitto, as fast as possible', a
   t.equal(toHighway.driver, 'pvnic');
   t.equal(toHighway.context.driving, 'highway');
   t.same(toHighway.trigger, { reason: 'driving city → highway', source: 'policy', rule: 'policy.json#/drivers/pvnic/rules/3' });
-  t.same(toHighway.changes.find((c) => c.name === 'interrupt_coalescence_time'), { name: 'interrupt_coalescence_time', from: '1ms', to: '4ms' });
+  t.same(
+    toHighway.changes.filter((c) => c.name === 'interrupt_coalescence_time'),
+    ['pvnic0', 'pvnic1'].map((resource) => ({ resource, name: 'interrupt_coalescence_time', from: '1ms', to: '4ms' })),
+    'on both devices of the driver',
+  );
   t.same(toHighway.pending, [{ name: 'DMA_buffer_size', to: '256KB' }], 'the ring size waits for a standstill');
   t.ok(toHighway.durationMs >= 0 && toHighway.durationMs < 1000, 'time taken is reported');
   t.same(parsed.map((e) => e.generation), [0, 1, 2, 3, 4, 5, 6, 7, 8], 'the start personality equals the driver defaults: no new generation');

@@ -4,17 +4,19 @@ import { ContextPolicy } from '../../src/policy/context-policy.js';
 import { HoldRegistry } from '../../src/policy/hold-registry.js';
 
 const policy = ContextPolicy.load(new URL('../../manifests/policy.json', import.meta.url).pathname);
+const targets = policy.targets(() => ['pvnic0', 'pvnic1']);
+const target = { key: 'pvnic', driverId: 'pvnic', resources: ['pvnic0', 'pvnic1'] };
 const at = (driving: string) => ({ driving, workload: 'normal', io: 'quiet' }) as never;
 const hold = (owner: string, personality: string, priority: number, expiresAtMs?: number) => ({ owner, driverId: 'pvnic', personality, priority, ...(expiresAtMs === undefined ? {} : { expiresAtMs }) });
 
 void t.test('without holds the policy decides', async (t) => {
-  const [v] = new Arbiter(policy, new HoldRegistry()).decide(at('city'), 0);
-  t.same(v, { driverId: 'pvnic', winner: { source: 'policy', personality: 'city', rule: 'policy.json#/drivers/pvnic/rules/4' }, losers: [] });
+  const [v] = new Arbiter(policy, new HoldRegistry(), targets).decide(at('city'), 0);
+  t.same(v, { target, driverId: 'pvnic', winner: { source: 'policy', personality: 'city', rule: 'policy.json#/drivers/pvnic/rules/4' }, losers: [] });
 });
 
 void t.test('holds beat the policy, the highest priority first; losers say why', async (t) => {
   const holds = new HoldRegistry();
-  const arbiter = new Arbiter(policy, holds);
+  const arbiter = new Arbiter(policy, holds, targets);
   const low = holds.add(hold('navigation', 'offroad', 2), 0).hold;
   const high = holds.add(hold('media', 'highway', 7), 1).hold;
   const [v] = arbiter.decide(at('city'), 2);
@@ -32,7 +34,7 @@ void t.test('holds beat the policy, the highest priority first; losers say why',
 void t.test('safety beats every hold', async (t) => {
   const holds = new HoldRegistry();
   holds.add(hold('media', 'highway', 1000), 0);
-  const [v] = new Arbiter(policy, holds).decide(at('unknown'), 1);
+  const [v] = new Arbiter(policy, holds, targets).decide(at('unknown'), 1);
   t.same(v!.winner, { source: 'safety', personality: 'safe', rule: 'policy.json#/drivers/pvnic/safe' });
   t.equal(v!.losers[0]!.why, 'outranked by safety: the driving context is unknown');
 });
@@ -40,7 +42,7 @@ void t.test('safety beats every hold', async (t) => {
 void t.test('an expired hold no longer counts', async (t) => {
   const holds = new HoldRegistry();
   holds.add(hold('media', 'highway', 5, 1000), 0);
-  const arbiter = new Arbiter(policy, holds);
+  const arbiter = new Arbiter(policy, holds, targets);
   t.equal(arbiter.decide(at('city'), 999)[0]!.winner.source, 'hold');
   t.equal(arbiter.decide(at('city'), 1000)[0]!.winner.source, 'policy');
   t.same(holds.list(), []);

@@ -2,7 +2,7 @@ import t from 'tap';
 import type { Verdict } from '../../src/policy/arbiter.js';
 import { planSwitch, type PlanInput } from '../../src/policy/switch-planner.js';
 
-const verdict = (personality: string, source: 'policy' | 'safety' | 'hold' = 'policy'): Verdict => ({ driverId: 'pvnic', winner: { source, personality, rule: 'r' }, losers: [] });
+const verdict = (personality: string, source: 'policy' | 'safety' | 'hold' = 'policy'): Verdict => ({ target: { key: 'pvnic', driverId: 'pvnic', resources: ['pvnic0'] }, driverId: 'pvnic', winner: { source, personality, rule: 'r' }, losers: [] });
 const highway = { interrupt_coalescence_time: 4_000_000, DMA_buffer_size: 262144, power_saving_mode: 'disabled' };
 const cityValues = { interrupt_coalescence_time: 1_000_000, DMA_buffer_size: 65536, power_saving_mode: 'balanced' };
 const classes: Record<string, 'runtime' | 'disruptive'> = { interrupt_coalescence_time: 'runtime', DMA_buffer_size: 'disruptive', power_saving_mode: 'runtime' };
