@@ -8,6 +8,7 @@
  * raw mode, nothing else writes to it); command output comes back as a file on a small writable 9p
  * share; the console (ttyS0) carries kernel messages only. See test/vm/README.md.
  */
+import { packageRoot } from '../../src/common/package-root.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -312,7 +313,14 @@ mount -t devtmpfs dev /mnt/dev || fail "mount /mnt/dev"
 mkdir -p /mnt/dev/pts /mnt/dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666 devpts /mnt/dev/pts || fail "mount /mnt/dev/pts"
 mount -t tmpfs -o mode=1777 shm /mnt/dev/shm || fail "mount /mnt/dev/shm"
+mkdir -p /hosttmp
+mount -o bind /mnt/tmp /hosttmp || fail "bind the host's /tmp"
 mount -t tmpfs -o mode=1777 tmp /mnt/tmp || fail "mount /mnt/tmp"
+# The guest's /tmp is its own; host folders under /tmp that must stay visible (the project) are bound back.
+for p in $VMH_KEEP; do
+  sub=$(echo "$p" | sed 's#^/tmp##')
+  mkdir -p "/mnt$p" && mount -o bind "/hosttmp$sub" "/mnt$p" || fail "keep $p visible"
+done
 mount -t tmpfs -o mode=755 run /mnt/run || fail "mount /mnt/run"
 ip link set lo up
 exec 3<>/dev/ttyS1 || fail "open /dev/ttyS1"
@@ -778,7 +786,10 @@ export async function bootVm(options: BootOptions = {}): Promise<Vm> {
   // Read the node binary that runs the tests in the background while the guest boots: its first
   // start inside the VM then costs ~0.5 s instead of ~2 s.
   const node = realpathSync(process.execPath);
-  const cmdline = ['console=ttyS0', 'panic=-1', 'quiet', ...(/^[\w./-]+$/.test(node) ? [`VMH_PREWARM=${node}`] : [])];
+  // A checkout under /tmp would be hidden by the guest's own /tmp: the init script binds it back.
+  const project = realpathSync(packageRoot());
+  const keep = project.startsWith('/tmp/') && /^[\w./-]+$/.test(project) ? [`VMH_KEEP=${project}`] : [];
+  const cmdline = ['console=ttyS0', 'panic=-1', 'quiet', ...(/^[\w./-]+$/.test(node) ? [`VMH_PREWARM=${node}`] : []), ...keep];
   const cpus = options.cpus ?? 2;
   const memoryMb = options.memoryMb ?? 1024;
   const args = [
