@@ -5,12 +5,11 @@
  *
  *   npm run bench:can
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, cpus, platform, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { requiredLength } from '../src/signals/dbc-bit-layout.js';
 import type { DbcMessage, DbcSignal } from '../src/signals/dbc-model.js';
 import { loadDbcFile } from '../src/signals/dbc-parser.js';
@@ -18,6 +17,7 @@ import { compileMessageDecoder, encodeRawSignal } from '../src/signals/message-c
 import { canForceGc, forceGc, measureAllocation, type AllocationReport } from './alloc-meter.js';
 import { busMessages, FALLBACK_CYCLE_MS, generateFrameMix, type BusMessage, type FrameMix } from './frame-mix.js';
 import { writeKcd } from './kcd-writer.js';
+import { packageRoot } from '../src/common/package-root.js';
 
 const SEED = 0x5eedc0de;
 const FRAME_COUNT = 50_000;
@@ -267,23 +267,13 @@ function wideExample(messages: readonly BusMessage[], dir: string): WideExample 
 
 // ---------------------------------------------------------------------------- main
 
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above the benchmark');
-    dir = parent;
-  }
-  return dir;
-}
-
 const mfps = (rate: number): string => `${(rate / 1e6).toFixed(2)} M frames/s`;
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const hex = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
 const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
 
 function main(): void {
-  const root = projectRoot();
+  const root = packageRoot();
   if (!canForceGc) progress('warning: run with node --expose-gc for forced collections before heap measurements');
 
   progress('loading DBCs');

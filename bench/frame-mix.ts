@@ -1,21 +1,10 @@
 import type { DbcMessage, DbcSignal } from '../src/signals/dbc-model.js';
 import { multiplexConditions } from '../src/signals/dbc-multiplex.js';
 import { encodeMessage } from '../src/signals/message-codec.js';
+import { mulberry32 } from '../src/common/prng.js';
 
 /** Cycle time assumed for messages whose DBC gives none (no GenMsgCycleTime, no default). */
 export const FALLBACK_CYCLE_MS = 100;
-
-/** mulberry32: a small, fast, deterministic PRNG; uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A message on the simulated bus and how often it is sent. */
 export interface BusMessage {

@@ -1,4 +1,5 @@
 import { formatCandumpLine } from '../can/candump-line.js';
+import { mulberry32 } from '../common/prng.js';
 import { compileDocumentSchema } from '../common/schema.js';
 import type { DbcMessage } from './dbc-model.js';
 import { encodeMessage } from './message-codec.js';
@@ -28,18 +29,6 @@ export const parseDriveProfile = compileDocumentSchema<DriveProfile>(schema);
 
 /** Upper speed bound of each forward gear, km/h. */
 const GEAR_BANDS = [15, 30, 50, 70, 90];
-
-/** Deterministic PRNG (mulberry32) so the same profile always gives the same bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface VehicleState {
   speedKmh: number;
@@ -89,7 +78,7 @@ function vssAt(profile: DriveProfile, tS: number, random: () => number): Record<
  * message the vehicle map uses, at its GenMsgCycleTime, in time order.
  */
 export function synthesizeDrive(vehicle: Vehicle, profile: DriveProfile): string {
-  const random = prng(profile.seed);
+  const random = mulberry32(profile.seed);
   const totalUs = Math.round(profile.segments.reduce((sum, s) => sum + s.seconds, 0) * 1e6);
   const messages = [...new Set(vehicle.signals.map((s) => s.message))];
   const events: Array<{ timeUs: number; message: DbcMessage }> = [];
