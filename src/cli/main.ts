@@ -7,6 +7,8 @@ import { RUN_HELP, runCommand } from './run-command.js';
 import { SYNTH_HELP, synthCommand } from './synth-command.js';
 import { DBC_HELP, dbcCommand } from './dbc-command.js';
 import { SIGNALS_HELP, signalsCommand } from './signals-command.js';
+import { MANIFEST_HELP, manifestCommand } from './manifest-command.js';
+import { TRUST_HELP, trustCommand } from './trust-command.js';
 import { SIMULATE_HELP, simulateCommand } from './simulate-command.js';
 import { WHY_HELP, whyCommand } from './why-command.js';
 import { DIAGRAM_HELP, diagramCommand } from './diagram-command.js';
@@ -23,6 +25,8 @@ commands:
   dbc        lint DBC files
   synth      encode a drive profile into a candump log
   diagram    render the context statechart to SVG (Graphviz)
+  manifest   make keys, sign, verify, lint and explain personality manifests
+  trust      create and rotate the trust root that says which keys may sign
   version    print the version
   help       this text (persona help <command> for one command)
 
@@ -32,9 +36,11 @@ ${SIMULATE_HELP}
 ${SIGNALS_HELP}
 ${DBC_HELP}
 ${SYNTH_HELP}
-${DIAGRAM_HELP}`;
+${DIAGRAM_HELP}
+${MANIFEST_HELP}
+${TRUST_HELP}`;
 
-const COMMAND_HELP: Record<string, string> = { run: RUN_HELP, why: WHY_HELP, simulate: SIMULATE_HELP, signals: SIGNALS_HELP, dbc: DBC_HELP, synth: SYNTH_HELP, diagram: DIAGRAM_HELP };
+const COMMAND_HELP: Record<string, string> = { run: RUN_HELP, why: WHY_HELP, simulate: SIMULATE_HELP, signals: SIGNALS_HELP, dbc: DBC_HELP, synth: SYNTH_HELP, diagram: DIAGRAM_HELP, manifest: MANIFEST_HELP, trust: TRUST_HELP };
 
 /* eslint-disable no-console -- the CLI's own output */
 const output: Output = { print: (line) => console.log(line), log: (line) => console.error(line) };
@@ -57,6 +63,10 @@ async function main(argv: string[]): Promise<number> {
       return synthCommand(args, output);
     case 'diagram':
       return diagramCommand(args, output);
+    case 'manifest':
+      return manifestCommand(args, output);
+    case 'trust':
+      return trustCommand(args, output);
     case 'version':
     case '--version':
       output.print((JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version);

@@ -13,11 +13,13 @@ import { ContextPolicy } from '../policy/context-policy.js';
 import { Arbiter } from '../policy/arbiter.js';
 import { HoldRegistry } from '../policy/hold-registry.js';
 import { ManifestStore } from '../manifests/manifest-store.js';
-import { UnsignedManifestVerifier } from '../manifests/manifest-verifier.js';
+import { RollbackState } from '../manifests/rollback-state.js';
+import { SignedManifestVerifier } from '../manifests/signed-manifest-verifier.js';
 import { ManifestError } from '../manifests/manifest-error.js';
 import { SimulatedBackend, type SimulatedDriver } from '../backend/simulated-backend.js';
 import type { DriverBackend } from '../backend/driver-backend.js';
-import { StatusPublisher } from '../mqtt/status-publisher.js';
+import { StatusPublisher, type ConnectionOptions } from '../mqtt/status-publisher.js';
+import { serveMqttApi } from './mqtt-api.js';
 import type { StatePublisher } from '../mqtt/contract.js';
 import { loadVehicle } from '../signals/signal-map.js';
 import { SignalDecoder } from '../signals/signal-decoder.js';
@@ -32,6 +34,8 @@ export interface DaemonOptions {
   clock?: Clock;
   /** Frames from here instead of the configured source (tests drive scripted frames). */
   source?: FrameSource;
+  /** TLS material and credentials for the broker. */
+  connection?: Omit<ConnectionOptions, 'url'>;
   /** The ECU's load from here instead of /proc (tests script it). */
   workloadSampler?: { sample(): WorkloadInput };
 }
@@ -49,20 +53,11 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
   const vehicle = loadVehicle(config.vehicle);
   const machine = createContextMachine(readJsonDocument(config.statechart, (f) => readFileSync(f, 'utf8')), config.statechart);
   const policy = ContextPolicy.load(config.policy);
-  const store = ManifestStore.load(config.manifests, new UnsignedManifestVerifier(), logger.child('manifests'));
+  const store = loadStore(config, logger);
   const backend = new SimulatedBackend([simulatedPvnic as unknown as SimulatedDriver]);
   logger.warn('using the simulated backend: parameters are kept in memory, no driver is changed');
   checkPolicy(policy, store, backend);
   const holds = new HoldRegistry();
-  const publisherFor = (to: PublishTo): StatePublisher =>
-    'publisher' in to
-      ? to.publisher
-      : new StatusPublisher({
-          url: to.brokerUrl,
-          ecuId: config.ecuId,
-          online: { state: 'online', backend: backend.kind, ...(backend.kind === 'simulated' ? { note: 'simulated backend: no driver is changed' } : {}) },
-          logger: logger.child('mqtt'),
-        });
   const clock = options.clock ?? systemClock;
   const source =
     options.source ??
@@ -75,7 +70,18 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
     });
   // A replay as fast as possible has no "meanwhile" for the ECU's load to mean anything in.
   const workload = config.workloadIntervalMs > 0 && source.timeScale > 0 ? { sampler: options.workloadSampler ?? new WorkloadSampler({ clock }), intervalMs: config.workloadIntervalMs } : undefined;
-  return (to) => new Daemon(
+  return (to) => {
+    const publisher =
+      'publisher' in to
+        ? to.publisher
+        : new StatusPublisher({
+            url: to.brokerUrl,
+            ...(options.connection ?? {}),
+            ecuId: config.ecuId,
+            online: { state: 'online', backend: backend.kind, ...(backend.kind === 'simulated' ? { note: 'simulated backend: no driver is changed' } : {}) },
+            logger: logger.child('mqtt'),
+          });
+    const daemon = new Daemon(
     {
       source,
       decoder: new SignalDecoder(vehicle),
@@ -87,7 +93,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
       standstillKmh: policy.standstillKmh,
       store,
       backend,
-      publisher: publisherFor(to),
+      publisher,
       sampleIntervalMs: config.sampleIntervalMs,
       clock,
       ...(workload ? { workload: { sample: () => workload.sampler.sample(), intervalMs: workload.intervalMs } } : {}),
@@ -95,6 +101,23 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
     },
     options.observer,
   );
+    if (publisher instanceof StatusPublisher) serveMqttApi(publisher, daemon, () => store, logger.child('api'));
+    return daemon;
+  };
+}
+
+/** The signed manifests, checked against the trust root and the anti-rollback state; trust problems are configuration problems. */
+function loadStore(config: PersonaConfig, logger: Logger): ManifestStore {
+  try {
+    const rollback = RollbackState.open(config.manifestState);
+    return ManifestStore.load(config.manifests, new SignedManifestVerifier(config.trust, rollback), logger.child('manifests'), {
+      rollback,
+      ...(config.instanceProfile !== undefined ? { instanceProfile: config.instanceProfile } : {}),
+    });
+  } catch (err) {
+    if (!(err instanceof ManifestError)) throw err;
+    throw new DocumentError([{ file: err.file, path: err.path ?? '', message: `${err.text} [${err.code}]` }]);
+  }
 }
 
 /** Every personality the policy names must be loaded and fit its driver's version; drivers and resources must exist. */

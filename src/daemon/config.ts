@@ -15,6 +15,9 @@ export interface PersonaConfig {
   statechart: string;
   policy: string;
   manifests: string;
+  trust: string;
+  manifestState: string;
+  instanceProfile?: string;
   backend: 'simulated';
   sampleIntervalMs: number;
   workloadIntervalMs: number;
@@ -26,7 +29,7 @@ export const DEFAULT_CONFIG_FILE = 'persona.config.json';
 export const COMMAND_LINE = '<command line>';
 
 const validate = compileDocumentSchema<Partial<PersonaConfig>>(schema);
-const PATH_KEYS = ['vehicle', 'statechart', 'policy', 'manifests'] as const;
+const PATH_KEYS = ['vehicle', 'statechart', 'policy', 'manifests', 'trust', 'manifestState'] as const;
 
 /** The defaults, read from the schema: it is their single source. */
 function defaults(): PersonaConfig {

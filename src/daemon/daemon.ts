@@ -8,7 +8,7 @@ import type { WorkloadInput } from '../context/workload-features.js';
 import type { DriverBackend, ParameterChange } from '../backend/driver-backend.js';
 import type { ManifestStore } from '../manifests/manifest-store.js';
 import { formatParameter, type ParameterValues } from '../manifests/personality.js';
-import type { DriverPersonality, StatePublisher } from '../mqtt/contract.js';
+import type { DriverPersonality, HoldsPayload, StatePublisher } from '../mqtt/contract.js';
 import type { Arbiter, Candidate } from '../policy/arbiter.js';
 import type { Target } from '../policy/context-policy.js';
 import type { Hold, HoldRegistry, HoldRequest } from '../policy/hold-registry.js';
@@ -91,6 +91,7 @@ export class Daemon {
   private snapshot: SignalSnapshot = {};
   private workload: WorkloadInput | null = null;
   private lastSignature = '';
+  private lastHolds = '';
   private seq = 0;
   private readonly cancelTimers: Array<() => void> = [];
   private workloadFailing = false;
@@ -101,6 +102,7 @@ export class Daemon {
   ) {}
 
   async start(): Promise<void> {
+    process.on('SIGHUP', this.onHangup);
     await this.stages.publisher.start();
     this.stages.tracker.start();
     const { source, clock, workload } = this.stages;
@@ -115,6 +117,7 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    process.off('SIGHUP', this.onHangup);
     for (const cancel of this.cancelTimers.splice(0)) cancel();
     await this.stages.source.stop();
     await this.work;
@@ -129,8 +132,13 @@ export class Daemon {
 
   /** Feeds a workload sample (from the sampler's timer). */
   onWorkload(workload: WorkloadInput): void {
-    this.workload = workload;
     const changes = this.stages.tracker.workload(workload);
+    const first = this.workload === null;
+    this.workload = workload;
+    if (changes.length > 0 || first) {
+      const { workload: level, io } = this.stages.tracker.current;
+      this.stages.publisher.publishWorkload({ workload: level, io, cpuPressure: workload.cpuPressure, memoryPressure: workload.memoryPressure, ioPressure: workload.ioPressure });
+    }
     for (const change of changes) this.contextChanged(change);
     if (changes.length > 0) this.evaluate(changes.map(describe).join(', '));
   }
@@ -162,6 +170,30 @@ export class Daemon {
     const hold = this.stages.holds.release(id, token);
     this.evaluate(`hold ${id} released`);
     return hold;
+  }
+
+  /**
+   * Loads the manifests again and swaps the whole index at once; decisions see the old or
+   * the new one, never a mix. A failure keeps the personalities in force.
+   */
+  reloadManifests(): { personalities: number; rejected: Array<{ file: string; code: string; error: string }> } {
+    const { store } = this.stages;
+    store.reload();
+    return { personalities: store.list().length, rejected: store.rejected.map((e) => ({ file: e.file, code: e.code, error: e.message })) };
+  }
+
+  private readonly onHangup = (): void => {
+    try {
+      const { personalities, rejected } = this.reloadManifests();
+      this.stages.logger.info(`SIGHUP: reloaded ${personalities} personalities, ${rejected.length} rejected`);
+    } catch (err) {
+      this.stages.logger.error(`SIGHUP: reload failed, keeping the personalities in force: ${(err as Error).message}`);
+    }
+  };
+
+  /** The holds in force, as published (never their tokens). */
+  holds(): HoldsPayload['holds'] {
+    return this.stages.holds.list().map((h) => ({ id: h.id, owner: h.owner, driver: h.driverId, personality: h.personality, priority: h.priority, expires: h.expiresAtMs === undefined ? null : iso(h.expiresAtMs), placed: iso(h.createdAtMs) }));
   }
 
   /** An owner (an MQTT client) went away: its holds go with it. */
@@ -249,12 +281,22 @@ export class Daemon {
       ...(plan.notBeforeMs !== undefined ? { notBefore: iso(plan.notBeforeMs) } : {}),
     }));
     const reason = trigger === 'sample' ? this.sampleTrigger(drivers, standstill) : trigger;
+    this.publishHoldsIfChanged();
     for (const { verdict, plan, standing } of planned) {
       // A winner whose values the driver already has is taken over without touching the driver.
       const adopt = plan.result === 'unchanged' && standing.personality !== verdict.winner.personality;
       if (Object.keys(plan.apply).length > 0 || adopt) this.queueApply(verdict.target, verdict.winner, plan, standing, reason, nowMs);
     }
     this.record(reason, context, drivers, nowMs);
+  }
+
+  /** Holds change by requests and by expiry inside decisions: published whenever the set differs. */
+  private publishHoldsIfChanged(): void {
+    const holds = this.holds();
+    const signature = JSON.stringify(holds);
+    if (signature === this.lastHolds) return;
+    this.lastHolds = signature;
+    this.stages.publisher.publishHolds({ holds });
   }
 
   /** Why a sample without a context change decided something: a deferred switch came due, or the car stopped. */

@@ -16,6 +16,9 @@ class OfflinePublisher implements StatePublisher {
   publishContext(): void {}
   publishPersonality(): void {}
   publishDecision(): void {}
+  publishHolds(): void {}
+  publishWorkload(): void {}
+  publishRejected(): void {}
   publishSwitch(): void {}
 }
 

@@ -1,16 +1,35 @@
 /**
  * Stable codes, so that callers, tests and operators can tell failures apart
- * without parsing messages. Existing codes never change meaning.
+ * without parsing messages. Existing codes never change meaning; docs/manifests.md
+ * documents each one (a test checks that every code here is listed there).
  */
-export type ManifestErrorCode =
-  | 'E_READ'
-  | 'E_SIZE'
-  | 'E_JSON'
-  | 'E_SCHEMA'
-  | 'E_UNIT'
-  | 'E_DRIVER_VERSION'
-  | 'E_DUPLICATE'
-  | 'E_NOT_FOUND';
+export const MANIFEST_ERROR_CODES = [
+  'E_READ',
+  'E_SIZE',
+  'E_DEPTH',
+  'E_JSON',
+  'E_ENVELOPE',
+  'E_BASE64',
+  'E_PAYLOAD_TYPE',
+  'E_SIGNATURE',
+  'E_THRESHOLD',
+  'E_SCHEMA',
+  'E_UNIT',
+  'E_MAPPING',
+  'E_TARGET',
+  'E_INHERITS',
+  'E_CYCLE',
+  'E_ROLLBACK',
+  'E_SUBSTITUTION',
+  'E_EXPIRED',
+  'E_TRUST',
+  'E_STATE',
+  'E_KEY',
+  'E_DRIVER_VERSION',
+  'E_NOT_FOUND',
+] as const;
+
+export type ManifestErrorCode = (typeof MANIFEST_ERROR_CODES)[number];
 
 /** Why a manifest was refused or a personality cannot be used. */
 export class ManifestError extends Error {

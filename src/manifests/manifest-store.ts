@@ -1,70 +1,83 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import semver from 'semver';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { ManifestError } from './manifest-error.js';
-import { parsePersonality } from './manifest-validator.js';
+import { ManifestIndex, type VerifiedFile } from './manifest-index.js';
+import { loadGeneration, type LoadOptions } from './manifest-loader.js';
 import type { ManifestVerifier } from './manifest-verifier.js';
 import type { Personality } from './personality.js';
 
-/** Holds the schema, not a driver; the validator has its own copy compiled in. */
-const SCHEMA_FOLDER = 'schema';
-const DRIVER_ID = /^[a-z][a-z0-9_]{0,31}$/;
+export type ManifestStoreOptions = LoadOptions;
 
 /**
- * The personalities of a manifest folder laid out as `<dir>/<driver-id>/<name>.json`.
- * Loading is per file and all-or-nothing: a bad file is rejected on its own and
- * never takes the place of, or takes down, a good one.
+ * The personalities of a manifest folder laid out as
+ * `<dir>/<driver-id>/[<instance-profile>/]<name>.dsse.json`, with each driver's
+ * mapping in `<dir>/drivers/<driver-id>/mapping.json`.
+ *
+ * Every (re)load builds a whole new index and swaps it in with one assignment,
+ * so every lookup sees one load or the next, never a mix; a reload that fails
+ * leaves the index in force as it was.
  */
 export class ManifestStore {
+  private index = ManifestIndex.EMPTY;
+  private cache: ReadonlyMap<string, VerifiedFile> = new Map();
+
   private constructor(
     /** The folder loaded from. */
     readonly dir: string,
-    private readonly byDriver: ReadonlyMap<string, ReadonlyMap<string, Personality>>,
-    /** Every refused file with its reason, in load order. */
-    readonly rejected: readonly ManifestError[],
+    private readonly verifier: ManifestVerifier,
+    private readonly logger: Logger,
+    private readonly options: ManifestStoreOptions,
   ) {}
 
   /**
-   * Loads every manifest under `dir`. Folders and files are taken in code-unit
-   * order, not locale order, so which of two duplicates wins is the same everywhere.
-   * Throws only if a folder itself cannot be read.
+   * Loads every manifest for this ECU under `dir`.
+   * @throws ManifestError when nothing can be trusted (trust root, anti-rollback state)
+   * @throws DocumentError when a driver's mapping is invalid
+   * @throws the fs error when a folder itself cannot be read
    */
-  static load(dir: string, verifier: ManifestVerifier, logger: Logger = silentLogger): ManifestStore {
-    const byDriver = new Map<string, Map<string, Personality>>();
-    const rejected: ManifestError[] = [];
-    for (const driverId of driverFolders(dir, logger)) {
-      const byName = new Map<string, Personality>();
-      for (const file of manifestFiles(join(dir, driverId))) {
-        try {
-          const personality = loadFile(file, driverId, verifier);
-          const first = byName.get(personality.name);
-          if (first !== undefined) {
-            const text = `personality "${personality.name}" is already defined by ${first.source}`;
-            throw new ManifestError('E_DUPLICATE', file, text, '/name');
-          }
-          byName.set(personality.name, personality);
-          logger.debug(
-            () => `loaded ${driverId}/${personality.name} v${personality.version} from ${file} (sha256 ${personality.digest})`,
-          );
-        } catch (error) {
-          if (!(error instanceof ManifestError)) throw error;
-          rejected.push(error);
-          logger.warn(`rejected ${error.message} [${error.code}]`);
-        }
-      }
-      if (byName.size > 0) byDriver.set(driverId, byName);
-    }
-    const count = [...byDriver.values()].reduce((sum, byName) => sum + byName.size, 0);
-    logger.info(
-      `${count} personalities for [${[...byDriver.keys()].join(', ')}] from ${dir} ` +
-        `(${verifier.kind}), ${rejected.length} rejected`,
+  static load(
+    dir: string,
+    verifier: ManifestVerifier,
+    logger: Logger = silentLogger,
+    options: ManifestStoreOptions = {},
+  ): ManifestStore {
+    const store = new ManifestStore(dir, verifier, logger, options);
+    store.reload();
+    return store;
+  }
+
+  /**
+   * Loads the folder again (on SIGHUP or on request) and swaps the new index in.
+   * Files whose bytes were verified before under the same trust are not verified again.
+   * @returns the new index, e.g. to report what was loaded and rejected
+   * @throws as load(); the index in force stays
+   */
+  reload(): ManifestIndex {
+    const { index, cache } = loadGeneration({
+      dir: this.dir,
+      verifier: this.verifier,
+      logger: this.logger,
+      options: this.options,
+      previous: this.index,
+      cache: this.cache,
+    });
+    this.index = index;
+    this.cache = cache;
+    const drivers = index.drivers();
+    this.logger.info(
+      `${index.list().length} personalities for [${drivers.join(', ')}] from ${this.dir} ` +
+        `(${this.verifier.kind}), ${index.rejected.length} rejected`,
     );
-    return new ManifestStore(dir, byDriver, Object.freeze(rejected));
+    return index;
+  }
+
+  /** Every file the last load refused, with its reason, in load order. */
+  get rejected(): readonly ManifestError[] {
+    return this.index.rejected;
   }
 
   get(driverId: string, name: string): Personality | undefined {
-    return this.byDriver.get(driverId)?.get(name);
+    return this.index.get(driverId, name);
   }
 
   /** @throws ManifestError E_NOT_FOUND */
@@ -79,16 +92,12 @@ export class ManifestStore {
 
   /** Personalities of one driver, or of all, ordered by driver then name. */
   list(driverId?: string): Personality[] {
-    const drivers = driverId === undefined ? this.drivers() : [driverId];
-    return drivers.flatMap((id) =>
-      // Names are unique per driver, so no two compare equal.
-      [...(this.byDriver.get(id)?.values() ?? [])].sort((a, b) => (a.name < b.name ? -1 : 1)),
-    );
+    return this.index.list(driverId);
   }
 
   /** Drivers with at least one loaded personality, sorted. */
   drivers(): string[] {
-    return [...this.byDriver.keys()].sort();
+    return this.index.drivers();
   }
 
   /**
@@ -107,44 +116,3 @@ export class ManifestStore {
     }
   }
 }
-
-function driverFolders(dir: string, logger: Logger): string[] {
-  return readdirSync(dir)
-    .filter((name) => name !== SCHEMA_FOLDER && !name.startsWith('.'))
-    .filter((name) => statSync(join(dir, name), { throwIfNoEntry: false })?.isDirectory() === true)
-    .filter((name) => {
-      if (DRIVER_ID.test(name)) return true;
-      logger.warn(`ignored ${join(dir, name)}: folder name is not a driver id`);
-      return false;
-    })
-    .sort();
-}
-
-/** Hidden files are skipped: editors leave `.name.json` locks and swap files. */
-function manifestFiles(driverDir: string): string[] {
-  return readdirSync(driverDir)
-    .filter((name) => name.endsWith('.json') && !name.startsWith('.'))
-    .sort()
-    .map((name) => join(driverDir, name));
-}
-
-function loadFile(file: string, driverId: string, verifier: ManifestVerifier): Personality {
-  const personality = parsePersonality(verifier.verify(readBytes(file), file), file);
-  if (personality.driverId !== driverId) {
-    const text = `driver "${personality.driverId}" does not match folder "${driverId}"`;
-    throw new ManifestError('E_SCHEMA', file, text, '/driver/id');
-  }
-  return personality;
-}
-
-function readBytes(file: string): Uint8Array {
-  try {
-    // Only regular files: reading a FIFO or device would block or never end.
-    if (statSync(file).isFile()) return readFileSync(file);
-  } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    throw new ManifestError('E_READ', file, text, undefined, { cause: error });
-  }
-  throw new ManifestError('E_READ', file, 'not a regular file');
-}
-

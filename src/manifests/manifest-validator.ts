@@ -1,16 +1,36 @@
 import { createHash } from 'node:crypto';
-import { Ajv2020, type DefinedError } from 'ajv/dist/2020.js';
 import semver from 'semver';
 import schema from '../../manifests/schema/personality.schema.json' with { type: 'json' };
+import { parseBoundedJson } from './bounded-json.js';
 import { ManifestError } from './manifest-error.js';
 import {
   PARAMETER_KINDS,
   type ParameterKind,
   type ParameterValue,
   type ParameterValues,
-  type Personality,
 } from './personality.js';
+import { compileStrictSchema } from './strict-schema.js';
+import { parseTimestamp } from './timestamp.js';
 import { parseDuration, parseSize, UnitError } from './units.js';
+
+/** One manifest as written, its units normalised: not yet checked against a mapping or resolved. */
+export interface ManifestDocument {
+  readonly name: string;
+  readonly version: number;
+  readonly description: string;
+  readonly driverId: string;
+  readonly driverVersions: string;
+  /** Empty when it is for every instance profile. */
+  readonly instanceProfiles: readonly string[];
+  readonly inherits: string | undefined;
+  readonly expires: string | undefined;
+  /** `expires` in ms since the epoch. */
+  readonly expiresAt: number | undefined;
+  /** Only the parameters this manifest sets itself. */
+  readonly parameters: ParameterValues;
+  /** sha256 (hex) of the payload bytes. */
+  readonly digest: string;
+}
 
 /** A manifest as the schema guarantees it, before normalisation. */
 interface PersonalityDocument {
@@ -18,31 +38,22 @@ interface PersonalityDocument {
   readonly version: number;
   readonly description: string;
   readonly driver: { readonly id: string; readonly versions: string };
+  readonly instanceProfiles?: readonly string[];
+  readonly inherits?: string;
+  readonly expires?: string;
   readonly parameters: Readonly<Record<string, string | readonly string[]>>;
 }
 
-// Manifests are taken exactly as written: no coercion, no defaults, first error only.
-const ajv = new Ajv2020({
-  strict: true,
-  allErrors: false,
-  coerceTypes: false,
-  useDefaults: false,
-  verbose: true, // keeps the offending value, so messages can show it
-});
-const validateDocument = ajv.compile<PersonalityDocument>(schema);
+const validateDocument = compileStrictSchema<PersonalityDocument>(schema, 'E_SCHEMA');
 
 /**
- * Turns a verified payload into a personality, or throws the first problem found
- * as a ManifestError (E_JSON, E_SCHEMA or E_UNIT) that points at the field.
+ * Turns a verified payload into a manifest document, or throws the first problem
+ * found as a ManifestError (E_SIZE, E_DEPTH, E_JSON, E_SCHEMA or E_UNIT) that
+ * points at the field.
  */
-export function parsePersonality(payload: Uint8Array, file: string): Personality {
-  const document = parseJson(payload, file);
-  if (!validateDocument(document)) {
-    // ajv always sets errors on failure, and stops at the first one.
-    const error = validateDocument.errors?.[0] as DefinedError;
-    throw new ManifestError('E_SCHEMA', file, describe(error), pointer(error));
-  }
-  const { name, version, description, driver } = document;
+export function parseManifest(payload: Uint8Array, file: string): ManifestDocument {
+  const document = validateDocument(parseBoundedJson(payload, file), file);
+  const { name, version, description, driver, inherits, expires } = document;
   // The schema pattern only bounds the alphabet; the range grammar needs semver itself.
   if (semver.validRange(driver.versions) === null) {
     const text = `${JSON.stringify(driver.versions)} is not a semver range`;
@@ -54,46 +65,13 @@ export function parsePersonality(payload: Uint8Array, file: string): Personality
     description,
     driverId: driver.id,
     driverVersions: driver.versions,
+    instanceProfiles: Object.freeze([...(document.instanceProfiles ?? [])]),
+    inherits,
+    expires,
+    expiresAt: expires === undefined ? undefined : parseTimestamp(expires, file, '/expires', 'E_SCHEMA'),
     parameters: normalise(document.parameters, file),
-    source: file,
     digest: createHash('sha256').update(payload).digest('hex'),
   });
-}
-
-function parseJson(payload: Uint8Array, file: string): unknown {
-  try {
-    // fatal: invalid UTF-8 is an error, not silently replaced characters.
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
-  } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    throw new ManifestError('E_JSON', file, text, undefined, { cause: error });
-  }
-}
-
-/** The failing field itself, also for errors ajv reports on the parent object. */
-function pointer(error: DefinedError): string {
-  if (error.keyword === 'additionalProperties') {
-    return `${error.instancePath}/${escapePointer(error.params.additionalProperty)}`;
-  }
-  if (error.keyword === 'required') {
-    return `${error.instancePath}/${escapePointer(error.params.missingProperty)}`;
-  }
-  return error.instancePath;
-}
-
-function describe(error: DefinedError): string {
-  if (error.keyword === 'additionalProperties') return 'is not allowed';
-  if (error.keyword === 'required') return 'is required';
-  return `${error.message} (got ${preview(error.data)})`;
-}
-
-function preview(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function escapePointer(segment: string): string {
-  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 function normalise(

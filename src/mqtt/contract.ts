@@ -69,6 +69,39 @@ export interface SwitchPayload {
 /** `persona/<ecu-id>/state/decision`, retained: the latest decision record. */
 export type DecisionPayload = DecisionRecord;
 
+/** `persona/<ecu-id>/state/holds`, retained: the holds in force (never their tokens). */
+export interface HoldsPayload {
+  holds: Array<{ id: string; owner: string; driver: string; personality: string; priority: number; expires: string | null; placed: string }>;
+}
+
+/** `persona/<ecu-id>/state/workload`, retained: the ECU's own load as last sampled. */
+export interface WorkloadPayload {
+  workload: string;
+  io: string;
+  cpuPressure: number;
+  memoryPressure: number;
+  ioPressure: number | null;
+}
+
+/** `persona/<ecu-id>/event/rejected`, not retained: a request or manifest that was refused. */
+export interface RejectedPayload {
+  time: string;
+  what: string;
+  status: number;
+  error: string;
+}
+
+/** The answer to `request/<action>`, on the v5 response topic or `response/<action>`. */
+export interface ResponsePayload {
+  status: 200 | 400 | 403 | 404 | 408 | 409 | 429 | 503;
+  /** Echoed from a 3.1.1 request. */
+  transaction?: string;
+  data?: object;
+  error?: string;
+  /** JSON pointer of the field at fault, for 400. */
+  path?: string;
+}
+
 /** Where the daemon's state goes: MQTT, or nowhere in an offline simulation. */
 export interface StatePublisher {
   start(): Promise<void>;
@@ -76,8 +109,15 @@ export interface StatePublisher {
   publishContext(payload: ContextPayload): void;
   publishPersonality(payload: PersonalityPayload): void;
   publishDecision(payload: DecisionPayload): void;
+  publishHolds(payload: HoldsPayload): void;
+  publishWorkload(payload: WorkloadPayload): void;
   publishSwitch(payload: SwitchPayload): void;
+  publishRejected(payload: RejectedPayload): void;
 }
+
+/** The request actions of `persona/<ecu-id>/request/<action>`. */
+export const ACTIONS = ['select', 'release', 'reload', 'why', 'list'] as const;
+export type Action = (typeof ACTIONS)[number];
 
 /** Topics under `persona/<ecu-id>/`. */
 export class Topics {
@@ -86,7 +126,14 @@ export class Topics {
   readonly stateContext: string;
   readonly statePersonality: string;
   readonly stateDecision: string;
+  readonly stateHolds: string;
+  readonly stateWorkload: string;
   readonly eventSwitch: string;
+  readonly eventRejected: string;
+  /** Subscription for every request: `request/<action>`. */
+  readonly requests: string;
+  /** Subscription for clients' presence: `presence/<client-id>`, retained, with a last will. */
+  readonly presence: string;
 
   constructor(ecuId: string) {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(ecuId)) throw new RangeError(`ecu id "${ecuId}" must be 1–64 letters, digits, '-' or '_' (no MQTT wildcards or '/')`);
@@ -95,6 +142,31 @@ export class Topics {
     this.stateContext = `${this.root}/state/context`;
     this.statePersonality = `${this.root}/state/personality`;
     this.stateDecision = `${this.root}/state/decision`;
+    this.stateHolds = `${this.root}/state/holds`;
+    this.stateWorkload = `${this.root}/state/workload`;
+    this.eventRejected = `${this.root}/event/rejected`;
+    this.requests = `${this.root}/request/+`;
+    this.presence = `${this.root}/presence/+`;
     this.eventSwitch = `${this.root}/event/switch`;
+  }
+
+  request(action: string): string {
+    return `${this.root}/request/${action}`;
+  }
+
+  response(action: string): string {
+    return `${this.root}/response/${action}`;
+  }
+
+  /** The action of a request topic, or undefined for anything else. */
+  actionOf(topic: string): string | undefined {
+    const prefix = `${this.root}/request/`;
+    return topic.startsWith(prefix) ? topic.slice(prefix.length) : undefined;
+  }
+
+  /** The client id of a presence topic, or undefined for anything else. */
+  clientOf(topic: string): string | undefined {
+    const prefix = `${this.root}/presence/`;
+    return topic.startsWith(prefix) ? topic.slice(prefix.length) : undefined;
   }
 }

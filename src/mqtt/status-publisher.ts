@@ -1,31 +1,57 @@
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { randomUUID } from 'node:crypto';
+import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { silentLogger, type Logger } from '../common/logger.js';
-import { Topics, type ContextPayload, type DecisionPayload, type PersonalityPayload, type StatePublisher, type StatusPayload, type SwitchPayload } from './contract.js';
+import { Topics, type ContextPayload, type DecisionPayload, type HoldsPayload, type PersonalityPayload, type RejectedPayload, type StatePublisher, type StatusPayload, type SwitchPayload, type WorkloadPayload } from './contract.js';
 
-export interface PublisherOptions {
+export interface ConnectionOptions {
   url: string;
+  /** PEM contents for TLS (mqtts://): CA, client certificate and key. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  username?: string;
+  password?: string;
+}
+
+export interface PublisherOptions extends ConnectionOptions {
   ecuId: string;
   /** The `online` status, sent on every (re)connect. */
   online: StatusPayload;
   logger?: Logger;
-  /** Milliseconds between reconnect attempts. */
-  reconnectPeriodMs?: number;
+  /** First and longest wait between reconnect attempts; each wait is jittered by ±50 %. */
+  reconnectMs?: { initial: number; max: number };
+  /** Events kept while disconnected; the oldest go first when it is full. */
+  eventBuffer?: number;
+  /** How long a publish may take before it is given up and logged. */
+  publishTimeoutMs?: number;
 }
 
+export type MessageHandler = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
+
 const OFFLINE: StatusPayload = { state: 'offline' };
+/** MQTT CONNACK return code 1 (3.1.1): the broker does not speak this protocol version. */
+const UNACCEPTABLE_PROTOCOL = 1;
 
 /**
- * Publishes persona's state under `persona/<ecu-id>/`. State topics are retained and
- * last-value: while disconnected they are only remembered, and republished on connect.
- * Events are dropped (and counted) while disconnected rather than queued without bound.
+ * The daemon's MQTT connection. State topics are retained and last-value, each with `seq`
+ * and `bootId` so consumers notice restarts: while disconnected they are only remembered,
+ * and republished on connect. Events go to a bounded buffer that drops the oldest and
+ * counts the drops. Reconnects back off exponentially with jitter. MQTT v5 where the broker
+ * has it (response topics, correlation data), 3.1.1 otherwise.
  */
 export class StatusPublisher implements StatePublisher {
   readonly topics: Topics;
-  /** Events not delivered because the broker was unreachable. */
+  readonly bootId = randomUUID();
+  /** Events dropped because the buffer was full while the broker was unreachable. */
   droppedEvents = 0;
+  protocolVersion: 4 | 5 = 5;
   private client: MqttClient | undefined;
   private readonly retained = new Map<string, string>();
+  private readonly pendingEvents: Array<{ topic: string; text: string }> = [];
+  private readonly subscriptions = new Map<string, MessageHandler>();
   private readonly log: Logger;
+  private seq = 0;
+  private attempts = 0;
 
   constructor(private readonly options: PublisherOptions) {
     this.topics = new Topics(options.ecuId);
@@ -34,23 +60,48 @@ export class StatusPublisher implements StatePublisher {
 
   /** Connects; resolves on the first connection, rejects if the broker refuses or is unreachable. */
   async start(): Promise<void> {
-    const clientOptions: IClientOptions = {
-      clientId: `persona-${this.options.ecuId}`,
-      clean: true,
-      queueQoSZero: false,
-      reconnectPeriod: this.options.reconnectPeriodMs ?? 1000,
-      connectTimeout: 5000,
-      will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify(OFFLINE)), qos: 1, retain: true },
-    };
-    const client = await mqtt.connectAsync(this.options.url, clientOptions, false);
+    let client: MqttClient;
+    try {
+      client = await mqtt.connectAsync(this.options.url, this.clientOptions(5), false);
+    } catch (err) {
+      if ((err as { code?: number }).code !== UNACCEPTABLE_PROTOCOL) throw err;
+      this.log.info('the broker does not speak MQTT v5; using 3.1.1 (requests answer on response/<action> only)');
+      this.protocolVersion = 4;
+      client = await mqtt.connectAsync(this.options.url, this.clientOptions(4), false);
+    }
     this.client = client;
     client.on('connect', () => {
+      this.attempts = 0;
       this.log.info(`reconnected to ${this.options.url}`);
-      this.republish();
+      this.onConnected();
     });
-    client.on('offline', () => this.log.warn(`broker ${this.options.url} unreachable; state will be republished on reconnect`));
+    client.on('reconnect', () => {
+      // mqtt.js waits reconnectPeriod before each attempt: grow it, with jitter, up to the cap.
+      const { initial, max } = this.options.reconnectMs ?? { initial: 1000, max: 30_000 };
+      client.options.reconnectPeriod = Math.round(Math.min(max, initial * 2 ** ++this.attempts) * (0.5 + Math.random()));
+    });
+    client.on('offline', () => this.log.warn(`broker ${this.options.url} unreachable; state will be republished and events (up to ${this.eventCapacity()}) sent on reconnect`));
     client.on('error', (err) => this.log.warn(`mqtt: ${err.message}`));
-    this.republish();
+    client.on('message', (topic, payload, packet) => {
+      for (const [filter, handler] of this.subscriptions) if (matches(filter, topic)) handler(topic, payload, packet);
+    });
+    this.onConnected();
+  }
+
+  /**
+   * Receives messages on `filter` (kept across reconnects). On MQTT v5 the retain flag is
+   * kept as published, so a handler can tell a retained message from a live one.
+   */
+  subscribe(filter: string, handler: MessageHandler): void {
+    this.subscriptions.set(filter, handler);
+    if (this.client?.connected) this.client.subscribe(filter, this.subscribeOptions());
+  }
+
+  /** Publishes once, now, if connected (answers to requests); false when it could not. */
+  publishNow(topic: string, payload: object, options: IClientPublishOptions = { qos: 1 }): boolean {
+    if (!this.client?.connected) return false;
+    this.send(topic, JSON.stringify(payload), options);
+    return true;
   }
 
   publishContext(payload: ContextPayload): void {
@@ -65,12 +116,36 @@ export class StatusPublisher implements StatePublisher {
     this.publishState(this.topics.stateDecision, payload);
   }
 
+  publishHolds(payload: HoldsPayload): void {
+    this.publishState(this.topics.stateHolds, payload);
+  }
+
+  publishWorkload(payload: WorkloadPayload): void {
+    this.publishState(this.topics.stateWorkload, payload);
+  }
+
+  publishRejected(payload: RejectedPayload): void {
+    this.publishEvent(this.topics.eventRejected, payload);
+  }
+
+  private publishState(topic: string, payload: object): void {
+    const text = JSON.stringify({ ...payload, seq: ++this.seq, bootId: this.bootId });
+    this.retained.set(topic, text);
+    if (this.client?.connected) this.send(topic, text, { qos: 1, retain: true });
+  }
+
   publishSwitch(payload: SwitchPayload): void {
-    if (!this.client?.connected) {
+    this.publishEvent(this.topics.eventSwitch, payload);
+  }
+
+  private publishEvent(topic: string, payload: object): void {
+    const text = JSON.stringify({ ...payload, bootId: this.bootId });
+    if (this.client?.connected) return this.send(topic, text, { qos: 1, retain: false });
+    this.pendingEvents.push({ topic, text });
+    if (this.pendingEvents.length > this.eventCapacity()) {
+      this.pendingEvents.shift();
       this.droppedEvents++;
-      return;
     }
-    this.client.publish(this.topics.eventSwitch, JSON.stringify(payload), { qos: 1, retain: false });
   }
 
   /** Publishes `offline`, waits for it to be delivered, then disconnects. */
@@ -79,21 +154,73 @@ export class StatusPublisher implements StatePublisher {
     this.client = undefined;
     if (!client) return;
     if (client.connected) {
-      await client.publishAsync(this.topics.status, JSON.stringify(OFFLINE), { qos: 1, retain: true }).catch((err: Error) => this.log.warn(`offline status not delivered: ${err.message}`));
+      await withTimeout(client.publishAsync(this.topics.status, JSON.stringify(OFFLINE), { qos: 1, retain: true }), this.timeoutMs()).catch((err: Error) =>
+        this.log.warn(`offline status not delivered: ${err.message}`),
+      );
     }
     await client.endAsync();
   }
 
-  private publishState(topic: string, payload: object): void {
-    const text = JSON.stringify(payload);
-    this.retained.set(topic, text);
-    if (this.client?.connected) this.client.publish(topic, text, { qos: 1, retain: true });
+  private clientOptions(protocolVersion: 4 | 5): IClientOptions {
+    const { ca, cert, key, username, password } = this.options;
+    return {
+      clientId: `persona-${this.options.ecuId}`,
+      protocolVersion,
+      clean: true,
+      queueQoSZero: false,
+      reconnectPeriod: this.options.reconnectMs?.initial ?? 1000,
+      connectTimeout: 5000,
+      will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify(OFFLINE)), qos: 1, retain: true },
+      ...(ca !== undefined ? { ca } : {}),
+      ...(cert !== undefined ? { cert } : {}),
+      ...(key !== undefined ? { key } : {}),
+      ...(username !== undefined ? { username } : {}),
+      ...(password !== undefined ? { password } : {}),
+    };
   }
 
-  private republish(): void {
+  private onConnected(): void {
     const client = this.client;
     if (!client) return;
-    client.publish(this.topics.status, JSON.stringify(this.options.online), { qos: 1, retain: true });
-    for (const [topic, text] of this.retained) client.publish(topic, text, { qos: 1, retain: true });
+    this.send(this.topics.status, JSON.stringify(this.options.online), { qos: 1, retain: true });
+    for (const [topic, text] of this.retained) this.send(topic, text, { qos: 1, retain: true });
+    for (const { topic, text } of this.pendingEvents.splice(0)) this.send(topic, text, { qos: 1, retain: false });
+    if (this.droppedEvents > 0) this.log.warn(`${this.droppedEvents} events were dropped while the broker was unreachable`);
+    for (const filter of this.subscriptions.keys()) client.subscribe(filter, this.subscribeOptions());
   }
+
+  private subscribeOptions(): { qos: 1; rap?: boolean } {
+    return this.protocolVersion === 5 ? { qos: 1, rap: true } : { qos: 1 };
+  }
+
+  private send(topic: string, text: string, options: IClientPublishOptions): void {
+    const client = this.client;
+    if (!client) return;
+    withTimeout(client.publishAsync(topic, text, options), this.timeoutMs()).catch((err: Error) => this.log.warn(`publish to ${topic} failed: ${err.message}`));
+  }
+
+  private eventCapacity(): number {
+    return this.options.eventBuffer ?? 256;
+  }
+
+  private timeoutMs(): number {
+    return this.options.publishTimeoutMs ?? 10_000;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** MQTT topic filter matching with + and #. */
+export function matches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
 }

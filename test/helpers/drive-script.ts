@@ -33,10 +33,14 @@ export class ScriptSource implements FrameSource {
   readonly timeScale = 1;
   private stopped = false;
 
+  private release: (() => void) | undefined;
+
   constructor(
     private readonly vehicle: Vehicle,
     private readonly legs: readonly Leg[],
     private readonly clock: SimulatedClock,
+    /** After the last leg, wait (bus quiet, time still) until stopped, like a live source. */
+    private readonly waitAtEnd = false,
   ) {}
 
   async start(sink: FrameSink): Promise<void> {
@@ -64,10 +68,12 @@ export class ScriptSource implements FrameSource {
       legStartMs += leg.seconds * 1000;
       await this.clock.sleepUntil(legStartMs);
     }
+    if (this.waitAtEnd && !this.stopped) await new Promise<void>((resolve) => (this.release = resolve));
   }
 
   stop(): Promise<void> {
     this.stopped = true;
+    this.release?.();
     return Promise.resolve();
   }
 

@@ -37,6 +37,11 @@ export class MqttRecorder {
   waitFor(match: (m: RecordedMessage) => boolean, timeoutMs = 20_000): Promise<RecordedMessage> {
     const seen = this.messages.find(match);
     if (seen) return Promise.resolve(seen);
+    return this.waitForNext(match, timeoutMs);
+  }
+
+  /** Resolves with the first future message that matches. */
+  waitForNext(match: (m: RecordedMessage) => boolean, timeoutMs = 20_000): Promise<RecordedMessage> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('timed out waiting for an MQTT message')), timeoutMs);
       this.waiters.push({ match, resolve: (m) => (clearTimeout(timer), resolve(m)) });

@@ -7,7 +7,7 @@ import { buildDaemon } from '../../src/daemon/build-daemon.js';
 import { loadConfig, type PersonaConfig } from '../../src/daemon/config.js';
 import type { Daemon, SwitchRecord } from '../../src/daemon/daemon.js';
 import type { DecisionRecord } from '../../src/daemon/decision-record.js';
-import type { ContextPayload, PersonalityPayload, StatePublisher, SwitchPayload } from '../../src/mqtt/contract.js';
+import type { ContextPayload, HoldsPayload, PersonalityPayload, RejectedPayload, StatePublisher, SwitchPayload, WorkloadPayload } from '../../src/mqtt/contract.js';
 import { loadVehicle } from '../../src/signals/signal-map.js';
 import { CAN_START_US, ScriptSource, type Leg } from './drive-script.js';
 import { join } from 'node:path';
@@ -18,6 +18,9 @@ export class RecordingPublisher implements StatePublisher {
   personalities: PersonalityPayload[] = [];
   decisions: DecisionRecord[] = [];
   switches: SwitchPayload[] = [];
+  holds: HoldsPayload[] = [];
+  workloads: WorkloadPayload[] = [];
+  rejected: RejectedPayload[] = [];
   start(): Promise<void> {
     return Promise.resolve();
   }
@@ -35,6 +38,15 @@ export class RecordingPublisher implements StatePublisher {
   }
   publishSwitch(p: SwitchPayload): void {
     this.switches.push(p);
+  }
+  publishHolds(p: HoldsPayload): void {
+    this.holds.push(p);
+  }
+  publishWorkload(p: WorkloadPayload): void {
+    this.workloads.push(p);
+  }
+  publishRejected(p: RejectedPayload): void {
+    this.rejected.push(p);
   }
 }
 

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import t, { type Test } from 'tap';
 import { ManifestError, type ManifestErrorCode } from '../../src/manifests/manifest-error.js';
-import { parsePersonality } from '../../src/manifests/manifest-validator.js';
+import { parseManifest } from '../../src/manifests/manifest-validator.js';
 import { encode, highwayDocument } from './fixtures/documents.js';
 
-const FILE = 'pvnic/highway.json';
+const FILE = 'pvnic/highway.dsse.json';
 
 /** Parses `payload` expecting failure and returns the ManifestError for exact checks. */
 function failure(payload: Uint8Array): ManifestError {
   try {
-    parsePersonality(payload, FILE);
+    parseManifest(payload, FILE);
   } catch (error) {
     if (error instanceof ManifestError) return error;
     throw error;
@@ -37,34 +37,61 @@ function rejects(
   );
 }
 
-void t.test('a valid manifest becomes a normalised, frozen personality', (t) => {
+void t.test('a valid manifest becomes a normalised, frozen document', (t) => {
   const payload = encode(highwayDocument());
-  const personality = parsePersonality(payload, FILE);
-  t.strictSame(personality, {
+  const document = parseManifest(payload, FILE);
+  t.strictSame(document, {
     name: 'highway',
     version: 1,
     description: 'Throughput first: long interrupt coalescing, large DMA rings, no power saving.',
     driverId: 'pvnic',
     driverVersions: '>=1.0.0 <2.0.0',
+    instanceProfiles: [],
+    inherits: undefined,
+    expires: undefined,
+    expiresAt: undefined,
     parameters: {
       interrupt_coalescence_time: 4_000_000,
       DMA_buffer_size: 262_144,
       power_saving_mode: 'disabled',
       feature_set: ['gro', 'rx_checksum', 'tso'],
     },
-    source: FILE,
     digest: createHash('sha256').update(payload).digest('hex'),
   });
-  t.ok(Object.isFrozen(personality));
-  t.ok(Object.isFrozen(personality.parameters));
-  t.ok(Object.isFrozen(personality.parameters.feature_set));
+  t.ok(Object.isFrozen(document));
+  t.ok(Object.isFrozen(document.parameters));
+  t.ok(Object.isFrozen(document.parameters.feature_set));
+  t.ok(Object.isFrozen(document.instanceProfiles));
+  t.end();
+});
+
+void t.test('instance profiles, inheritance and expiry are read as written', (t) => {
+  const document = highwayDocument();
+  Object.assign(document, { instanceProfiles: ['zcu-rear', 'zcu-front'], inherits: 'safe', expires: '2027-01-01T00:00:00Z' });
+  t.match(parseManifest(encode(document), FILE), {
+    instanceProfiles: ['zcu-rear', 'zcu-front'],
+    inherits: 'safe',
+    expires: '2027-01-01T00:00:00Z',
+    expiresAt: Date.parse('2027-01-01T00:00:00Z'),
+  });
+  t.end();
+});
+
+void t.test('E_SCHEMA for instance profiles, inherits and expires', (t) => {
+  rejects(t, (d) => (d.instanceProfiles = []), 'E_SCHEMA', '/instanceProfiles', 'must NOT have fewer than 1 items (got [])');
+  rejects(t, (d) => (d.instanceProfiles = ['a', 'a']), 'E_SCHEMA', '/instanceProfiles', 'must NOT have duplicate items (items ## 0 and 1 are identical) (got ["a","a"])');
+  rejects(t, (d) => (d.instanceProfiles = ['ZCU']), 'E_SCHEMA', '/instanceProfiles/0', 'must match pattern "^[a-z][a-z0-9-]{0,62}$" (got "ZCU")');
+  rejects(t, (d) => (d.inherits = ''), 'E_SCHEMA', '/inherits', 'must match pattern "^[a-z][a-z0-9-]{0,62}$" (got "")');
+  rejects(t, (d) => (d.expires = '2027-01-01'), 'E_SCHEMA', '/expires', 'must match pattern "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$" (got "2027-01-01")');
+  rejects(t, (d) => (d.expires = '2027-02-30T00:00:00Z'), 'E_SCHEMA', '/expires', '"2027-02-30T00:00:00Z" is not a valid UTC time');
+  rejects(t, (d) => (d.expires = '2027-01-01T24:00:00Z'), 'E_SCHEMA', '/expires', '"2027-01-01T24:00:00Z" is not a valid UTC time');
   t.end();
 });
 
 void t.test('the digest is of the exact bytes, not of the meaning', (t) => {
   const compact = new TextEncoder().encode(JSON.stringify(highwayDocument()));
-  const a = parsePersonality(compact, FILE);
-  const b = parsePersonality(encode(highwayDocument()), FILE);
+  const a = parseManifest(compact, FILE);
+  const b = parseManifest(encode(highwayDocument()), FILE);
   t.strictSame(a.parameters, b.parameters);
   t.not(a.digest, b.digest);
   t.match(a.digest, /^[0-9a-f]{64}$/);
@@ -74,7 +101,14 @@ void t.test('the digest is of the exact bytes, not of the meaning', (t) => {
 void t.test('parameters are optional one by one', (t) => {
   const document = highwayDocument();
   document.parameters = { power_saving_mode: 'balanced' };
-  t.strictSame(parsePersonality(encode(document), FILE).parameters, { power_saving_mode: 'balanced' });
+  t.strictSame(parseManifest(encode(document), FILE).parameters, { power_saving_mode: 'balanced' });
+  t.end();
+});
+
+void t.test('E_DEPTH and E_SIZE come before parsing', (t) => {
+  const deep = new TextEncoder().encode(`${'['.repeat(17)}${']'.repeat(17)}`);
+  t.match(failure(deep), { code: 'E_DEPTH', path: undefined, text: 'nested deeper than 16 levels at byte 16' });
+  t.match(failure(new Uint8Array(256 * 1024 + 1)), { code: 'E_SIZE' });
   t.end();
 });
 
@@ -100,7 +134,8 @@ void t.test('E_SCHEMA at the top level', (t) => {
   rejects(t, (d) => (d.version = 1.5), 'E_SCHEMA', '/version', 'must be integer (got 1.5)');
   rejects(t, (d) => (d.version = 0), 'E_SCHEMA', '/version', 'must be >= 1 (got 0)');
   rejects(t, (d) => (d.name = 'Highway'), 'E_SCHEMA', '/name', 'must match pattern "^[a-z][a-z0-9-]{0,62}$" (got "Highway")');
-  rejects(t, (d) => (d.name = 'a'.repeat(64)), 'E_SCHEMA', '/name', `must match pattern "^[a-z][a-z0-9-]{0,62}$" (got "${'a'.repeat(56)}...)`);
+  rejects(t, (d) => (d.name = 'a'.repeat(64)), 'E_SCHEMA', '/name', `must NOT have more than 63 characters (got "${'a'.repeat(56)}...)`);
+  rejects(t, (d) => (d.version = 2 ** 31), 'E_SCHEMA', '/version', 'must be <= 2147483647 (got 2147483648)');
   rejects(t, (d) => (d.description = 'x'.repeat(501)), 'E_SCHEMA', '/description', `must NOT have more than 500 characters (got "${'x'.repeat(56)}...)`);
   t.end();
 });
@@ -109,7 +144,7 @@ void t.test('limits are inclusive', (t) => {
   const document = highwayDocument();
   document.name = 'a'.repeat(63);
   document.description = 'x'.repeat(500);
-  t.equal(parsePersonality(encode(document), FILE).name, 'a'.repeat(63));
+  t.equal(parseManifest(encode(document), FILE).name, 'a'.repeat(63));
   t.end();
 });
 
@@ -132,6 +167,7 @@ void t.test('E_SCHEMA for the whole document has no path', (t) => {
 
 void t.test('E_SCHEMA in driver', (t) => {
   rejects(t, (d) => (d.driver.id = 'PVNIC'), 'E_SCHEMA', '/driver/id', 'must match pattern "^[a-z][a-z0-9_]{0,31}$" (got "PVNIC")');
+  rejects(t, (d) => (d.driver.id = 'x'.repeat(33)), 'E_SCHEMA', '/driver/id', `must NOT have more than 32 characters (got "${'x'.repeat(33)}")`);
   rejects(t, (d) => (d.driver.vendor = 'acme'), 'E_SCHEMA', '/driver/vendor', 'is not allowed');
   rejects(t, (d) => delete d.driver.versions, 'E_SCHEMA', '/driver/versions', 'is required');
   rejects(t, (d) => (d.driver.versions = '>=1.0.0; reboot'), 'E_SCHEMA', '/driver/versions', 'must match pattern "^[0-9A-Za-z.*^~<>=| +-]+$" (got ">=1.0.0; reboot")');

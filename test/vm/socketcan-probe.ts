@@ -18,14 +18,16 @@ const filters = [...new Set(vehicle.signals.map((s) => s.message))].map((m) => (
 const source = new SocketCanSource(iface, { filters, logger: createLogger('persona:can', 'info', (l) => logs.push(l)), backoffMs: { initial: 50, max: 200 } });
 const digest = new DecodeDigest(vehicle);
 const live = new SignalDecoder(vehicle);
-let phase: 'preroll' | 'replay' | 'after' = 'preroll';
+let phase: 'preroll' | 'replay' | 'between' | 'after' = 'preroll';
 let prerollFrames = 0;
 let afterFrames = 0;
+let lastFrameAt = Date.now();
 const running = source.start((frame) => {
   live.accept(frame);
+  lastFrameAt = Date.now();
   if (phase === 'replay') digest.add(frame);
   else if (phase === 'preroll') prerollFrames++;
-  else afterFrames++;
+  else if (phase === 'after') afterFrames++;
 });
 
 const nowUs = (): number => Date.now() * 1000;
@@ -49,7 +51,9 @@ await until(() => {
 }, 10_000);
 phase = 'replay';
 const played = await run('canplayer', ['-I', logFile]);
-await until(() => false, 300);
+// Frames still queued in the socket arrive after canplayer exits: wait for half a second of quiet.
+await until(() => Date.now() - lastFrameAt > 500, 10_000);
+phase = 'between';
 const replay = { canplayerExit: played, ...digest.result(), values: digest.values() };
 
 execFileSync('ip', ['link', 'set', iface, 'down']);

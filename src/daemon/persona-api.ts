@@ -1,0 +1,103 @@
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ManifestStore } from '../manifests/manifest-store.js';
+import { ManifestError } from '../manifests/manifest-error.js';
+import type { Action } from '../mqtt/contract.js';
+import { RequestError, type RequestHandler } from '../mqtt/request-server.js';
+import schema from '../mqtt/schemas/requests.schema.json' with { type: 'json' };
+import { HoldError } from '../policy/hold-registry.js';
+import type { Daemon } from './daemon.js';
+
+const ajv = new Ajv2020({ strict: true, allErrors: false });
+ajv.addSchema(schema);
+const validator = (name: string): ValidateFunction => ajv.getSchema(`${schema.$id}#/$defs/${name}`)!;
+
+/** Checks an untrusted request against its schema; the first problem becomes a 400 naming its path. */
+function check<T>(validate: ValidateFunction, body: unknown): T {
+  if (validate(body)) return body as T;
+  const e = validate.errors![0]!;
+  const path = e.keyword === 'additionalProperties' ? `${e.instancePath}/${String(e.params.additionalProperty)}` : e.keyword === 'required' ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.instancePath;
+  const message = e.keyword === 'additionalProperties' ? 'unknown field' : e.keyword === 'required' ? 'is required' : (e.message ?? e.keyword);
+  throw new RequestError(400, `${path || '/'}: ${message}`, path);
+}
+
+interface Select {
+  personality: string;
+  driver?: string;
+  owner: string;
+  priority?: number;
+  holdSeconds?: number;
+}
+
+export interface ApiContext {
+  daemon: Daemon;
+  store: () => ManifestStore;
+  /** Whether a client has said it is online on presence/<client-id>. */
+  isPresent: (owner: string) => boolean;
+}
+
+/** The request actions of the MQTT contract, over the daemon. */
+export function requestHandlers({ daemon, store, isPresent }: ApiContext): Record<Action, RequestHandler> {
+  const select = validator('select');
+  const release = validator('release');
+  const empty = validator('empty');
+  return {
+    select: (body) => {
+      const request = check<Select>(select, body);
+      const drivers = store().drivers().filter((d) => store().get(d, request.personality) !== undefined && (request.driver === undefined || request.driver === d));
+      if (drivers.length === 0) throw new RequestError(404, `no personality "${request.personality}"${request.driver ? ` for driver "${request.driver}"` : ''}`, '/personality');
+      if (drivers.length > 1) throw new RequestError(400, `"${request.personality}" exists for ${drivers.join(', ')}: name the driver`, '/driver');
+      if (request.holdSeconds === undefined && !isPresent(request.owner)) {
+        throw new RequestError(400, `/holdSeconds: is required while ${request.owner} has no presence online (a hold must end when its owner goes away)`, '/holdSeconds');
+      }
+      const driverId = drivers[0]!;
+      const expiresAtMs = request.holdSeconds === undefined ? undefined : daemon.timeMs + request.holdSeconds * 1000;
+      let placed;
+      try {
+        placed = daemon.placeHold({ owner: request.owner, driverId, personality: request.personality, priority: request.priority ?? 10, ...(expiresAtMs !== undefined ? { expiresAtMs } : {}) });
+      } catch (err) {
+        if (err instanceof HoldError) throw new RequestError(400, err.message);
+        if (err instanceof ManifestError) throw new RequestError(404, err.message);
+        throw err;
+      }
+      const decided = daemon.decisions.latest()?.drivers.filter((d) => d.driverId === driverId) ?? [];
+      const data = { hold: placed.hold.id, token: placed.token, driver: driverId, personality: request.personality, targets: decided.map((d) => ({ target: d.target, winner: d.winner.source, personality: d.winner.personality, result: d.result, waiting: d.waiting })) };
+      const outranked = decided.find((d) => d.winner.rule !== placed.hold.id);
+      if (outranked) throw new RequestError(409, `placed, but outranked by ${outranked.winner.source} ${outranked.winner.rule} on ${outranked.target}`, undefined, data);
+      const gated = decided.find((d) => d.result === 'pending' || d.result === 'deferred');
+      if (gated) throw new RequestError(409, `placed, but ${gated.result === 'pending' ? 'gated: disruptive parameters wait for a standstill' : `deferred until ${gated.notBefore ?? 'the minimum interval is over'}`}`, undefined, data);
+      return data;
+    },
+    release: (body) => {
+      const request = check<{ hold: string; token: string }>(release, body);
+      try {
+        const hold = daemon.releaseHold(request.hold, request.token);
+        return { hold: hold.id, released: true };
+      } catch (err) {
+        if (err instanceof HoldError) throw new RequestError(err.code === 'E_HOLD_TOKEN' ? 403 : 404, err.message);
+        throw err;
+      }
+    },
+    reload: (body) => {
+      check(empty, body);
+      try {
+        return daemon.reloadManifests();
+      } catch (err) {
+        throw new RequestError(503, `reload failed, the personalities in force stay: ${(err as Error).message}`);
+      }
+    },
+    why: (body) => {
+      check(empty, body);
+      const latest = daemon.decisions.latest();
+      if (!latest) throw new RequestError(404, 'no decision yet: no CAN frames have arrived');
+      return latest;
+    },
+    list: (body) => {
+      check(empty, body);
+      const s = store();
+      return {
+        drivers: Object.fromEntries(s.drivers().map((d) => [d, s.list(d).map((p) => ({ name: p.name, version: p.version, description: p.description }))])),
+        holds: daemon.holds(),
+      };
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../common/logger.js';
+
+/** A signed manifest's file name: `<name>.dsse.json`. */
+export const MANIFEST_SUFFIX = '.dsse.json';
+
+/**
+ * Folders of a manifest folder that hold no driver's manifests: schemas, driver
+ * mappings, the trust root chain, keys and the unsigned sources of manifests.
+ * A driver cannot have one of these ids.
+ */
+export const RESERVED_FOLDERS: ReadonlySet<string> = new Set(['schema', 'drivers', 'trust', 'keys', 'src']);
+
+const DRIVER_ID = /^[a-z][a-z0-9_]{0,31}$/;
+
+/** Where a manifest file sits, which says what it must be. */
+export interface ManifestLocation {
+  readonly file: string;
+  readonly driverId: string;
+  /** The instance profile of its folder, or undefined in the driver's generic folder. */
+  readonly profile: string | undefined;
+  /** Its file name without `.dsse.json`: the name its manifest must have. */
+  readonly name: string;
+  /** `<driver>/<name>` or `<driver>/<profile>/<name>`: what anti-rollback state is kept under. */
+  readonly key: string;
+}
+
+/** `manifests/drivers/<driver-id>/mapping.json`. */
+export function mappingFile(dir: string, driverId: string): string {
+  return join(dir, 'drivers', driverId, 'mapping.json');
+}
+
+/**
+ * The manifests for this ECU under `dir`, per driver folder: the driver's generic
+ * ones (`<driver>/<name>.dsse.json`) and those of its instance profile
+ * (`<driver>/<profile>/<name>.dsse.json`). Other profiles' folders are not this
+ * ECU's business. Folders and files are taken in code-unit order, not locale
+ * order, so results are the same everywhere.
+ * @throws the fs error when `dir` or a driver folder cannot be read
+ */
+export function listManifests(
+  dir: string,
+  instanceProfile: string | undefined,
+  logger: Logger,
+): Array<{ driverId: string; locations: ManifestLocation[] }> {
+  return driverFolders(dir, logger).map((driverId) => {
+    const generic = manifestFiles(join(dir, driverId), logger).map((name) => location(dir, driverId, undefined, name));
+    const profileDir = instanceProfile === undefined ? undefined : join(dir, driverId, instanceProfile);
+    const specific =
+      profileDir === undefined || !isFolder(profileDir)
+        ? []
+        : manifestFiles(profileDir, logger).map((name) => location(dir, driverId, instanceProfile, name));
+    return { driverId, locations: [...generic, ...specific] };
+  });
+}
+
+function location(dir: string, driverId: string, profile: string | undefined, fileName: string): ManifestLocation {
+  const name = fileName.slice(0, -MANIFEST_SUFFIX.length);
+  const folder = profile === undefined ? join(dir, driverId) : join(dir, driverId, profile);
+  const key = profile === undefined ? `${driverId}/${name}` : `${driverId}/${profile}/${name}`;
+  return { file: join(folder, fileName), driverId, profile, name, key };
+}
+
+function isFolder(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+}
+
+function driverFolders(dir: string, logger: Logger): string[] {
+  return readdirSync(dir)
+    .filter((name) => !RESERVED_FOLDERS.has(name) && !name.startsWith('.'))
+    .filter((name) => isFolder(join(dir, name)))
+    .filter((name) => {
+      if (DRIVER_ID.test(name)) return true;
+      logger.warn(`ignored ${join(dir, name)}: folder name is not a driver id`);
+      return false;
+    })
+    .sort();
+}
+
+/**
+ * Hidden files are skipped: editors leave `.name.json` locks and swap files. A
+ * plain `.json` file is most likely an unsigned manifest put where a signed one
+ * belongs, so it is named in a warning rather than ignored silently.
+ */
+function manifestFiles(folder: string, logger: Logger): string[] {
+  return readdirSync(folder)
+    .filter((name) => !name.startsWith('.'))
+    .filter((name) => {
+      if (name.endsWith(MANIFEST_SUFFIX)) return true;
+      if (name.endsWith('.json')) logger.warn(`ignored ${join(folder, name)}: not a signed manifest (<name>${MANIFEST_SUFFIX})`);
+      return false;
+    })
+    .sort();
+}

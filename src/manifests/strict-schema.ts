@@ -1,0 +1,59 @@
+import { Ajv2020, type DefinedError } from 'ajv/dist/2020.js';
+import { ManifestError, type ManifestErrorCode } from './manifest-error.js';
+
+/** Checks an untrusted document against its schema; returns it typed or throws. */
+export type StrictValidator<T> = (data: unknown, file: string) => T;
+
+// Untrusted documents are taken exactly as written: no coercion, no defaults, and
+// the first error ends the check, so a hostile document cannot make us list many.
+// ajv checks a string's length before its pattern, so no pattern sees a long string.
+const ajv = new Ajv2020({
+  strict: true,
+  allErrors: false,
+  coerceTypes: false,
+  useDefaults: false,
+  verbose: true, // keeps the offending value, so messages can show it
+});
+
+/**
+ * Compiles `schema` once, at module load of the caller.
+ * @param code the error code for documents that fail it (E_SCHEMA, E_ENVELOPE, …)
+ */
+export function compileStrictSchema<T>(schema: object, code: ManifestErrorCode): StrictValidator<T> {
+  const validate = ajv.compile<T>(schema);
+  return (data, file) => {
+    if (validate(data)) return data;
+    // ajv always sets errors on failure, and stops at the first one.
+    const error = validate.errors?.[0] as DefinedError;
+    throw new ManifestError(code, file, describe(error), pointer(error));
+  };
+}
+
+/** The failing field itself, also for errors ajv reports on the parent object. */
+function pointer(error: DefinedError): string {
+  // An error in `propertyNames` is about the key itself.
+  if (error.propertyName !== undefined) return `${error.instancePath}/${escapePointer(error.propertyName)}`;
+  if (error.keyword === 'additionalProperties') {
+    return `${error.instancePath}/${escapePointer(error.params.additionalProperty)}`;
+  }
+  if (error.keyword === 'required') {
+    return `${error.instancePath}/${escapePointer(error.params.missingProperty)}`;
+  }
+  return error.instancePath;
+}
+
+function describe(error: DefinedError): string {
+  if (error.keyword === 'additionalProperties') return 'is not allowed';
+  if (error.keyword === 'required') return 'is required';
+  return `${error.message} (got ${preview(error.data)})`;
+}
+
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** A JSON pointer segment (RFC 6901): `~` and `/` escaped. */
+export function escapePointer(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}

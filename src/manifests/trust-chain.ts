@@ -1,0 +1,71 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { readDocumentFile } from './document-file.js';
+import { ManifestError } from './manifest-error.js';
+import type { RollbackState } from './rollback-state.js';
+import { formatTimestamp } from './timestamp.js';
+import { TrustRoot } from './trust-root.js';
+
+/** The trust root installed first: the anchor of the chain. It never changes once installed. */
+export const ANCHOR_FILE = 'root.json';
+
+/** Each rotation's file: `2.root.json`, `3.root.json`, … (as in TUF). */
+export function rotationFile(version: number): string {
+  return `${version}.root.json`;
+}
+
+/**
+ * The newest trust root of a folder that a chain of rotations leads to, starting
+ * from the root trusted before (pinned in `state`) or, on first use, from the
+ * anchor. Only the newest root must be unexpired at `now`; it is pinned in `state`
+ * (saved by the caller), so later loads start from it and an older one is refused.
+ * @param now trusted time, ms since the epoch (see RollbackState.trustedTime)
+ * @throws ManifestError E_ROLLBACK, E_SUBSTITUTION, E_EXPIRED, E_SIGNATURE, E_THRESHOLD, …
+ */
+export function loadTrustChain(dir: string, now: number, state?: RollbackState): TrustRoot {
+  const trusted = walkTrustChain(dir, state);
+  if (now >= trusted.expiresAt) {
+    const text = `trust root v${trusted.version} expired at ${trusted.expires} (trusted time ${formatTimestamp(now)})`;
+    throw new ManifestError('E_EXPIRED', trusted.file, text, '/expires');
+  }
+  state?.pinRoot({ version: trusted.version, digest: trusted.digest });
+  return trusted;
+}
+
+/**
+ * Follows the rotations as far as they go, whether or not the newest root has
+ * expired: what `persona trust rotate` starts from, since rotating is how an
+ * expiring root is replaced.
+ */
+export function walkTrustChain(dir: string, state?: RollbackState): TrustRoot {
+  let trusted = startOfChain(dir, state);
+  let next = join(dir, rotationFile(trusted.version + 1));
+  while (isFile(next)) {
+    trusted = trusted.next(readDocumentFile(next), next);
+    next = join(dir, rotationFile(trusted.version + 1));
+  }
+  return trusted;
+}
+
+function startOfChain(dir: string, state: RollbackState | undefined): TrustRoot {
+  const anchorFile = join(dir, ANCHOR_FILE);
+  const pinned = state?.pinnedRoot;
+  if (pinned === undefined) return TrustRoot.open(readDocumentFile(anchorFile), anchorFile);
+  // The pinned root is a rotation, or the anchor when none has happened yet.
+  const rotation = join(dir, rotationFile(pinned.version));
+  const file = isFile(rotation) ? rotation : anchorFile;
+  const root = TrustRoot.open(readDocumentFile(file), file);
+  if (root.version !== pinned.version) {
+    const text = `trust root v${pinned.version} was trusted before and is missing: an older trust root is not accepted`;
+    throw new ManifestError('E_ROLLBACK', rotation, text);
+  }
+  if (root.digest !== pinned.digest) {
+    const text = `trust root v${pinned.version} was trusted before with other content (sha256 ${pinned.digest})`;
+    throw new ManifestError('E_SUBSTITUTION', file, text);
+  }
+  return root;
+}
+
+function isFile(file: string): boolean {
+  return statSync(file, { throwIfNoEntry: false })?.isFile() === true;
+}

@@ -1,0 +1,172 @@
+import t from 'tap';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { SimulatedClock } from '../../src/common/clock.js';
+import { silentLogger } from '../../src/common/logger.js';
+import { packageRoot } from '../../src/common/package-root.js';
+import { buildDaemon } from '../../src/daemon/build-daemon.js';
+import { loadConfig } from '../../src/daemon/config.js';
+import { loadVehicle } from '../../src/signals/signal-map.js';
+import { ScriptSource } from '../helpers/drive-script.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
+import { MqttRecorder } from '../helpers/mqtt-recorder.js';
+
+const ROOT = 'persona/api';
+type Answer = { status: number; transaction?: string; data?: Record<string, unknown>; error?: string; path?: string };
+
+/** Sends a v5 request with a response topic and correlation data, and waits for its answer. */
+function askV5(client: MqttClient, action: string, body: unknown, correlation: string, raw?: Buffer): Promise<Answer> {
+  return new Promise((resolve) => {
+    const topic = `test/answers/${correlation}`;
+    const onMessage = (got: string, payload: Buffer, packet: mqtt.IPublishPacket) => {
+      if (got !== topic || packet.properties?.correlationData?.toString() !== correlation) return;
+      client.off('message', onMessage);
+      resolve(JSON.parse(payload.toString()) as Answer);
+    };
+    client.on('message', onMessage);
+    void client.subscribeAsync(topic, { qos: 1 }).then(() =>
+      client.publishAsync(`${ROOT}/request/${action}`, raw ?? JSON.stringify(body), { qos: 1, properties: { responseTopic: topic, correlationData: Buffer.from(correlation) } }),
+    );
+  });
+}
+
+void t.test('the request API over a real Mosquitto, MQTT v5 and 3.1.1', async (t) => {
+  const broker = await startMosquitto();
+  t.teardown(() => broker.stop());
+  const clock = new SimulatedClock();
+  const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), [{ seconds: 1, speedKmh: 0, gear: 126 }, { seconds: 20, speedKmh: 40, gear: 3 }], clock, true);
+  const config = loadConfig({ cwd: packageRoot(), overrides: { ecuId: 'api', workloadIntervalMs: 0 } });
+  const daemon = buildDaemon(config, { logger: silentLogger, clock, source })({ brokerUrl: broker.url });
+  const recorder = await MqttRecorder.connect(broker.url, [`${ROOT}/state/#`, `${ROOT}/event/rejected`]);
+  t.teardown(() => recorder.close());
+  await daemon.start();
+  const running = daemon.run();
+  t.teardown(async () => {
+    await daemon.stop();
+    await running;
+  });
+  await recorder.waitFor((m) => m.topic === `${ROOT}/state/context` && (JSON.parse(m.text) as { context: string }).context === 'city');
+
+  const v5 = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'head-unit', reconnectPeriod: 0 });
+  t.teardown(() => v5.endAsync());
+
+  // select, with a duplicate
+  const selected = await askV5(v5, 'select', { personality: 'highway', owner: 'head-unit', holdSeconds: 600, priority: 50 }, 'c1');
+  t.equal(selected.status, 200, JSON.stringify(selected));
+  const { hold, token } = selected.data as { hold: string; token: string };
+  t.match(selected.data, { driver: 'pvnic', personality: 'highway', targets: [{ target: 'pvnic', winner: 'hold', personality: 'highway', result: 'partial', waiting: { DMA_buffer_size: '256KB' } }] });
+  const again = await askV5(v5, 'select', { personality: 'highway', owner: 'head-unit', holdSeconds: 600, priority: 50 }, 'c1');
+  t.same(again, selected, 'a duplicate gets the same answer');
+  t.equal(daemon.holds().length, 1, '…and places no second hold');
+  const holds = await recorder.waitFor((m) => m.topic === `${ROOT}/state/holds` && (JSON.parse(m.text) as { holds: unknown[] }).holds.length === 1);
+  t.notOk(holds.text.includes(token), 'state/holds never shows a token');
+  t.match(JSON.parse(holds.text), { holds: [{ id: hold, owner: 'head-unit', personality: 'highway', priority: 50 }], seq: Number, bootId: String });
+
+  // errors, each changing nothing
+  t.match(await askV5(v5, 'select', { personality: 'warp', owner: 'head-unit', holdSeconds: 5 }, 'e1'), { status: 404, error: /no personality "warp"/ });
+  t.match(await askV5(v5, 'select', { personality: 'city', owner: 'head-unit', priority: 'high' }, 'e2'), { status: 400, path: '/priority' });
+  t.match(await askV5(v5, 'select', { personality: 'city', owner: 'nobody-online' }, 'e3'), { status: 400, path: '/holdSeconds' });
+  t.match(await askV5(v5, 'select', {}, 'e4', Buffer.from('{"personality": ')), { status: 400, error: /invalid JSON/ });
+  t.match(await askV5(v5, 'select', {}, 'e5', Buffer.alloc(20_000, 32)), { status: 400, error: /over the 16384-byte cap/ });
+  t.match(await askV5(v5, 'fly', {}, 'e6'), { status: 404, error: /unknown action "fly"/ });
+  t.match(await askV5(v5, 'release', { hold, token: 'guess' }, 'e7'), { status: 403 });
+  t.match(await askV5(v5, 'release', { hold: 'h999-00', token }, 'e8'), { status: 404 });
+  t.equal(daemon.holds().length, 1, 'no error changed the holds');
+  await v5.publishAsync(`${ROOT}/request/release`, JSON.stringify({ hold, token }), { qos: 1, retain: true });
+  await recorder.waitFor((m) => m.topic === `${ROOT}/event/rejected` && m.text.includes('retained request/release'));
+  t.equal(daemon.holds().length, 1, 'a retained request is dropped unread');
+  await v5.publishAsync(`${ROOT}/request/release`, '', { qos: 1, retain: true });
+
+  // why and list over 3.1.1, with a transaction id
+  const v4 = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'diag-tool', reconnectPeriod: 0 });
+  t.teardown(() => v4.endAsync());
+  await v4.subscribeAsync(`${ROOT}/response/+`, { qos: 1 });
+  const v4Answer = (action: string) =>
+    new Promise<Answer>((resolve) => v4.once('message', (topic, payload) => topic === `${ROOT}/response/${action}` && resolve(JSON.parse(payload.toString()) as Answer)));
+  let answer = v4Answer('why');
+  await v4.publishAsync(`${ROOT}/request/why`, JSON.stringify({ transaction: 't-42' }), { qos: 1 });
+  t.match(await answer, { status: 200, transaction: 't-42', data: { drivers: [{ winner: { source: 'hold', rule: hold } }] } });
+  answer = v4Answer('list');
+  await v4.publishAsync(`${ROOT}/request/list`, JSON.stringify({ transaction: 't-43' }), { qos: 1 });
+  const listed = await answer;
+  t.match(listed, { status: 200, transaction: 't-43', data: { holds: [{ id: hold }] } });
+  t.same(((listed.data as { drivers: Record<string, Array<{ name: string }>> }).drivers.pvnic ?? []).map((p) => p.name).sort(), ['city', 'highway', 'offroad', 'parked', 'safe']);
+
+  // reload: the whole index swapped at once
+  t.match(await askV5(v5, 'reload', {}, 'rl'), { status: 200, data: { personalities: 5, rejected: [] } });
+
+  // release with the token
+  t.match(await askV5(v5, 'release', { hold, token }, 'r1'), { status: 200, data: { hold, released: true } });
+  t.same(daemon.holds(), []);
+});
+
+void t.test('a hold is tied to its owner: when its presence goes offline (last will), the hold goes', async (t) => {
+  const broker = await startMosquitto();
+  t.teardown(() => broker.stop());
+  const clock = new SimulatedClock();
+  const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), [{ seconds: 1, speedKmh: 0, gear: 126 }, { seconds: 20, speedKmh: 40, gear: 3 }], clock, true);
+  const daemon = buildDaemon(loadConfig({ cwd: packageRoot(), overrides: { ecuId: 'api', workloadIntervalMs: 0 } }), { logger: silentLogger, clock, source })({ brokerUrl: broker.url });
+  const recorder = await MqttRecorder.connect(broker.url, [`${ROOT}/state/#`]);
+  t.teardown(() => recorder.close());
+  await daemon.start();
+  const running = daemon.run();
+  t.teardown(async () => {
+    await daemon.stop();
+    await running;
+  });
+  await recorder.waitFor((m) => m.topic === `${ROOT}/state/context` && m.text.includes('"city"'));
+  const presence = `${ROOT}/presence/media`;
+  const media = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'media', reconnectPeriod: 0, will: { topic: presence, payload: Buffer.from('offline'), qos: 1, retain: true } });
+  await media.publishAsync(presence, 'online', { qos: 1, retain: true });
+  await recorder.sync();
+  const placed = await askV5(media, 'select', { personality: 'offroad', owner: 'media', priority: 20 }, 'p1');
+  t.equal(placed.status, 200, JSON.stringify(placed));
+  t.equal(daemon.holds().length, 1);
+  // The client dies: the broker publishes its will.
+  const dropped = recorder.waitForNext((m) => m.topic === `${ROOT}/state/holds` && (JSON.parse(m.text) as { holds: unknown[] }).holds.length === 0);
+  media.stream.destroy();
+  await dropped;
+  t.same(daemon.holds(), [], 'dropped');
+  const decision = await recorder.waitFor((m) => m.topic === `${ROOT}/state/decision` && m.text.includes('went away'));
+  const reverted = (JSON.parse(decision.text) as { trigger: string; drivers: Array<{ winner: { source: string; personality: string }; result: string }> });
+  t.match(reverted.trigger, /^media went away, dropping h1-/);
+  t.match(reverted.drivers[0], { winner: { source: 'policy', personality: 'city' } }, 'the policy wins again (the switch back waits out the minimum interval)');
+});
+
+void t.test('a flood of 10,000 requests: 429s, no crash, bounded heap, still answering', async (t) => {
+  const broker = await startMosquitto();
+  t.teardown(() => broker.stop());
+  const clock = new SimulatedClock();
+  const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), [{ seconds: 2, speedKmh: 0, gear: 126 }], clock, true);
+  const daemon = buildDaemon(loadConfig({ cwd: packageRoot(), overrides: { ecuId: 'api', workloadIntervalMs: 0 } }), { logger: silentLogger, clock, source })({ brokerUrl: broker.url });
+  await daemon.start();
+  const running = daemon.run();
+  t.teardown(async () => {
+    await daemon.stop();
+    await running;
+  });
+  const client = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'flood', reconnectPeriod: 0 });
+  t.teardown(() => client.endAsync());
+  await client.subscribeAsync(`${ROOT}/response/why`, { qos: 0 });
+  const statuses = new Map<number, number>();
+  let answered = 0;
+  const allIn = new Promise<void>((resolve) =>
+    client.on('message', (_topic, payload) => {
+      const status = (JSON.parse(payload.toString()) as Answer).status;
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      if (++answered === 10_000) resolve();
+    }),
+  );
+  const heapBefore = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 10_000; i++) client.publish(`${ROOT}/request/why`, JSON.stringify({ transaction: `f${i}` }), { qos: 0 });
+  await allIn;
+  const heapAfter = process.memoryUsage().heapUsed;
+  t.comment(`answers: ${JSON.stringify(Object.fromEntries(statuses))}; heap ${((heapAfter - heapBefore) / 1e6).toFixed(1)} MB more`);
+  t.ok((statuses.get(429) ?? 0) > 5000, 'most are refused with 429');
+  t.ok((statuses.get(200) ?? 0) >= 100, 'the burst is served');
+  t.ok(heapAfter - heapBefore < 100e6, 'heap stays bounded');
+  const v5 = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
+  t.teardown(() => v5.endAsync());
+  await new Promise((r) => setTimeout(r, 1100));
+  t.match(await askV5(v5, 'why', {}, 'after'), { status: 200 }, 'answers again once the bucket refills');
+});
