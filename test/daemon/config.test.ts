@@ -20,6 +20,8 @@ void t.test('defaults come from the schema, with paths inside the package', asyn
     statechart: join(root, 'statecharts/driving-context.json'),
     policy: join(root, 'manifests/policy.json'),
     manifests: join(root, 'manifests'),
+    trust: join(root, 'manifests/trust'),
+    manifestState: join(root, 'state/manifest-state.json'),
     backend: 'simulated',
     sampleIntervalMs: 100,
     workloadIntervalMs: 1000,

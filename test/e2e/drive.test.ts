@@ -77,9 +77,10 @@ void t.test('the bundled drive through a real Mosquitto, as fast as possible', a
       ['persona/itest/status', true],
       ['persona/itest/state/context', true],
       ['persona/itest/state/decision', true],
+      ['persona/itest/state/holds', true],
       ['persona/itest/state/personality', true],
     ].sort(),
-    'status, context, decision and personality are retained',
+    'status, context, decision, holds and personality are retained',
   );
 
   await daemon.stop();
