@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../common/logger.js';
-import { DocumentError } from '../common/schema.js';
+import { readFileSync } from 'node:fs';
+import { DocumentError, type DocumentProblem } from '../common/schema.js';
+import type { ConnectionOptions } from '../mqtt/status-publisher.js';
 import { buildDaemon } from '../daemon/build-daemon.js';
 import { loadConfig, type PersonaConfig } from '../daemon/config.js';
 import { EmbeddedBroker } from '../mqtt/embedded-broker.js';
@@ -32,6 +34,33 @@ function overridesFrom(values: Record<string, string | boolean | undefined>): Pa
   return out;
 }
 
+/** Credentials and TLS material from the files the config names; an unreadable one is a configuration error. */
+function readConnection(config: PersonaConfig): Omit<ConnectionOptions, 'url'> {
+  const problems: DocumentProblem[] = [];
+  const read = (key: 'mqttPasswordFile' | 'mqttCaFile' | 'mqttCertFile' | 'mqttKeyFile'): string | undefined => {
+    const file = config[key];
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      problems.push({ file, path: '', message: `cannot read the ${key}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      return undefined;
+    }
+  };
+  const password = read('mqttPasswordFile')?.trim();
+  const ca = read('mqttCaFile');
+  const cert = read('mqttCertFile');
+  const key = read('mqttKeyFile');
+  if (problems.length > 0) throw new DocumentError(problems);
+  return {
+    ...(config.mqttUsername !== undefined ? { username: config.mqttUsername } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(ca !== undefined ? { ca } : {}),
+    ...(cert !== undefined ? { cert } : {}),
+    ...(key !== undefined ? { key } : {}),
+  };
+}
+
 function describeSource(config: PersonaConfig): string {
   if (!config.can.startsWith('replay:')) return config.can === '-' ? 'standard input (candump -L)' : config.can;
   return `${config.can} at ${config.speed === 0 ? 'full' : `${config.speed}×`} speed${config.loop ? ', looping' : ''}`;
@@ -56,7 +85,7 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
   const logger = createLogger('persona', 'info', (l) => out.log(l));
   try {
     config = loadConfig({ file: values.config, overrides: overridesFrom(values) });
-    connect = buildDaemon(config, { logger: createLogger('persona', config.logLevel, (l) => out.log(l)), observer: new ConsoleReporter((l) => out.print(l)) });
+    connect = buildDaemon(config, { logger: createLogger('persona', config.logLevel, (l) => out.log(l)), observer: new ConsoleReporter((l) => out.print(l)), connection: readConnection(config) });
   } catch (err) {
     if (!(err instanceof DocumentError)) throw err;
     out.log(`persona: configuration rejected, nothing started:\n${err.message}`);

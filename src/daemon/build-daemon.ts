@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../common/package-root.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { DocumentError, readJsonDocument, type DocumentProblem } from '../common/schema.js';
 import type { Logger } from '../common/logger.js';
@@ -34,11 +36,13 @@ export interface DaemonOptions {
   clock?: Clock;
   /** Frames from here instead of the configured source (tests drive scripted frames). */
   source?: FrameSource;
-  /** TLS material and credentials for the broker. */
-  connection?: Omit<ConnectionOptions, 'url'>;
+  /** TLS material and credentials for the broker, and how reconnects back off. */
+  connection?: Omit<ConnectionOptions, 'url'> & { reconnectMs?: { initial: number; max: number }; eventBuffer?: number };
   /** The ECU's load from here instead of /proc (tests script it). */
   workloadSampler?: { sample(): WorkloadInput };
 }
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Where the daemon publishes: an MQTT broker, or anywhere else (an offline simulation). */
 export type PublishTo = { brokerUrl: string } | { publisher: StatePublisher };
@@ -96,6 +100,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
       publisher,
       sampleIntervalMs: config.sampleIntervalMs,
       clock,
+      version: PACKAGE_VERSION,
       ...(workload ? { workload: { sample: () => workload.sampler.sample(), intervalMs: workload.intervalMs } } : {}),
       logger,
     },

@@ -8,6 +8,11 @@ export interface PersonaConfig {
   ecuId: string;
   broker: string;
   embeddedBrokerPort: number;
+  mqttUsername?: string;
+  mqttPasswordFile?: string;
+  mqttCaFile?: string;
+  mqttCertFile?: string;
+  mqttKeyFile?: string;
   can: string;
   speed: number;
   loop: boolean;
@@ -29,7 +34,7 @@ export const DEFAULT_CONFIG_FILE = 'persona.config.json';
 export const COMMAND_LINE = '<command line>';
 
 const validate = compileDocumentSchema<Partial<PersonaConfig>>(schema);
-const PATH_KEYS = ['vehicle', 'statechart', 'policy', 'manifests', 'trust', 'manifestState'] as const;
+const PATH_KEYS = ['vehicle', 'statechart', 'policy', 'manifests', 'trust', 'manifestState', 'mqttPasswordFile', 'mqttCaFile', 'mqttCertFile', 'mqttKeyFile'] as const;
 
 /** The defaults, read from the schema: it is their single source. */
 function defaults(): PersonaConfig {

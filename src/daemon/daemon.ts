@@ -36,6 +36,8 @@ export interface DaemonStages {
   workload?: { sample(): WorkloadInput; intervalMs: number };
   clock: Clock;
   logger: Logger;
+  /** persona's own version, for `info`. */
+  version: string;
 }
 
 /** A personality (or part of one) applied to a driver. */
@@ -104,6 +106,7 @@ export class Daemon {
   async start(): Promise<void> {
     process.on('SIGHUP', this.onHangup);
     await this.stages.publisher.start();
+    this.publishInfo();
     this.stages.tracker.start();
     const { source, clock, workload } = this.stages;
     if (source.timeScale > 0) this.cancelTimers.push(clock.every(this.idleTickMs(), () => this.idleTick()));
@@ -177,9 +180,25 @@ export class Daemon {
    * the new one, never a mix. A failure keeps the personalities in force.
    */
   reloadManifests(): { personalities: number; rejected: Array<{ file: string; code: string; error: string }> } {
-    const { store } = this.stages;
+    const { store, publisher } = this.stages;
     store.reload();
-    return { personalities: store.list().length, rejected: store.rejected.map((e) => ({ file: e.file, code: e.code, error: e.message })) };
+    const summary = { personalities: store.list().length, rejected: store.rejected.map((e) => ({ file: e.file, code: e.code, error: e.message })) };
+    publisher.publishManifestEvent({ time: new Date().toISOString(), ...summary });
+    this.publishInfo();
+    return summary;
+  }
+
+  private publishInfo(): void {
+    const { store, backend, version } = this.stages;
+    const manifests = store.list();
+    const roots = manifests.map((p) => p.trust.rootVersion).filter((v): v is number => v !== undefined);
+    this.stages.publisher.publishInfo({
+      version,
+      backend: backend.kind,
+      drivers: backend.drivers().map((d) => ({ id: d.id, version: d.version, resources: d.resources })),
+      manifests: manifests.map((p) => ({ driver: p.driverId, name: p.name, version: p.version, digest: p.digest })),
+      trustRootVersion: roots.length > 0 ? Math.max(...roots) : null,
+    });
   }
 
   private readonly onHangup = (): void => {

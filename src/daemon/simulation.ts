@@ -19,6 +19,8 @@ class OfflinePublisher implements StatePublisher {
   publishHolds(): void {}
   publishWorkload(): void {}
   publishRejected(): void {}
+  publishInfo(): void {}
+  publishManifestEvent(): void {}
   publishSwitch(): void {}
 }
 

@@ -14,6 +14,8 @@ export interface StatusPayload {
   backend?: BackendKindName;
   /** Human-readable note, e.g. that the simulated backend is in use. */
   note?: string;
+  /** Events dropped, oldest first, while the broker was unreachable (since the start). */
+  droppedEvents?: number;
 }
 
 /** `persona/<ecu-id>/state/context`, retained. */
@@ -83,6 +85,23 @@ export interface WorkloadPayload {
   ioPressure: number | null;
 }
 
+/** `persona/<ecu-id>/info`, retained: what this daemon runs. */
+export interface InfoPayload {
+  version: string;
+  backend: BackendKindName;
+  drivers: Array<{ id: string; version: string; resources: readonly string[] }>;
+  manifests: Array<{ driver: string; name: string; version: number; digest: string }>;
+  /** The trust root that made the loaded manifests trusted; null when none is signed. */
+  trustRootVersion: number | null;
+}
+
+/** `persona/<ecu-id>/event/manifest`, not retained: the personalities were (re)loaded. */
+export interface ManifestEventPayload {
+  time: string;
+  personalities: number;
+  rejected: Array<{ file: string; code: string; error: string }>;
+}
+
 /** `persona/<ecu-id>/event/rejected`, not retained: a request or manifest that was refused. */
 export interface RejectedPayload {
   time: string;
@@ -113,6 +132,8 @@ export interface StatePublisher {
   publishWorkload(payload: WorkloadPayload): void;
   publishSwitch(payload: SwitchPayload): void;
   publishRejected(payload: RejectedPayload): void;
+  publishInfo(payload: InfoPayload): void;
+  publishManifestEvent(payload: ManifestEventPayload): void;
 }
 
 /** The request actions of `persona/<ecu-id>/request/<action>`. */
@@ -123,6 +144,8 @@ export type Action = (typeof ACTIONS)[number];
 export class Topics {
   readonly root: string;
   readonly status: string;
+  readonly info: string;
+  readonly eventManifest: string;
   readonly stateContext: string;
   readonly statePersonality: string;
   readonly stateDecision: string;
@@ -139,6 +162,8 @@ export class Topics {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(ecuId)) throw new RangeError(`ecu id "${ecuId}" must be 1–64 letters, digits, '-' or '_' (no MQTT wildcards or '/')`);
     this.root = `persona/${ecuId}`;
     this.status = `${this.root}/status`;
+    this.info = `${this.root}/info`;
+    this.eventManifest = `${this.root}/event/manifest`;
     this.stateContext = `${this.root}/state/context`;
     this.statePersonality = `${this.root}/state/personality`;
     this.stateDecision = `${this.root}/state/decision`;

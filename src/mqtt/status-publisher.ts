@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { silentLogger, type Logger } from '../common/logger.js';
-import { Topics, type ContextPayload, type DecisionPayload, type HoldsPayload, type PersonalityPayload, type RejectedPayload, type StatePublisher, type StatusPayload, type SwitchPayload, type WorkloadPayload } from './contract.js';
+import { Topics, type ContextPayload, type DecisionPayload, type HoldsPayload, type InfoPayload, type ManifestEventPayload, type PersonalityPayload, type RejectedPayload, type StatePublisher, type StatusPayload, type SwitchPayload, type WorkloadPayload } from './contract.js';
 
 export interface ConnectionOptions {
   url: string;
@@ -56,6 +56,10 @@ export class StatusPublisher implements StatePublisher {
   constructor(private readonly options: PublisherOptions) {
     this.topics = new Topics(options.ecuId);
     this.log = options.logger ?? silentLogger;
+  }
+
+  get connected(): boolean {
+    return this.client?.connected === true;
   }
 
   /** Connects; resolves on the first connection, rejects if the broker refuses or is unreachable. */
@@ -128,6 +132,14 @@ export class StatusPublisher implements StatePublisher {
     this.publishEvent(this.topics.eventRejected, payload);
   }
 
+  publishInfo(payload: InfoPayload): void {
+    this.publishState(this.topics.info, payload);
+  }
+
+  publishManifestEvent(payload: ManifestEventPayload): void {
+    this.publishEvent(this.topics.eventManifest, payload);
+  }
+
   private publishState(topic: string, payload: object): void {
     const text = JSON.stringify({ ...payload, seq: ++this.seq, bootId: this.bootId });
     this.retained.set(topic, text);
@@ -182,7 +194,8 @@ export class StatusPublisher implements StatePublisher {
   private onConnected(): void {
     const client = this.client;
     if (!client) return;
-    this.send(this.topics.status, JSON.stringify(this.options.online), { qos: 1, retain: true });
+    const online: StatusPayload = this.droppedEvents > 0 ? { ...this.options.online, droppedEvents: this.droppedEvents } : this.options.online;
+    this.send(this.topics.status, JSON.stringify(online), { qos: 1, retain: true });
     for (const [topic, text] of this.retained) this.send(topic, text, { qos: 1, retain: true });
     for (const { topic, text } of this.pendingEvents.splice(0)) this.send(topic, text, { qos: 1, retain: false });
     if (this.droppedEvents > 0) this.log.warn(`${this.droppedEvents} events were dropped while the broker was unreachable`);

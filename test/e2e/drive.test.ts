@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/daemon/config.js';
 import type { SwitchRecord } from '../../src/daemon/daemon.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { MqttRecorder } from '../helpers/mqtt-recorder.js';
+import { contractProblems } from '../helpers/contract-schemas.js';
 
 void t.test('the bundled drive through a real Mosquitto, as fast as possible', async (t) => {
   const broker = await startMosquitto();
@@ -83,6 +84,7 @@ void t.test('the bundled drive through a real Mosquitto, as fast as possible', a
     'status, context, decision, holds and personality are retained',
   );
 
+  t.same(recorder.messages.flatMap((m) => contractProblems(m.topic, m.text)), [], `all ${recorder.messages.length} published payloads match their schemas`);
   await daemon.stop();
   await recorder.waitFor((m) => m.topic === 'persona/itest/status' && (JSON.parse(m.text) as { state: string }).state === 'offline');
   t.pass('stop publishes offline');

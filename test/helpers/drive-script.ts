@@ -17,8 +17,8 @@ export interface Leg {
   slip?: number;
   /** No frames at all: the bus went quiet. */
   silent?: boolean;
-  /** Runs when the leg begins (to place a hold, say). */
-  onStart?: () => void;
+  /** Runs when the leg begins (to place a hold, stop a broker), and is waited for. */
+  onStart?: () => void | Promise<void>;
 }
 
 export const CAN_START_US = 1_767_258_000_000_000;
@@ -48,7 +48,7 @@ export class ScriptSource implements FrameSource {
     let legStartMs = 0;
     let state = { speed: 0, gear: 126, rms: 0, slip: 0, flip: 1 };
     for (const leg of this.legs) {
-      leg.onStart?.();
+      await leg.onStart?.();
       const events: Array<{ ms: number; message: DbcMessage }> = [];
       if (!leg.silent) {
         messages.forEach((message, i) => {

@@ -28,14 +28,15 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts a real Mosquitto on a free loopback port, without persistence. */
-export async function startMosquitto(): Promise<MosquittoBroker> {
+/** Starts a real Mosquitto on a free loopback port, without persistence; `extraConfig` lines are appended. */
+export async function startMosquitto(extraConfig: readonly string[] = [], fixedPort?: number): Promise<MosquittoBroker> {
   const binary = mosquittoBinary();
   if (!binary) throw new Error(`mosquitto not installed (looked in ${CANDIDATES.join(', ')}); .ci/run installs it with apt`);
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'persona-mosquitto-'));
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`);
+  const lines = [`listener ${port} 127.0.0.1`, 'persistence false', 'log_dest stderr', ...(extraConfig.some((l) => l.startsWith('allow_anonymous')) ? [] : ['allow_anonymous true']), ...extraConfig];
+  writeFileSync(conf, lines.join('\n') + '\n');
   const child: ChildProcess = spawn(binary, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   // Mosquitto logs "... running" once its listeners are open: readiness without polling.

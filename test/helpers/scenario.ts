@@ -7,7 +7,7 @@ import { buildDaemon } from '../../src/daemon/build-daemon.js';
 import { loadConfig, type PersonaConfig } from '../../src/daemon/config.js';
 import type { Daemon, SwitchRecord } from '../../src/daemon/daemon.js';
 import type { DecisionRecord } from '../../src/daemon/decision-record.js';
-import type { ContextPayload, HoldsPayload, PersonalityPayload, RejectedPayload, StatePublisher, SwitchPayload, WorkloadPayload } from '../../src/mqtt/contract.js';
+import type { ContextPayload, HoldsPayload, InfoPayload, ManifestEventPayload, PersonalityPayload, RejectedPayload, StatePublisher, SwitchPayload, WorkloadPayload } from '../../src/mqtt/contract.js';
 import { loadVehicle } from '../../src/signals/signal-map.js';
 import { CAN_START_US, ScriptSource, type Leg } from './drive-script.js';
 import { join } from 'node:path';
@@ -21,6 +21,8 @@ export class RecordingPublisher implements StatePublisher {
   holds: HoldsPayload[] = [];
   workloads: WorkloadPayload[] = [];
   rejected: RejectedPayload[] = [];
+  infos: InfoPayload[] = [];
+  manifestEvents: ManifestEventPayload[] = [];
   start(): Promise<void> {
     return Promise.resolve();
   }
@@ -47,6 +49,12 @@ export class RecordingPublisher implements StatePublisher {
   }
   publishRejected(p: RejectedPayload): void {
     this.rejected.push(p);
+  }
+  publishInfo(p: InfoPayload): void {
+    this.infos.push(p);
+  }
+  publishManifestEvent(p: ManifestEventPayload): void {
+    this.manifestEvents.push(p);
   }
 }
 

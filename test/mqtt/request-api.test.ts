@@ -10,6 +10,7 @@ import { loadVehicle } from '../../src/signals/signal-map.js';
 import { ScriptSource } from '../helpers/drive-script.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { MqttRecorder } from '../helpers/mqtt-recorder.js';
+import { contractProblems } from '../helpers/contract-schemas.js';
 
 const ROOT = 'persona/api';
 type Answer = { status: number; transaction?: string; data?: Record<string, unknown>; error?: string; path?: string };
@@ -37,7 +38,7 @@ void t.test('the request API over a real Mosquitto, MQTT v5 and 3.1.1', async (t
   const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), [{ seconds: 1, speedKmh: 0, gear: 126 }, { seconds: 20, speedKmh: 40, gear: 3 }], clock, true);
   const config = loadConfig({ cwd: packageRoot(), overrides: { ecuId: 'api', workloadIntervalMs: 0 } });
   const daemon = buildDaemon(config, { logger: silentLogger, clock, source })({ brokerUrl: broker.url });
-  const recorder = await MqttRecorder.connect(broker.url, [`${ROOT}/state/#`, `${ROOT}/event/rejected`]);
+  const recorder = await MqttRecorder.connect(broker.url, [`${ROOT}/#`, 'test/answers/#']);
   t.teardown(() => recorder.close());
   await daemon.start();
   const running = daemon.run();
@@ -98,6 +99,8 @@ void t.test('the request API over a real Mosquitto, MQTT v5 and 3.1.1', async (t
   // release with the token
   t.match(await askV5(v5, 'release', { hold, token }, 'r1'), { status: 200, data: { hold, released: true } });
   t.same(daemon.holds(), []);
+  await recorder.sync();
+  t.same(recorder.messages.flatMap((m) => contractProblems(m.topic, m.text)), [], `all ${recorder.messages.length} messages, answers included, match the contract's schemas`);
 });
 
 void t.test('a hold is tied to its owner: when its presence goes offline (last will), the hold goes', async (t) => {

@@ -1,0 +1,33 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { packageRoot } from '../../src/common/package-root.js';
+
+const DIR = join(packageRoot(), 'src/mqtt/schemas');
+const ajv = new Ajv2020({
+  strict: true,
+  allErrors: true,
+  formats: { 'date-time': /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/ },
+});
+const validators = new Map<string, ValidateFunction>();
+for (const file of readdirSync(DIR).filter((f) => f.endsWith('.schema.json') && f !== 'requests.schema.json')) {
+  validators.set(file.replace('.schema.json', ''), ajv.compile(JSON.parse(readFileSync(join(DIR, file), 'utf8')) as object));
+}
+
+/** The schema of a topic under persona/<ecu-id>/ (or a response topic), by the contract. */
+function schemaOf(topic: string): string | undefined {
+  const rest = topic.split('/').slice(2).join('/');
+  if (topic.includes('/response/') || topic.startsWith('test/answers/')) return 'response';
+  const table: Record<string, string> = { status: 'status', info: 'info', 'state/context': 'context', 'state/workload': 'workload', 'state/personality': 'personality', 'state/holds': 'holds', 'state/decision': 'decision', 'event/switch': 'switch', 'event/rejected': 'rejected', 'event/manifest': 'manifest' };
+  return table[rest];
+}
+
+/** Problems of one published message against its schema; [] when it conforms. Unknown topics are a problem too. */
+export function contractProblems(topic: string, text: string): string[] {
+  if (/\/(presence|request)\//.test(topic)) return [];
+  const name = schemaOf(topic);
+  const validate = name === undefined ? undefined : validators.get(name);
+  if (!validate) return [`${topic}: no schema in the contract`];
+  if (validate(JSON.parse(text))) return [];
+  return (validate.errors ?? []).map((e) => `${topic}: ${e.instancePath || '/'} ${e.message ?? e.keyword}`);
+}
