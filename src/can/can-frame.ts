@@ -33,4 +33,9 @@ export interface FrameSource {
   start(sink: FrameSink): Promise<void>;
   /** Stops delivery; no frame reaches the sink after this resolves. */
   stop(): Promise<void>;
+  /**
+   * Live sources say when they cannot deliver (an interface down, bus-off): `problem` is why,
+   * undefined once frames flow again.
+   */
+  onHealth?(listener: (problem: string | undefined) => void): void;
 }

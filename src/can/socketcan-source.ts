@@ -89,6 +89,7 @@ export class SocketCanSource implements FrameSource {
   private readonly openChannel: ChannelFactory;
   private abort = new AbortController();
   private closeCurrent: (() => void) | undefined;
+  private health: ((problem: string | undefined) => void) | undefined;
 
   constructor(
     private readonly iface: string,
@@ -99,6 +100,10 @@ export class SocketCanSource implements FrameSource {
     this.clock = options.clock ?? systemClock;
     this.backoff = options.backoffMs ?? { initial: 100, max: 5000 };
     this.openChannel = options.openChannel ?? openSocketCan;
+  }
+
+  onHealth(listener: (problem: string | undefined) => void): void {
+    this.health = listener;
   }
 
   get state(): ChannelState {
@@ -192,8 +197,13 @@ export class SocketCanSource implements FrameSource {
   private setState(state: ChannelState, detail?: string): void {
     if (state === this.stateNow) return;
     this.stateNow = state;
-    if (state === 'down') this.log.warn(`${this.iface}: ${detail ?? 'down'}`);
-    else if (state === 'open') this.log.info(`${this.iface}: receiving${this.options.filters ? ` (${this.options.filters.length} ids filtered in the kernel)` : ''}`);
+    if (state === 'down') {
+      this.log.warn(`${this.iface}: ${detail ?? 'down'}`);
+      this.health?.(`CAN ${this.iface}: ${detail ?? 'down'}`);
+    } else if (state === 'open') {
+      this.log.info(`${this.iface}: receiving${this.options.filters ? ` (${this.options.filters.length} ids filtered in the kernel)` : ''}`);
+      this.health?.(undefined);
+    }
   }
 }
 

@@ -106,6 +106,7 @@ export class Daemon {
   async start(): Promise<void> {
     process.on('SIGHUP', this.onHangup);
     await this.stages.publisher.start();
+    this.stages.source.onHealth?.((problem) => this.stages.publisher.setDegraded(problem));
     this.publishInfo();
     this.stages.tracker.start();
     const { source, clock, workload } = this.stages;

@@ -21,6 +21,7 @@ class OfflinePublisher implements StatePublisher {
   publishRejected(): void {}
   publishInfo(): void {}
   publishManifestEvent(): void {}
+  setDegraded(): void {}
   publishSwitch(): void {}
 }
 

@@ -9,9 +9,11 @@ export type BackendKindName = 'simulated' | 'kmod' | 'sysfs';
 
 /** `persona/<ecu-id>/status`, retained; the last will publishes `offline`. */
 export interface StatusPayload {
-  state: 'online' | 'offline';
+  state: 'online' | 'offline' | 'degraded';
   /** Present while online: which backend applies parameters. */
   backend?: BackendKindName;
+  /** Why the daemon is degraded (a CAN interface down, drift). */
+  reason?: string;
   /** Human-readable note, e.g. that the simulated backend is in use. */
   note?: string;
   /** Events dropped, oldest first, while the broker was unreachable (since the start). */
@@ -134,6 +136,8 @@ export interface StatePublisher {
   publishRejected(payload: RejectedPayload): void;
   publishInfo(payload: InfoPayload): void;
   publishManifestEvent(payload: ManifestEventPayload): void;
+  /** `status` becomes `degraded` with this reason, or `online` again when undefined. */
+  setDegraded(reason: string | undefined): void;
 }
 
 /** The request actions of `persona/<ecu-id>/request/<action>`. */

@@ -52,6 +52,7 @@ export class StatusPublisher implements StatePublisher {
   private readonly log: Logger;
   private seq = 0;
   private attempts = 0;
+  private degraded: string | undefined;
 
   constructor(private readonly options: PublisherOptions) {
     this.topics = new Topics(options.ecuId);
@@ -140,6 +141,20 @@ export class StatusPublisher implements StatePublisher {
     this.publishEvent(this.topics.eventManifest, payload);
   }
 
+  setDegraded(reason: string | undefined): void {
+    if (reason === this.degraded) return;
+    this.degraded = reason;
+    if (this.client?.connected) this.send(this.topics.status, JSON.stringify(this.statusPayload()), { qos: 1, retain: true });
+  }
+
+  private statusPayload(): StatusPayload {
+    return {
+      ...this.options.online,
+      ...(this.degraded !== undefined ? { state: 'degraded', reason: this.degraded } : {}),
+      ...(this.droppedEvents > 0 ? { droppedEvents: this.droppedEvents } : {}),
+    };
+  }
+
   private publishState(topic: string, payload: object): void {
     const text = JSON.stringify({ ...payload, seq: ++this.seq, bootId: this.bootId });
     this.retained.set(topic, text);
@@ -194,8 +209,7 @@ export class StatusPublisher implements StatePublisher {
   private onConnected(): void {
     const client = this.client;
     if (!client) return;
-    const online: StatusPayload = this.droppedEvents > 0 ? { ...this.options.online, droppedEvents: this.droppedEvents } : this.options.online;
-    this.send(this.topics.status, JSON.stringify(online), { qos: 1, retain: true });
+    this.send(this.topics.status, JSON.stringify(this.statusPayload()), { qos: 1, retain: true });
     for (const [topic, text] of this.retained) this.send(topic, text, { qos: 1, retain: true });
     for (const { topic, text } of this.pendingEvents.splice(0)) this.send(topic, text, { qos: 1, retain: false });
     if (this.droppedEvents > 0) this.log.warn(`${this.droppedEvents} events were dropped while the broker was unreachable`);

@@ -94,6 +94,8 @@ void t.test('interface down and bus-off: reopened with backoff, logged once per 
     },
   });
   const frame = { id: 0x1a0, data: Buffer.alloc(8) };
+  const health: Array<string | undefined> = [];
+  source.onHealth((problem) => health.push(problem));
   const done = source.start(() => undefined);
   const settle = async () => {
     for (let i = 0; i < 20; i++) await Promise.resolve();
@@ -127,4 +129,5 @@ void t.test('interface down and bus-off: reopened with backoff, logged once per 
     'info  persona:can: can0: receiving',
     'warn  persona:can: can0: can0 reported bus-off; reopening with backoff up to 400 ms',
   ]);
+  t.same(health, [undefined, 'CAN can0: can0 went down; reopening with backoff up to 400 ms', undefined, 'CAN can0: can0 reported bus-off; reopening with backoff up to 400 ms'], 'what the daemon turns into status degraded, and back');
 });

@@ -23,6 +23,7 @@ export class RecordingPublisher implements StatePublisher {
   rejected: RejectedPayload[] = [];
   infos: InfoPayload[] = [];
   manifestEvents: ManifestEventPayload[] = [];
+  degraded: Array<string | undefined> = [];
   start(): Promise<void> {
     return Promise.resolve();
   }
@@ -55,6 +56,9 @@ export class RecordingPublisher implements StatePublisher {
   }
   publishManifestEvent(p: ManifestEventPayload): void {
     this.manifestEvents.push(p);
+  }
+  setDegraded(reason: string | undefined): void {
+    this.degraded.push(reason);
   }
 }
 

@@ -73,3 +73,28 @@ void t.test('the broker is gone for 60 s of driving: state is current after reco
   const personality = late.on('persona/outage/state/personality')[0]!;
   t.equal((JSON.parse(personality.text) as { drivers: { pvnic: { personality: string } } }).drivers.pvnic.personality, 'city', 'the retained personality is current');
 });
+
+void t.test('degraded: a reason in status while a CAN interface is down, online again after', async (t) => {
+  const broker = await startMosquitto();
+  t.teardown(() => broker.stop());
+  const recorder = await MqttRecorder.connect(broker.url, ['persona/health/status']);
+  t.teardown(() => recorder.close());
+  const publisher = new StatusPublisher({ url: broker.url, ecuId: 'health', online: { state: 'online', backend: 'simulated' } });
+  await publisher.start();
+  t.teardown(() => publisher.stop());
+  publisher.setDegraded('CAN can0: can0 went down; reopening with backoff up to 5000 ms');
+  publisher.setDegraded('CAN can0: can0 went down; reopening with backoff up to 5000 ms');
+  publisher.setDegraded(undefined);
+  await recorder.waitFor((m) => m.text.includes('"online"') && recorder.messages.length >= 3);
+  await recorder.sync();
+  t.same(
+    recorder.messages.map((m) => JSON.parse(m.text) as unknown),
+    [
+      { state: 'online', backend: 'simulated' },
+      { state: 'degraded', backend: 'simulated', reason: 'CAN can0: can0 went down; reopening with backoff up to 5000 ms' },
+      { state: 'online', backend: 'simulated' },
+    ],
+    'each change once, retained',
+  );
+  t.ok(recorder.messages.every((m) => m.retain));
+});
