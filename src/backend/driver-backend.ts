@@ -51,6 +51,14 @@ export class BackendError extends Error {
   }
 }
 
+/** Values changed behind persona's back (ethtool, another tool). */
+export interface Drift {
+  readonly driverId: string;
+  readonly resources: readonly string[];
+  readonly parameters: readonly string[];
+  readonly generation: number;
+}
+
 /** Where parameters meet drivers: the kernel module, sysfs, or a simulation. */
 export interface DriverBackend {
   readonly kind: BackendKind;
@@ -62,4 +70,8 @@ export interface DriverBackend {
    * nothing: every value and resource is checked before anything is written.
    */
   apply(driverId: string, values: ParameterValues, resources?: readonly string[]): Promise<ApplyResult>;
+  /** Calls `listener` for every drift; returns the function that unsubscribes. */
+  onDrift(listener: (drift: Drift) => void): () => void;
+  /** Waits for applies in flight and releases the device. */
+  stop(): Promise<void>;
 }

@@ -14,6 +14,10 @@ export interface SimulatedDriver extends DriverInfo {
 export class SimulatedBackend implements DriverBackend {
   readonly kind = 'simulated' as const;
   private readonly state = new Map<string, { info: DriverInfo; values: Map<string, Record<string, ParameterValue>>; generation: number }>();
+  private readonly driftListeners = new Set<(drift: { driverId: string; resources: readonly string[]; parameters: readonly string[]; generation: number }) => void>();
+  /** As pvnic's debugfs fail_set_at: the failAt-th value written from arming fails; 0 is off. */
+  private failAt = 0;
+  private writes = 0;
 
   constructor(drivers: readonly SimulatedDriver[]) {
     for (const { initial, ...info } of drivers) {
@@ -38,6 +42,33 @@ export class SimulatedBackend implements DriverBackend {
     }
   }
 
+  /** Makes the nth value written from now fail, as the kernel driver's fault injection does. */
+  failNthWrite(nth: number): void {
+    this.failAt = nth;
+    this.writes = 0;
+  }
+
+  /** Changes one resource's values as a tool other than persona would (ethtool on the real driver). */
+  drift(driverId: string, resource: string, values: ParameterValues): void {
+    const driver = this.driver(driverId);
+    const current = this.resourceValues(driver, resource);
+    for (const [name, value] of Object.entries(values)) checkParameter(driver.info.parameters[name], value, `${driverId}/${name}`);
+    Object.assign(current, values);
+    driver.generation++;
+    const drift = { driverId, resources: [resource], parameters: Object.keys(values), generation: driver.generation };
+    for (const listener of this.driftListeners) listener(drift);
+  }
+
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Calls `listener` for every drift(); returns the unsubscribe function. */
+  onDrift(listener: (drift: { driverId: string; resources: readonly string[]; parameters: readonly string[]; generation: number }) => void): () => void {
+    this.driftListeners.add(listener);
+    return () => this.driftListeners.delete(listener);
+  }
+
   private applyNow(driverId: string, values: ParameterValues, resources?: readonly string[]): ApplyResult {
     const started = performance.now();
     const driver = this.driver(driverId);
@@ -48,12 +79,26 @@ export class SimulatedBackend implements DriverBackend {
       for (const [name, to] of Object.entries(values)) {
         const from = current[name];
         if (sameValue(from, to)) continue;
+        if (this.failAt > 0 && ++this.writes === this.failAt) {
+          this.failAt = 0;
+          this.restore(driver, changes);
+          throw new BackendError('E_DRIVER', `${driverId}/${name}`, 'the driver failed to set it; every value was restored');
+        }
         changes.push({ resource, name, from, to });
         current[name] = to;
       }
     }
     if (changes.length > 0) driver.generation++;
     return { driverId, changes, generation: driver.generation, durationMs: performance.now() - started };
+  }
+
+  /** Undoes changes last first, as the kernel module does. */
+  private restore(driver: { values: Map<string, Record<string, ParameterValue>> }, changes: readonly ParameterChange[]): void {
+    for (const { resource, name, from } of [...changes].reverse()) {
+      const current = driver.values.get(resource)!;
+      if (from === undefined) delete current[name];
+      else current[name] = from;
+    }
   }
 
   private resourceValues(driver: { info: DriverInfo; values: Map<string, Record<string, ParameterValue>> }, resource: string): Record<string, ParameterValue> {

@@ -19,6 +19,8 @@ import { RollbackState } from '../manifests/rollback-state.js';
 import { SignedManifestVerifier } from '../manifests/signed-manifest-verifier.js';
 import { ManifestError } from '../manifests/manifest-error.js';
 import { SimulatedBackend, type SimulatedDriver } from '../backend/simulated-backend.js';
+import { KmodBackend } from '../backend/kmod-backend.js';
+import { isKernelError } from '../backend/addon-persona.js';
 import type { DriverBackend } from '../backend/driver-backend.js';
 import { StatusPublisher, type ConnectionOptions } from '../mqtt/status-publisher.js';
 import { serveMqttApi } from './mqtt-api.js';
@@ -26,7 +28,7 @@ import type { StatePublisher } from '../mqtt/contract.js';
 import { loadVehicle } from '../signals/signal-map.js';
 import { SignalDecoder } from '../signals/signal-decoder.js';
 import { Daemon, type DaemonObserver } from './daemon.js';
-import type { PersonaConfig } from './config.js';
+import { COMMAND_LINE, type PersonaConfig } from './config.js';
 import simulatedPvnic from '../backend/simulated-pvnic.json' with { type: 'json' };
 
 export interface DaemonOptions {
@@ -34,6 +36,8 @@ export interface DaemonOptions {
   observer?: DaemonObserver;
   /** Paces the replay; the system clock by default. */
   clock?: Clock;
+  /** Drivers from here instead of /dev/persona or the simulation (tests inject faults and drift). */
+  backend?: DriverBackend;
   /** Frames from here instead of the configured source (tests drive scripted frames). */
   source?: FrameSource;
   /** TLS material and credentials for the broker, and how reconnects back off. */
@@ -58,8 +62,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
   const machine = createContextMachine(readJsonDocument(config.statechart, (f) => readFileSync(f, 'utf8')), config.statechart);
   const policy = ContextPolicy.load(config.policy);
   const store = loadStore(config, logger);
-  const backend = new SimulatedBackend([simulatedPvnic as unknown as SimulatedDriver]);
-  logger.warn('using the simulated backend: parameters are kept in memory, no driver is changed');
+  const { backend, note } = options.backend ? { backend: options.backend, note: undefined } : openBackend(config, logger);
   checkPolicy(policy, store, backend);
   const holds = new HoldRegistry();
   const clock = options.clock ?? systemClock;
@@ -82,7 +85,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
             url: to.brokerUrl,
             ...(options.connection ?? {}),
             ecuId: config.ecuId,
-            online: { state: 'online', backend: backend.kind, ...(backend.kind === 'simulated' ? { note: 'simulated backend: no driver is changed' } : {}) },
+            online: { state: 'online', backend: backend.kind, ...(note !== undefined ? { note } : {}) },
             logger: logger.child('mqtt'),
           });
     const daemon = new Daemon(
@@ -101,6 +104,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
       sampleIntervalMs: config.sampleIntervalMs,
       clock,
       version: PACKAGE_VERSION,
+      onDrift: config.onDrift,
       ...(workload ? { workload: { sample: () => workload.sampler.sample(), intervalMs: workload.intervalMs } } : {}),
       logger,
     },
@@ -109,6 +113,26 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
     if (publisher instanceof StatusPublisher) serveMqttApi(publisher, daemon, () => store, logger.child('api'));
     return daemon;
   };
+}
+
+/**
+ * The kernel module's backend when /dev/persona can be opened; otherwise, unless kmod is
+ * required, the simulation, said loudly in the log and (as `note`) in status.
+ */
+function openBackend(config: PersonaConfig, logger: Logger): { backend: DriverBackend; note?: string } {
+  if (config.backend !== 'simulated') {
+    try {
+      return { backend: KmodBackend.open({ logger: logger.child('kmod') }) };
+    } catch (err) {
+      const why = isKernelError(err) ? err.code : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+      if (config.backend === 'kmod') throw new DocumentError([{ file: COMMAND_LINE, path: '/backend', message: `kmod backend required, but /dev/persona cannot be used: ${why}` }]);
+      const note = `simulated backend: /dev/persona unusable (${why}); no driver is changed`;
+      logger.warn(`${note}: parameters are kept in memory`);
+      return { backend: new SimulatedBackend([simulatedPvnic as unknown as SimulatedDriver]), note };
+    }
+  }
+  logger.warn('using the simulated backend: parameters are kept in memory, no driver is changed');
+  return { backend: new SimulatedBackend([simulatedPvnic as unknown as SimulatedDriver]), note: 'simulated backend: no driver is changed' };
 }
 
 /** The signed manifests, checked against the trust root and the anti-rollback state; trust problems are configuration problems. */

@@ -23,7 +23,8 @@ export interface PersonaConfig {
   trust: string;
   manifestState: string;
   instanceProfile?: string;
-  backend: 'simulated';
+  backend: 'auto' | 'kmod' | 'simulated';
+  onDrift: 'reassert' | 'report';
   sampleIntervalMs: number;
   workloadIntervalMs: number;
   logLevel: 'error' | 'warn' | 'info' | 'debug';

@@ -5,7 +5,7 @@ import type { ContextChange, ContextTracker } from '../context/context-tracker.j
 import type { ContextState } from '../context/context-names.js';
 import { REQUIRED_SIGNALS, type DrivingFeatures, type FeatureExtractor } from '../context/driving-features.js';
 import type { WorkloadInput } from '../context/workload-features.js';
-import type { DriverBackend, ParameterChange } from '../backend/driver-backend.js';
+import type { Drift, DriverBackend, ParameterChange } from '../backend/driver-backend.js';
 import type { ManifestStore } from '../manifests/manifest-store.js';
 import { formatParameter, type ParameterValues } from '../manifests/personality.js';
 import type { DriverPersonality, HoldsPayload, StatePublisher } from '../mqtt/contract.js';
@@ -38,6 +38,8 @@ export interface DaemonStages {
   logger: Logger;
   /** persona's own version, for `info`. */
   version: string;
+  /** When values change behind persona's back: apply the personality again, or only report. */
+  onDrift: 'reassert' | 'report';
 }
 
 /** A personality (or part of one) applied to a driver. */
@@ -67,6 +69,8 @@ export interface DaemonObserver {
 }
 
 interface Standing extends DriverStanding {
+  /** Changed behind persona's back and, as configured, left so until the next switch. */
+  readonly drifted?: boolean;
   readonly sinceMs: number;
   readonly generation: number;
   readonly waiting: ParameterValues;
@@ -107,6 +111,7 @@ export class Daemon {
     process.on('SIGHUP', this.onHangup);
     await this.stages.publisher.start();
     this.stages.source.onHealth?.((problem) => this.stages.publisher.setDegraded(problem));
+    this.cancelTimers.push(this.stages.backend.onDrift((drift) => this.driftDetected(drift)));
     this.publishInfo();
     this.stages.tracker.start();
     const { source, clock, workload } = this.stages;
@@ -125,6 +130,7 @@ export class Daemon {
     for (const cancel of this.cancelTimers.splice(0)) cancel();
     await this.stages.source.stop();
     await this.work;
+    await this.stages.backend.stop();
     this.stages.tracker.stop();
     await this.stages.publisher.stop();
   }
@@ -211,6 +217,27 @@ export class Daemon {
     }
   };
 
+  /**
+   * Another tool changed a driver: status turns degraded and event/drift says so; then the
+   * personality is applied again (reassert) or the drifted values are left alone until the
+   * next switch (report).
+   */
+  private driftDetected(drift: Drift): void {
+    const { logger, publisher } = this.stages;
+    const reason = `drift on ${drift.driverId} ${drift.resources.join(', ')}: ${drift.parameters.join(', ')} changed outside persona`;
+    logger.warn(`${reason}; ${this.stages.onDrift === 'reassert' ? 'applying the personality again' : 'reporting only'}`);
+    publisher.setDegraded(reason);
+    publisher.publishDrift({ time: new Date().toISOString(), driver: drift.driverId, resources: drift.resources, parameters: drift.parameters, generation: drift.generation, action: this.stages.onDrift });
+    for (const target of this.stages.arbiter.targets) {
+      const standing = this.standings.get(target.key);
+      const drifted = target.driverId === drift.driverId ? target.resources.find((r) => drift.resources.includes(r)) : undefined;
+      if (!standing || drifted === undefined) continue;
+      // The target's resources no longer agree: plan from the one that drifted.
+      this.standings.set(target.key, { ...standing, values: this.stages.backend.read(target.driverId, drifted), drifted: this.stages.onDrift === 'report' });
+    }
+    this.evaluate(`drift on ${drift.driverId}`);
+  }
+
   /** The holds in force, as published (never their tokens). */
   holds(): HoldsPayload['holds'] {
     return this.stages.holds.list().map((h) => ({ id: h.id, owner: h.owner, driver: h.driverId, personality: h.personality, priority: h.priority, expires: h.expiresAtMs === undefined ? null : iso(h.expiresAtMs), placed: iso(h.createdAtMs) }));
@@ -276,7 +303,10 @@ export class Daemon {
     const standstill = this.features?.speedKmh !== null && this.features !== null && this.features.speedKmh <= this.stages.standstillKmh;
     const planned = this.stages.arbiter.decide(context, nowMs).map((verdict) => {
       const personality = this.stages.store.require(verdict.driverId, verdict.winner.personality);
-      const standing = this.standing(verdict.target);
+      const held = this.standing(verdict.target);
+      // Reported drift stays until another personality wins; then the switch clears it.
+      const keep = held.drifted === true && held.personality === verdict.winner.personality;
+      const standing = keep ? { ...held, values: personality.parameters } : held;
       const info = this.stages.backend.drivers().find((d) => d.id === verdict.driverId);
       const plan = planSwitch({
         verdict,
@@ -382,7 +412,8 @@ export class Daemon {
       try {
         const result = await this.stages.backend.apply(driverId, plan.apply, target.resources);
         const standing = this.standing(target);
-        this.standings.set(target.key, { ...standing, generation: result.generation, values: this.read(target) });
+        this.standings.set(target.key, { ...standing, generation: result.generation, values: this.read(target), drifted: false });
+        if (trigger.startsWith('drift on ')) this.stages.publisher.setDegraded(undefined);
         const record: SwitchRecord = { timeMs: nowMs, speedKmh, target, driverId, from, to: winner.personality, winner, trigger, context, changes: result.changes, waiting: plan.waiting, durationMs: result.durationMs, generation: result.generation };
         this.publishSwitch(record);
         this.observer.switched?.(record);

@@ -22,6 +22,7 @@ class OfflinePublisher implements StatePublisher {
   publishInfo(): void {}
   publishManifestEvent(): void {}
   setDegraded(): void {}
+  publishDrift(): void {}
   publishSwitch(): void {}
 }
 

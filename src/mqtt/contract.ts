@@ -104,6 +104,17 @@ export interface ManifestEventPayload {
   rejected: Array<{ file: string; code: string; error: string }>;
 }
 
+/** `persona/<ecu-id>/event/drift`, not retained: a driver's values changed behind persona's back. */
+export interface DriftPayload {
+  time: string;
+  driver: string;
+  resources: readonly string[];
+  parameters: readonly string[];
+  generation: number;
+  /** What persona does about it, as configured. */
+  action: 'reassert' | 'report';
+}
+
 /** `persona/<ecu-id>/event/rejected`, not retained: a request or manifest that was refused. */
 export interface RejectedPayload {
   time: string;
@@ -136,6 +147,7 @@ export interface StatePublisher {
   publishRejected(payload: RejectedPayload): void;
   publishInfo(payload: InfoPayload): void;
   publishManifestEvent(payload: ManifestEventPayload): void;
+  publishDrift(payload: DriftPayload): void;
   /** `status` becomes `degraded` with this reason, or `online` again when undefined. */
   setDegraded(reason: string | undefined): void;
 }
@@ -150,6 +162,7 @@ export class Topics {
   readonly status: string;
   readonly info: string;
   readonly eventManifest: string;
+  readonly eventDrift: string;
   readonly stateContext: string;
   readonly statePersonality: string;
   readonly stateDecision: string;
@@ -168,6 +181,7 @@ export class Topics {
     this.status = `${this.root}/status`;
     this.info = `${this.root}/info`;
     this.eventManifest = `${this.root}/event/manifest`;
+    this.eventDrift = `${this.root}/event/drift`;
     this.stateContext = `${this.root}/state/context`;
     this.statePersonality = `${this.root}/state/personality`;
     this.stateDecision = `${this.root}/state/decision`;

@@ -1,6 +1,8 @@
 import t from 'tap';
 import type { Leg } from '../helpers/drive-script.js';
 import { runScenario } from '../helpers/scenario.js';
+import { SimulatedBackend, type SimulatedDriver } from '../../src/backend/simulated-backend.js';
+import pvnic from '../../src/backend/simulated-pvnic.json' with { type: 'json' };
 
 const D = 4; // a forward gear
 const P = 126;
@@ -165,4 +167,31 @@ void t.test('per resource: a device with rules of its own switches on its own', 
   t.same(state.pvnic!.resources, ['pvnic0']);
   t.equal(state['pvnic/pvnic1']!.parameters.interrupt_coalescence_time, '500us');
   t.equal(state.pvnic!.parameters.interrupt_coalescence_time, '8ms');
+});
+
+void t.test('drift: values changed behind persona\'s back are reported, then re-asserted or left as configured', async (t) => {
+  for (const onDrift of ['reassert', 'report'] as const) {
+    const backend = new SimulatedBackend([pvnic as unknown as SimulatedDriver]);
+    const r = await runScenario(
+      () => [
+        { seconds: 1, speedKmh: 0, gear: P },
+        { seconds: 15, speedKmh: 40, gear: D },
+        { seconds: 5, onStart: () => backend.drift('pvnic', 'pvnic1', { interrupt_coalescence_time: 50_000_000 }) },
+      ],
+      { onDrift },
+      undefined,
+      backend,
+    );
+    t.match(r.published.drifts, [{ driver: 'pvnic', resources: ['pvnic1'], parameters: ['interrupt_coalescence_time'], action: onDrift }], `${onDrift}: event/drift`);
+    t.match(r.published.degraded[0], /^drift on pvnic pvnic1: interrupt_coalescence_time changed outside persona$/, `${onDrift}: status degraded with the reason`);
+    const value = backend.read('pvnic', 'pvnic1').interrupt_coalescence_time;
+    if (onDrift === 'reassert') {
+      t.equal(value, 1_000_000, 'reassert: city\'s 1ms is back on pvnic1');
+      t.same(r.published.degraded, [r.published.degraded[0], undefined], 'reassert: online again once re-applied');
+      t.equal(r.switches.at(-1)!.trigger, 'drift on pvnic');
+    } else {
+      t.equal(value, 50_000_000, 'report: the drifted value stays');
+      t.equal(r.published.degraded.length, 1, 'report: still degraded');
+    }
+  }
 });

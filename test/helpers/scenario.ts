@@ -3,11 +3,12 @@ import { silentLogger } from '../../src/common/logger.js';
 import { packageRoot } from '../../src/common/package-root.js';
 import type { ContextChange } from '../../src/context/context-tracker.js';
 import type { WorkloadInput } from '../../src/context/workload-features.js';
+import type { DriverBackend } from '../../src/backend/driver-backend.js';
 import { buildDaemon } from '../../src/daemon/build-daemon.js';
 import { loadConfig, type PersonaConfig } from '../../src/daemon/config.js';
 import type { Daemon, SwitchRecord } from '../../src/daemon/daemon.js';
 import type { DecisionRecord } from '../../src/daemon/decision-record.js';
-import type { ContextPayload, HoldsPayload, InfoPayload, ManifestEventPayload, PersonalityPayload, RejectedPayload, StatePublisher, SwitchPayload, WorkloadPayload } from '../../src/mqtt/contract.js';
+import type { ContextPayload, DriftPayload, HoldsPayload, InfoPayload, ManifestEventPayload, PersonalityPayload, RejectedPayload, StatePublisher, SwitchPayload, WorkloadPayload } from '../../src/mqtt/contract.js';
 import { loadVehicle } from '../../src/signals/signal-map.js';
 import { CAN_START_US, ScriptSource, type Leg } from './drive-script.js';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ export class RecordingPublisher implements StatePublisher {
   infos: InfoPayload[] = [];
   manifestEvents: ManifestEventPayload[] = [];
   degraded: Array<string | undefined> = [];
+  drifts: DriftPayload[] = [];
   start(): Promise<void> {
     return Promise.resolve();
   }
@@ -57,6 +59,9 @@ export class RecordingPublisher implements StatePublisher {
   publishManifestEvent(p: ManifestEventPayload): void {
     this.manifestEvents.push(p);
   }
+  publishDrift(p: DriftPayload): void {
+    this.drifts.push(p);
+  }
   setDegraded(reason: string | undefined): void {
     this.degraded.push(reason);
   }
@@ -79,6 +84,7 @@ export async function runScenario(
   legs: (daemon: () => Daemon) => Leg[],
   overrides: Partial<PersonaConfig> = {},
   workload?: (clock: SimulatedClock) => WorkloadInput,
+  backend?: DriverBackend,
 ): Promise<ScenarioResult> {
   const clock = new SimulatedClock();
   // Without a scripted workload the regions stay put: the real /proc would make runs differ.
@@ -90,7 +96,7 @@ export async function runScenario(
   const get = (): Daemon => daemon;
   const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), legs(get), clock);
   const workloadSampler = workload ? { sample: () => workload(clock) } : undefined;
-  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, ...(workloadSampler ? { workloadSampler } : {}), observer: { contextChanged: (c) => changes.push(c), switched: (s) => switches.push(s) } })({ publisher: published });
+  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, ...(workloadSampler ? { workloadSampler } : {}), ...(backend ? { backend } : {}), observer: { contextChanged: (c) => changes.push(c), switched: (s) => switches.push(s) } })({ publisher: published });
   await daemon.start();
   await daemon.run();
   await daemon.stop();

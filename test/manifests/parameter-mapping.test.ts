@@ -23,7 +23,7 @@ void t.test('the pvnic mapping allows exactly what the simulated pvnic driver de
     ['interrupt_coalescence_time', 'rx-usecs', 'runtime', 1],
     ['DMA_buffer_size', 'rx-buf-len', 'disruptive', 2],
     ['power_saving_mode', 'power_mode', 'runtime', 3],
-    ['feature_set', 'features', 'runtime', 4],
+    ['feature_set', 'priv-flags', 'runtime', 4],
   ]);
   const ok = (name: string, value: number | string | string[]): void => {
     t.doesNotThrow(() => mapping.check({ [name]: value }, 'm'), `${name} ${String(value)}`);

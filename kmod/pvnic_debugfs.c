@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fault injection, netdevsim style: /sys/kernel/debug/pvnic/
+ *   fail_set_at     writing k makes the k-th persona write from now fail
+ *                   with -EIO (0 disarms); reads 0 again once they have
+ *   fail_set_times  how many writes in a row fail from there (default 1);
+ *                   2 or more also fails persona's rollback
+ */
+#include <linux/debugfs.h>
+
+#include "pvnic.h"
+
+static int pvnic_fail_set_at_get(void *data, u64 *val)
+{
+	struct pvnic_adapter *adapter = data;
+
+	mutex_lock(&adapter->lock);
+	*val = adapter->faults.fail_at;
+	mutex_unlock(&adapter->lock);
+	return 0;
+}
+
+static int pvnic_fail_set_at_set(void *data, u64 val)
+{
+	struct pvnic_adapter *adapter = data;
+
+	if (val > U32_MAX)
+		return -EINVAL;
+	mutex_lock(&adapter->lock);
+	adapter->faults.fail_at = val;
+	adapter->faults.writes = 0;
+	mutex_unlock(&adapter->lock);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(pvnic_fail_set_at_fops, pvnic_fail_set_at_get, pvnic_fail_set_at_set,
+			 "%llu\n");
+
+/* With adapter->lock held, for each persona write: -EIO when it is one chosen to fail. */
+int pvnic_fault_check(struct pvnic_adapter *adapter)
+{
+	struct pvnic_faults *f = &adapter->faults;
+	u32 n;
+
+	if (!f->fail_at)
+		return 0;
+	n = ++f->writes;
+	if (n < f->fail_at)
+		return 0;
+	if (n - f->fail_at < READ_ONCE(f->fail_times))
+		return -EIO;
+	f->fail_at = 0;
+	return 0;
+}
+
+void pvnic_debugfs_init(struct pvnic_adapter *adapter)
+{
+	adapter->faults.fail_times = 1;
+	adapter->debugfs = debugfs_create_dir(PVNIC_NAME, NULL);
+	debugfs_create_file_unsafe("fail_set_at", 0600, adapter->debugfs, adapter,
+				   &pvnic_fail_set_at_fops);
+	debugfs_create_u32("fail_set_times", 0600, adapter->debugfs, &adapter->faults.fail_times);
+}
+
+void pvnic_debugfs_exit(struct pvnic_adapter *adapter)
+{
+	debugfs_remove_recursive(adapter->debugfs);
+}

@@ -1,0 +1,15 @@
+// persona.node: /dev/persona for Node.js; src/backend/addon-persona.ts types it.
+#include <napi.h>
+
+#include "device.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Device", persona::Device::Init(env));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(persona, Init)
