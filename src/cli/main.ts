@@ -11,6 +11,11 @@ import { MANIFEST_HELP, manifestCommand } from './manifest-command.js';
 import { TRUST_HELP, trustCommand } from './trust-command.js';
 import { SIMULATE_HELP, simulateCommand } from './simulate-command.js';
 import { WHY_HELP, whyCommand } from './why-command.js';
+import { STATUS_HELP, statusCommand } from './status-command.js';
+import { LIST_HELP, listCommand } from './list-command.js';
+import { SELECT_HELP, selectCommand } from './select-command.js';
+import { RELEASE_HELP, releaseCommand } from './release-command.js';
+import { WATCH_HELP, watchCommand } from './watch-command.js';
 import { DIAGRAM_HELP, diagramCommand } from './diagram-command.js';
 
 const HELP = `persona — runtime personalities for device drivers
@@ -20,6 +25,11 @@ usage: persona <command> [options]
 commands:
   run        run the daemon: CAN → context → personality → driver → MQTT
   why        explain the running daemon's latest decision
+  status     the running daemon's state: context, personality per driver, holds
+  list       the running daemon's personalities per driver, and its holds
+  select     hold a personality for a driver; prints the token that releases it
+  release    release a hold with its token
+  watch      follow context changes, switches, holds and refusals as they happen
   simulate   run the decision pipeline over a recorded drive, offline
   signals    print a vehicle's decoded VSS signals from CAN (a first check)
   dbc        lint DBC files
@@ -32,6 +42,11 @@ commands:
 
 ${RUN_HELP}
 ${WHY_HELP}
+${STATUS_HELP}
+${LIST_HELP}
+${SELECT_HELP}
+${RELEASE_HELP}
+${WATCH_HELP}
 ${SIMULATE_HELP}
 ${SIGNALS_HELP}
 ${DBC_HELP}
@@ -40,7 +55,7 @@ ${DIAGRAM_HELP}
 ${MANIFEST_HELP}
 ${TRUST_HELP}`;
 
-const COMMAND_HELP: Record<string, string> = { run: RUN_HELP, why: WHY_HELP, simulate: SIMULATE_HELP, signals: SIGNALS_HELP, dbc: DBC_HELP, synth: SYNTH_HELP, diagram: DIAGRAM_HELP, manifest: MANIFEST_HELP, trust: TRUST_HELP };
+const COMMAND_HELP: Record<string, string> = { run: RUN_HELP, why: WHY_HELP, status: STATUS_HELP, list: LIST_HELP, select: SELECT_HELP, release: RELEASE_HELP, watch: WATCH_HELP, simulate: SIMULATE_HELP, signals: SIGNALS_HELP, dbc: DBC_HELP, synth: SYNTH_HELP, diagram: DIAGRAM_HELP, manifest: MANIFEST_HELP, trust: TRUST_HELP };
 
 /* eslint-disable no-console -- the CLI's own output */
 const output: Output = { print: (line) => console.log(line), log: (line) => console.error(line) };
@@ -53,6 +68,16 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(args, output);
     case 'why':
       return whyCommand(args, output);
+    case 'status':
+      return statusCommand(args, output);
+    case 'list':
+      return listCommand(args, output);
+    case 'select':
+      return selectCommand(args, output);
+    case 'release':
+      return releaseCommand(args, output);
+    case 'watch':
+      return watchCommand(args, output);
     case 'simulate':
       return simulateCommand(args, output);
     case 'signals':

@@ -193,6 +193,16 @@ export class Topics {
     this.eventSwitch = `${this.root}/event/switch`;
   }
 
+  /** A client's own presence topic: `online`, retained, with a retained last will `offline`. */
+  presenceOf(clientId: string): string {
+    return `${this.root}/presence/${clientId}`;
+  }
+
+  /** A client's own topics (v5 response topics, markers): `client/<client-id>/<leaf>`. */
+  client(clientId: string, leaf: string): string {
+    return `${this.root}/client/${clientId}/${leaf}`;
+  }
+
   request(action: string): string {
     return `${this.root}/request/${action}`;
   }

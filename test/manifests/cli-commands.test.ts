@@ -65,7 +65,7 @@ void t.test('keygen, trust init, lint, sign, verify, explain: the whole round', 
     /trusted {4}dsse-ed25519: 1 valid of the 1 required distinct keys of the personalities role, trust root v1\n {13}signed by release \(keyid [0-9a-f]{64}\)/,
     '    1. interrupt_coalescence_time = 4ms (4000000 ns), set by safe\n       driver rx-usecs = 4000 us, allowed 0us..100ms, applied runtime',
     '    3. power_saving_mode = aggressive, set by parked',
-    '       driver features = {gro,rx_checksum,tso}, allowed {gro,lro,rx_checksum,sg,tso,tx_checksum}, applied runtime',
+    '       driver priv-flags = {gro,rx_checksum,tso}, allowed {gro,lro,rx_checksum,sg,tso,tx_checksum}, applied runtime',
   ]) {
     t.match(text, part);
   }
