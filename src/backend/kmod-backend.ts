@@ -1,21 +1,11 @@
 import type { ParameterValues } from '../manifests/personality.js';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { BackendError, type ApplyResult, type DriverBackend, type DriverInfo, type ParameterChange, type ParameterSpec } from './driver-backend.js';
+import type { Drift } from './driver-backend.js';
 import { checkParameter, sameValue } from './parameter-check.js';
 import { isKernelError, openPersonaDevice, type KernelEvent, type KernelParam, type PersonaDevice } from './addon-persona.js';
 import { decodeValue, encodeValue, specOf } from './kmod-codec.js';
 import { kmodApplyError } from './kmod-error.js';
-
-/** Values of a driver changed outside this backend: ethtool, another tool, a failed rollback. */
-export interface KmodDrift {
-  readonly driverId: string;
-  /** The devices whose values changed. */
-  readonly resources: readonly string[];
-  /** The parameters that changed, in the driver's order. */
-  readonly parameters: readonly string[];
-  /** The driver's generation after the change. */
-  readonly generation: number;
-}
 
 export interface KmodBackendOptions {
   /** Default /dev/persona. */
@@ -50,7 +40,7 @@ export class KmodBackend implements DriverBackend {
   readonly kind = 'kmod' as const;
   private readonly byName = new Map<string, KmodDriver>();
   private readonly byId = new Map<number, KmodDriver>();
-  private readonly driftListeners = new Set<(drift: KmodDrift) => void>();
+  private readonly driftListeners = new Set<(drift: Drift) => void>();
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -97,7 +87,7 @@ export class KmodBackend implements DriverBackend {
   }
 
   /** Calls `listener` for every change made outside this backend; returns the unsubscribe function. */
-  onDrift(listener: (drift: KmodDrift) => void): () => void {
+  onDrift(listener: (drift: Drift) => void): () => void {
     this.driftListeners.add(listener);
     return () => this.driftListeners.delete(listener);
   }
@@ -217,7 +207,7 @@ export class KmodBackend implements DriverBackend {
   }
 
   private drift(driver: KmodDriver, resources: readonly string[], params: readonly KmodParameter[], generation: number): void {
-    const drift: KmodDrift = { driverId: driver.info.id, resources, parameters: params.map((p) => p.kernel.name), generation };
+    const drift: Drift = { driverId: driver.info.id, resources, parameters: params.map((p) => p.kernel.name), generation };
     this.logger.info(() => `${drift.driverId}: ${drift.parameters.join(', ')} of ${resources.join(', ')} changed outside persona (generation ${generation})`);
     for (const listener of this.driftListeners) listener(drift);
   }

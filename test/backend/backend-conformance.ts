@@ -10,12 +10,8 @@ import type { DriverBackend } from '../../src/backend/driver-backend.js';
 import { sameValue } from '../../src/backend/parameter-check.js';
 import pvnic from '../../src/backend/simulated-pvnic.json' with { type: 'json' };
 
-export interface Drift {
-  readonly driverId: string;
-  readonly resources: readonly string[];
-  readonly parameters: readonly string[];
-  readonly generation: number;
-}
+import type { Drift } from '../../src/backend/driver-backend.js';
+
 
 export interface ConformanceSubject {
   readonly backend: DriverBackend & { onDrift(listener: (drift: Drift) => void): () => void };
