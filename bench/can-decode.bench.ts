@@ -17,6 +17,7 @@ import { compileMessageDecoder, encodeRawSignal } from '../src/signals/message-c
 import { canForceGc, forceGc, measureAllocation, type AllocationReport } from './alloc-meter.js';
 import { busMessages, FALLBACK_CYCLE_MS, generateFrameMix, type BusMessage, type FrameMix } from './frame-mix.js';
 import { writeKcd } from './kcd-writer.js';
+import { median, timeRounds } from './timing.js';
 import { packageRoot } from '../src/common/package-root.js';
 
 const SEED = 0x5eedc0de;
@@ -148,24 +149,6 @@ const started = performance.now();
 
 function progress(text: string): void {
   console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${text}`);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-/** Frames per second of each timed round. */
-function timeRounds(rounds: number, framesPerRound: number, run: (frames: number) => void): number[] {
-  const rates: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    run(framesPerRound);
-    const seconds = (performance.now() - t0) / 1000;
-    rates.push(framesPerRound / seconds);
-  }
-  return rates;
 }
 
 // ---------------------------------------------------------------------------- cross-check

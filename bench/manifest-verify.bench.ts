@@ -20,6 +20,7 @@ import { RollbackState } from '../src/manifests/rollback-state.js';
 import { SignedManifestVerifier } from '../src/manifests/signed-manifest-verifier.js';
 import { ANCHOR_FILE } from '../src/manifests/trust-chain.js';
 import { trustRootPayload } from '../src/manifests/trust-root.js';
+import { median } from './timing.js';
 
 const MANIFESTS = 1000;
 const WARMUP = 1000;
@@ -43,11 +44,6 @@ function manifest(i: number): Uint8Array {
     parameters: { interrupt_coalescence_time: '4ms', DMA_buffer_size: '256KB', power_saving_mode: 'disabled', feature_set: ['tso', 'gro', 'rx_checksum'] },
   };
   return new TextEncoder().encode(`${JSON.stringify(document, null, 2)}\n`);
-}
-
-function median(values: number[]): number {
-  const sorted = values.toSorted((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 /** Runs `task` `count` times per round; returns per-second rates. */

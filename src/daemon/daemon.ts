@@ -1,72 +1,20 @@
-import type { CanFrame, FrameSource } from '../can/can-frame.js';
-import type { Clock } from '../common/clock.js';
-import type { Logger } from '../common/logger.js';
-import type { ContextChange, ContextTracker } from '../context/context-tracker.js';
-import type { ContextState } from '../context/context-names.js';
-import { REQUIRED_SIGNALS, type DrivingFeatures, type FeatureExtractor } from '../context/driving-features.js';
+import type { CanFrame } from '../can/can-frame.js';
+import type { ContextChange } from '../context/context-tracker.js';
+import { REQUIRED_SIGNALS, type DrivingFeatures } from '../context/driving-features.js';
 import type { WorkloadInput } from '../context/workload-features.js';
-import type { Drift, DriverBackend, ParameterChange } from '../backend/driver-backend.js';
-import type { ManifestStore } from '../manifests/manifest-store.js';
-import { formatParameter, type ParameterValues } from '../manifests/personality.js';
-import type { DriverPersonality, HoldsPayload, StatePublisher } from '../mqtt/contract.js';
-import type { Arbiter, Candidate } from '../policy/arbiter.js';
+import type { Drift } from '../backend/driver-backend.js';
+import type { ParameterValues } from '../manifests/personality.js';
+import type { DriverPersonality, HoldsPayload } from '../mqtt/contract.js';
+import type { Candidate } from '../policy/arbiter.js';
 import type { Target } from '../policy/context-policy.js';
-import type { Hold, HoldRegistry, HoldRequest } from '../policy/hold-registry.js';
+import type { Hold, HoldRequest } from '../policy/hold-registry.js';
 import { planSwitch, type DriverStanding, type SwitchPlan } from '../policy/switch-planner.js';
-import type { SignalDecoder, SignalSnapshot } from '../signals/signal-decoder.js';
+import type { SignalSnapshot } from '../signals/signal-decoder.js';
 import { DecisionLog, type DecisionRecord, type DriverDecision } from './decision-record.js';
+import type { DaemonObserver, DaemonStages, SwitchRecord } from './daemon-stages.js';
+import { formatted, infoPayload, iso, switchPayload } from './payloads.js';
 
-/** The stages of the pipeline, in the order data flows through them. */
-export interface DaemonStages {
-  source: FrameSource;
-  decoder: SignalDecoder;
-  features: FeatureExtractor;
-  tracker: ContextTracker;
-  arbiter: Arbiter;
-  holds: HoldRegistry;
-  minSwitchIntervalMs: number;
-  store: ManifestStore;
-  backend: DriverBackend;
-  publisher: StatePublisher;
-  /** How often, in CAN time, features are evaluated. */
-  sampleIntervalMs: number;
-  /** Speeds at or below this are a standstill, when disruptive changes may happen. */
-  standstillKmh: number;
-  /** Samples the ECU's own load on a timer; absent when the workload regions are off. */
-  workload?: { sample(): WorkloadInput; intervalMs: number };
-  clock: Clock;
-  logger: Logger;
-  /** persona's own version, for `info`. */
-  version: string;
-  /** When values change behind persona's back: apply the personality again, or only report. */
-  onDrift: 'reassert' | 'report';
-}
-
-/** A personality (or part of one) applied to a driver. */
-export interface SwitchRecord {
-  readonly timeMs: number;
-  readonly speedKmh: number | null;
-  readonly target: Target;
-  readonly driverId: string;
-  readonly from: string | null;
-  readonly to: string;
-  readonly winner: Candidate;
-  /** Why the decision was taken: a context change, a hold, a standstill. */
-  readonly trigger: string;
-  readonly context: ContextState;
-  readonly changes: readonly ParameterChange[];
-  readonly waiting: ParameterValues;
-  readonly durationMs: number;
-  readonly generation: number;
-}
-
-/** What the daemon tells whoever runs it (the CLI prints it, a simulation collects it). */
-export interface DaemonObserver {
-  contextChanged?(change: ContextChange, features: DrivingFeatures | null): void;
-  decided?(record: DecisionRecord): void;
-  switched?(record: SwitchRecord): void;
-  applyFailed?(target: string, personality: string, error: Error): void;
-}
+export type { DaemonObserver, DaemonStages, SwitchRecord } from './daemon-stages.js';
 
 interface Standing extends DriverStanding {
   /** Changed behind persona's back and, as configured, left so until the next switch. */
@@ -76,8 +24,6 @@ interface Standing extends DriverStanding {
   readonly waiting: ParameterValues;
 }
 
-const iso = (timeMs: number): string => new Date(timeMs).toISOString();
-const formatted = (values: ParameterValues): Record<string, string> => Object.fromEntries(Object.entries(values).map(([n, v]) => [n, formatParameter(n, v)]));
 
 /**
  * Runs the pipeline: frames → signals → features → context → arbitration → manifests →
@@ -196,16 +142,7 @@ export class Daemon {
   }
 
   private publishInfo(): void {
-    const { store, backend, version } = this.stages;
-    const manifests = store.list();
-    const roots = manifests.map((p) => p.trust.rootVersion).filter((v): v is number => v !== undefined);
-    this.stages.publisher.publishInfo({
-      version,
-      backend: backend.kind,
-      drivers: backend.drivers().map((d) => ({ id: d.id, version: d.version, resources: d.resources })),
-      manifests: manifests.map((p) => ({ driver: p.driverId, name: p.name, version: p.version, digest: p.digest })),
-      trustRootVersion: roots.length > 0 ? Math.max(...roots) : null,
-    });
+    this.stages.publisher.publishInfo(infoPayload(this.stages.store, this.stages.backend, this.stages.version));
   }
 
   private readonly onHangup = (): void => {
@@ -435,20 +372,7 @@ export class Daemon {
       drivers[target.key] = { personality: s.personality, resources: target.resources, generation: s.generation, since: iso(s.sinceMs), parameters: formatted(this.read(target)), pending: formatted(s.waiting) };
     }
     publisher.publishPersonality({ backend: backend.kind, drivers });
-    publisher.publishSwitch({
-      time: iso(r.timeMs),
-      target: r.target.key,
-      resources: r.target.resources,
-      driver: r.driverId,
-      from: r.from,
-      to: r.to,
-      context: r.context,
-      trigger: { reason: r.trigger, source: r.winner.source, rule: r.winner.rule },
-      changes: r.changes.map((c) => ({ resource: c.resource, name: c.name, from: c.from === undefined ? null : formatParameter(c.name, c.from), to: formatParameter(c.name, c.to) })),
-      durationMs: r.durationMs,
-      generation: r.generation,
-      pending: Object.entries(r.waiting).map(([name, v]) => ({ name, to: formatParameter(name, v) })),
-    });
+    publisher.publishSwitch(switchPayload(r));
   }
 }
 
