@@ -3,59 +3,49 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../common/package-root.js';
 import { EXIT_FAILURE, UsageError, type Output } from './output.js';
-import { RUN_HELP, runCommand } from './run-command.js';
-import { SYNTH_HELP, synthCommand } from './synth-command.js';
-import { DBC_HELP, dbcCommand } from './dbc-command.js';
-import { SIGNALS_HELP, signalsCommand } from './signals-command.js';
-import { MANIFEST_HELP, manifestCommand } from './manifest-command.js';
-import { TRUST_HELP, trustCommand } from './trust-command.js';
-import { SIMULATE_HELP, simulateCommand } from './simulate-command.js';
-import { WHY_HELP, whyCommand } from './why-command.js';
-import { STATUS_HELP, statusCommand } from './status-command.js';
-import { LIST_HELP, listCommand } from './list-command.js';
-import { SELECT_HELP, selectCommand } from './select-command.js';
-import { RELEASE_HELP, releaseCommand } from './release-command.js';
-import { WATCH_HELP, watchCommand } from './watch-command.js';
-import { DIAGRAM_HELP, diagramCommand } from './diagram-command.js';
 
-const HELP = `persona — runtime personalities for device drivers
+interface Command {
+  help: string;
+  run(args: string[], out: Output): number | Promise<number>;
+}
 
-usage: persona <command> [options]
+/**
+ * Every command, loaded only when it is used: the daemon pulls in xstate, ajv and the
+ * manifests, which a quick `persona status` should not wait for.
+ */
+const COMMANDS: Record<string, { summary: string; load(): Promise<Command> }> = {
+  run: { summary: 'run the daemon: CAN → context → personality → driver → MQTT', load: async () => import('./run-command.js').then((m) => ({ help: m.RUN_HELP, run: m.runCommand })) },
+  why: { summary: "explain the running daemon's latest decision", load: async () => import('./why-command.js').then((m) => ({ help: m.WHY_HELP, run: m.whyCommand })) },
+  status: { summary: "the running daemon's state: context, personality per driver, holds", load: async () => import('./status-command.js').then((m) => ({ help: m.STATUS_HELP, run: m.statusCommand })) },
+  list: { summary: "the running daemon's personalities per driver, and its holds", load: async () => import('./list-command.js').then((m) => ({ help: m.LIST_HELP, run: m.listCommand })) },
+  select: { summary: 'hold a personality for a driver; prints the token that releases it', load: async () => import('./select-command.js').then((m) => ({ help: m.SELECT_HELP, run: m.selectCommand })) },
+  release: { summary: 'release a hold with its token', load: async () => import('./release-command.js').then((m) => ({ help: m.RELEASE_HELP, run: m.releaseCommand })) },
+  watch: { summary: 'follow context changes, switches, holds and refusals as they happen', load: async () => import('./watch-command.js').then((m) => ({ help: m.WATCH_HELP, run: m.watchCommand })) },
+  simulate: { summary: 'run the decision pipeline over a recorded drive, offline', load: async () => import('./simulate-command.js').then((m) => ({ help: m.SIMULATE_HELP, run: m.simulateCommand })) },
+  signals: { summary: "print a vehicle's decoded VSS signals from CAN (a first check)", load: async () => import('./signals-command.js').then((m) => ({ help: m.SIGNALS_HELP, run: m.signalsCommand })) },
+  dbc: { summary: 'lint DBC files', load: async () => import('./dbc-command.js').then((m) => ({ help: m.DBC_HELP, run: m.dbcCommand })) },
+  synth: { summary: 'encode a drive profile into a candump log', load: async () => import('./synth-command.js').then((m) => ({ help: m.SYNTH_HELP, run: m.synthCommand })) },
+  diagram: { summary: 'render the context statechart to SVG (Graphviz)', load: async () => import('./diagram-command.js').then((m) => ({ help: m.DIAGRAM_HELP, run: m.diagramCommand })) },
+  manifest: { summary: 'make keys, sign, verify, lint and explain personality manifests', load: async () => import('./manifest-command.js').then((m) => ({ help: m.MANIFEST_HELP, run: m.manifestCommand })) },
+  trust: { summary: 'create and rotate the trust root that says which keys may sign', load: async () => import('./trust-command.js').then((m) => ({ help: m.TRUST_HELP, run: m.trustCommand })) },
+};
 
-commands:
-  run        run the daemon: CAN → context → personality → driver → MQTT
-  why        explain the running daemon's latest decision
-  status     the running daemon's state: context, personality per driver, holds
-  list       the running daemon's personalities per driver, and its holds
-  select     hold a personality for a driver; prints the token that releases it
-  release    release a hold with its token
-  watch      follow context changes, switches, holds and refusals as they happen
-  simulate   run the decision pipeline over a recorded drive, offline
-  signals    print a vehicle's decoded VSS signals from CAN (a first check)
-  dbc        lint DBC files
-  synth      encode a drive profile into a candump log
-  diagram    render the context statechart to SVG (Graphviz)
-  manifest   make keys, sign, verify, lint and explain personality manifests
-  trust      create and rotate the trust root that says which keys may sign
-  version    print the version
-  help       this text (persona help <command> for one command)
-
-${RUN_HELP}
-${WHY_HELP}
-${STATUS_HELP}
-${LIST_HELP}
-${SELECT_HELP}
-${RELEASE_HELP}
-${WATCH_HELP}
-${SIMULATE_HELP}
-${SIGNALS_HELP}
-${DBC_HELP}
-${SYNTH_HELP}
-${DIAGRAM_HELP}
-${MANIFEST_HELP}
-${TRUST_HELP}`;
-
-const COMMAND_HELP: Record<string, string> = { run: RUN_HELP, why: WHY_HELP, status: STATUS_HELP, list: LIST_HELP, select: SELECT_HELP, release: RELEASE_HELP, watch: WATCH_HELP, simulate: SIMULATE_HELP, signals: SIGNALS_HELP, dbc: DBC_HELP, synth: SYNTH_HELP, diagram: DIAGRAM_HELP, manifest: MANIFEST_HELP, trust: TRUST_HELP };
+async function help(): Promise<string> {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  const details = await Promise.all(Object.values(COMMANDS).map(async (c) => (await c.load()).help));
+  return [
+    'persona — runtime personalities for device drivers',
+    '',
+    'usage: persona <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    `  ${'version'.padEnd(10)} print the version`,
+    `  ${'help'.padEnd(10)} this text (persona help <command> for one command)`,
+    '',
+    details.join('\n'),
+  ].join('\n');
+}
 
 /* eslint-disable no-console -- the CLI's own output */
 const output: Output = { print: (line) => console.log(line), log: (line) => console.error(line) };
@@ -63,35 +53,8 @@ const output: Output = { print: (line) => console.log(line), log: (line) => cons
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  if (command !== undefined && command in COMMANDS) return (await COMMANDS[command]!.load()).run(args, output);
   switch (command) {
-    case 'run':
-      return runCommand(args, output);
-    case 'why':
-      return whyCommand(args, output);
-    case 'status':
-      return statusCommand(args, output);
-    case 'list':
-      return listCommand(args, output);
-    case 'select':
-      return selectCommand(args, output);
-    case 'release':
-      return releaseCommand(args, output);
-    case 'watch':
-      return watchCommand(args, output);
-    case 'simulate':
-      return simulateCommand(args, output);
-    case 'signals':
-      return signalsCommand(args, output);
-    case 'dbc':
-      return dbcCommand(args, output);
-    case 'synth':
-      return synthCommand(args, output);
-    case 'diagram':
-      return diagramCommand(args, output);
-    case 'manifest':
-      return manifestCommand(args, output);
-    case 'trust':
-      return trustCommand(args, output);
     case 'version':
     case '--version':
       output.print((JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version);
@@ -99,11 +62,13 @@ async function main(argv: string[]): Promise<number> {
     case undefined:
     case 'help':
     case '--help':
-    case '-h':
-      output.print((args[0] === undefined ? undefined : COMMAND_HELP[args[0]]) ?? HELP);
+    case '-h': {
+      const one = args[0] !== undefined && args[0] in COMMANDS ? (await COMMANDS[args[0]]!.load()).help : undefined;
+      output.print(one ?? (await help()));
       return 0;
+    }
     default:
-      output.log(`persona: unknown command "${command}"\n\n${HELP}`);
+      output.log(`persona: unknown command "${command}"\n\n${await help()}`);
       return EXIT_FAILURE;
   }
 }
