@@ -30,9 +30,20 @@ export function freePort(): Promise<number> {
 
 /** Starts a real Mosquitto on a free loopback port, without persistence; `extraConfig` lines are appended. */
 export async function startMosquitto(extraConfig: readonly string[] = [], fixedPort?: number): Promise<MosquittoBroker> {
+  // Between freePort() closing its probe and Mosquitto binding, a parallel test may take the
+  // port: then another free port is tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(extraConfig, fixedPort ?? (await freePort()));
+    } catch (err) {
+      if (fixedPort !== undefined || attempt === 5 || !/Address already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOn(extraConfig: readonly string[], port: number): Promise<MosquittoBroker> {
   const binary = mosquittoBinary();
   if (!binary) throw new Error(`mosquitto not installed (looked in ${CANDIDATES.join(', ')}); .ci/run installs it with apt`);
-  const port = fixedPort ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'persona-mosquitto-'));
   const conf = join(dir, 'mosquitto.conf');
   const lines = [`listener ${port} 127.0.0.1`, 'persistence false', 'log_dest stderr', ...(extraConfig.some((l) => l.startsWith('allow_anonymous')) ? [] : ['allow_anonymous true']), ...extraConfig];
