@@ -88,7 +88,8 @@ void t.test('verifications are cached by digest: a reload verifies only what cha
   t.end();
 });
 
-void t.test('1,000 manifests: the first load verifies each, a reload takes under a second', (t) => {
+// The speed target (a reload of 1,000 in under a second) lives in npm run bench:manifests.
+void t.test('1,000 manifests: all load, and a reload swaps in all of them again', (t) => {
   const files = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`m${i}.dsse.json`, signedManifest(`m${i}`)]));
   const dir = t.testdir(repository({ pvnic: files }));
   const state = RollbackState.open(join(dir, 'state', 'manifests.json'));
@@ -100,9 +101,8 @@ void t.test('1,000 manifests: the first load verifies each, a reload takes under
   store.reload();
   const reloadMs = performance.now() - started;
   t.equal(store.list().length, 1000);
+  t.same(store.rejected, []);
   t.comment(`1,000 signed manifests: load ${loadMs.toFixed(0)} ms, reload ${reloadMs.toFixed(0)} ms`);
-  t.ok(loadMs < 5000, `first load in ${loadMs.toFixed(0)} ms`);
-  t.ok(reloadMs < 1000, `reload in ${reloadMs.toFixed(0)} ms`);
   t.end();
 });
 
