@@ -2,11 +2,7 @@ import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { SimulatedClock } from '../../src/common/clock.js';
-import { silentLogger } from '../../src/common/logger.js';
 import { packageRoot } from '../../src/common/package-root.js';
-import { buildDaemon } from '../../src/daemon/build-daemon.js';
-import { loadConfig } from '../../src/daemon/config.js';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import { EmbeddedBroker } from '../../src/mqtt/embedded-broker.js';
 import { listCommand } from '../../src/cli/list-command.js';
@@ -15,9 +11,8 @@ import { releaseCommand } from '../../src/cli/release-command.js';
 import { selectCommand } from '../../src/cli/select-command.js';
 import { describeStatus, describeWorkload, statusCommand } from '../../src/cli/status-command.js';
 import { whyCommand } from '../../src/cli/why-command.js';
-import { loadVehicle } from '../../src/signals/signal-map.js';
 import { main as infotainment } from '../../examples/infotainment.js';
-import { ScriptSource } from '../helpers/drive-script.js';
+import { startLiveDaemon } from '../helpers/live-daemon.js';
 import { freePort, startMosquitto } from '../helpers/mosquitto.js';
 import { MqttRecorder } from '../helpers/mqtt-recorder.js';
 import { spawnPersona } from '../helpers/persona-process.js';
@@ -28,16 +23,8 @@ import { spawnPersona } from '../helpers/persona-process.js';
  * switches at once and every later change is deferred: each answer below is deterministic.
  */
 async function startDaemon(t: Test, brokerUrl: string, ecuId: string, protocolVersion: 4 | 5 = 5): Promise<Daemon> {
-  const clock = new SimulatedClock();
-  const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), [{ seconds: 1, speedKmh: 0, gear: 126 }, { seconds: 20, speedKmh: 40, gear: 3 }], clock, true);
-  const daemon = buildDaemon(loadConfig({ cwd: packageRoot(), overrides: { ecuId, workloadIntervalMs: 0 } }), { logger: silentLogger, clock, source })({ brokerUrl });
   const recorder = await MqttRecorder.connect(brokerUrl, [`persona/${ecuId}/state/context`], protocolVersion);
-  await daemon.start();
-  const running = daemon.run();
-  t.teardown(async () => {
-    await daemon.stop();
-    await running;
-  });
+  const daemon = await startLiveDaemon(t, brokerUrl, ecuId);
   await recorder.waitFor((m) => (JSON.parse(m.text) as { context: string }).context === 'city');
   await recorder.close();
   return daemon;

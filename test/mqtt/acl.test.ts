@@ -2,13 +2,8 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { SimulatedClock } from '../../src/common/clock.js';
-import { silentLogger } from '../../src/common/logger.js';
 import { packageRoot } from '../../src/common/package-root.js';
-import { buildDaemon } from '../../src/daemon/build-daemon.js';
-import { loadConfig } from '../../src/daemon/config.js';
-import { loadVehicle } from '../../src/signals/signal-map.js';
-import { ScriptSource } from '../helpers/drive-script.js';
+import { startLiveDaemon } from '../helpers/live-daemon.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 
 const ACL = join(packageRoot(), 'docs/mosquitto.acl.example');
@@ -21,16 +16,7 @@ void t.test('the documented ACL: the head unit may ask and read, never write sta
   const broker = await startMosquitto(['allow_anonymous false', `password_file ${passwords}`, `acl_file ${ACL}`]);
   t.teardown(() => broker.stop());
 
-  const clock = new SimulatedClock();
-  const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), [{ seconds: 2, speedKmh: 0, gear: 126 }], clock, true);
-  const config = loadConfig({ cwd: packageRoot(), overrides: { ecuId: 'demo-ecu', workloadIntervalMs: 0 } });
-  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, connection: { username: 'persona', password: 'daemon-secret' } })({ brokerUrl: broker.url });
-  await daemon.start();
-  const running = daemon.run();
-  t.teardown(async () => {
-    await daemon.stop();
-    await running;
-  });
+  await startLiveDaemon(t, broker.url, 'demo-ecu', [{ seconds: 2, speedKmh: 0, gear: 126 }], { username: 'persona', password: 'daemon-secret' });
 
   const hu = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'infotainment', username: 'infotainment', password: 'hu-secret', reconnectPeriod: 0 });
   t.teardown(() => hu.endAsync());

@@ -1,13 +1,6 @@
 import t from 'tap';
-import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { SimulatedClock } from '../../src/common/clock.js';
-import { silentLogger } from '../../src/common/logger.js';
-import { packageRoot } from '../../src/common/package-root.js';
-import { buildDaemon } from '../../src/daemon/build-daemon.js';
-import { loadConfig } from '../../src/daemon/config.js';
-import { loadVehicle } from '../../src/signals/signal-map.js';
-import { ScriptSource } from '../helpers/drive-script.js';
+import { startLiveDaemon } from '../helpers/live-daemon.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { MqttRecorder } from '../helpers/mqtt-recorder.js';
 import { contractProblems } from '../helpers/contract-schemas.js';
@@ -34,18 +27,9 @@ function askV5(client: MqttClient, action: string, body: unknown, correlation: s
 void t.test('the request API over a real Mosquitto, MQTT v5 and 3.1.1', async (t) => {
   const broker = await startMosquitto();
   t.teardown(() => broker.stop());
-  const clock = new SimulatedClock();
-  const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), [{ seconds: 1, speedKmh: 0, gear: 126 }, { seconds: 20, speedKmh: 40, gear: 3 }], clock, true);
-  const config = loadConfig({ cwd: packageRoot(), overrides: { ecuId: 'api', workloadIntervalMs: 0 } });
-  const daemon = buildDaemon(config, { logger: silentLogger, clock, source })({ brokerUrl: broker.url });
   const recorder = await MqttRecorder.connect(broker.url, [`${ROOT}/#`, 'test/answers/#']);
   t.teardown(() => recorder.close());
-  await daemon.start();
-  const running = daemon.run();
-  t.teardown(async () => {
-    await daemon.stop();
-    await running;
-  });
+  const daemon = await startLiveDaemon(t, broker.url, 'api');
   await recorder.waitFor((m) => m.topic === `${ROOT}/state/context` && (JSON.parse(m.text) as { context: string }).context === 'city');
 
   const v5 = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'head-unit', reconnectPeriod: 0 });
@@ -106,17 +90,9 @@ void t.test('the request API over a real Mosquitto, MQTT v5 and 3.1.1', async (t
 void t.test('a hold is tied to its owner: when its presence goes offline (last will), the hold goes', async (t) => {
   const broker = await startMosquitto();
   t.teardown(() => broker.stop());
-  const clock = new SimulatedClock();
-  const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), [{ seconds: 1, speedKmh: 0, gear: 126 }, { seconds: 20, speedKmh: 40, gear: 3 }], clock, true);
-  const daemon = buildDaemon(loadConfig({ cwd: packageRoot(), overrides: { ecuId: 'api', workloadIntervalMs: 0 } }), { logger: silentLogger, clock, source })({ brokerUrl: broker.url });
   const recorder = await MqttRecorder.connect(broker.url, [`${ROOT}/state/#`]);
   t.teardown(() => recorder.close());
-  await daemon.start();
-  const running = daemon.run();
-  t.teardown(async () => {
-    await daemon.stop();
-    await running;
-  });
+  const daemon = await startLiveDaemon(t, broker.url, 'api');
   await recorder.waitFor((m) => m.topic === `${ROOT}/state/context` && m.text.includes('"city"'));
   const presence = `${ROOT}/presence/media`;
   const media = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'media', reconnectPeriod: 0, will: { topic: presence, payload: Buffer.from('offline'), qos: 1, retain: true } });
@@ -139,15 +115,7 @@ void t.test('a hold is tied to its owner: when its presence goes offline (last w
 void t.test('a flood of 10,000 requests: 429s, no crash, bounded heap, still answering', async (t) => {
   const broker = await startMosquitto();
   t.teardown(() => broker.stop());
-  const clock = new SimulatedClock();
-  const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), [{ seconds: 2, speedKmh: 0, gear: 126 }], clock, true);
-  const daemon = buildDaemon(loadConfig({ cwd: packageRoot(), overrides: { ecuId: 'api', workloadIntervalMs: 0 } }), { logger: silentLogger, clock, source })({ brokerUrl: broker.url });
-  await daemon.start();
-  const running = daemon.run();
-  t.teardown(async () => {
-    await daemon.stop();
-    await running;
-  });
+  await startLiveDaemon(t, broker.url, 'api', [{ seconds: 2, speedKmh: 0, gear: 126 }]);
   const client = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'flood', reconnectPeriod: 0 });
   t.teardown(() => client.endAsync());
   await client.subscribeAsync(`${ROOT}/response/why`, { qos: 0 });

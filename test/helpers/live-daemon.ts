@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import type { Test } from 'tap';
+import { SimulatedClock } from '../../src/common/clock.js';
+import { silentLogger } from '../../src/common/logger.js';
+import { packageRoot } from '../../src/common/package-root.js';
+import { buildDaemon, type DaemonOptions } from '../../src/daemon/build-daemon.js';
+import { loadConfig } from '../../src/daemon/config.js';
+import type { Daemon } from '../../src/daemon/daemon.js';
+import { loadVehicle } from '../../src/signals/signal-map.js';
+import { ScriptSource, type Leg } from './drive-script.js';
+
+/** Parked for a second, then 20 s of city driving. */
+export const CITY_DRIVE: readonly Leg[] = [
+  { seconds: 1, speedKmh: 0, gear: 126 },
+  { seconds: 20, speedKmh: 40, gear: 3 },
+];
+
+/**
+ * A started daemon on a real broker, driven by `legs` on a simulated clock; after the last
+ * leg the bus goes quiet and time stands still, like a live source with nothing to say.
+ * It is stopped when `t` ends.
+ */
+export async function startLiveDaemon(t: Test, brokerUrl: string, ecuId: string, legs: readonly Leg[] = CITY_DRIVE, connection?: DaemonOptions['connection']): Promise<Daemon> {
+  const clock = new SimulatedClock();
+  const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), legs, clock, true);
+  const config = loadConfig({ cwd: packageRoot(), overrides: { ecuId, workloadIntervalMs: 0 } });
+  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, ...(connection ? { connection } : {}) })({ brokerUrl });
+  await daemon.start();
+  const running = daemon.run();
+  t.teardown(async () => {
+    await daemon.stop();
+    await running;
+  });
+  return daemon;
+}
