@@ -3,9 +3,10 @@
  * The transaction: a set of values is applied to a set of resources whole or
  * not at all.
  *
- * Under the driver's lock: check every value, read the current ones, write
- * the new ones resource by resource in the order given, read every written
- * one back; on any failure write the old values back in reverse order. A
+ * Under the driver's lock (and the driver's own, where it has one): check
+ * every value, read the current ones, write the new ones resource by
+ * resource in the order given, read every written one back; on any failure
+ * write the old values back in reverse order. A
  * value equal to the current one is neither written nor read back, so a
  * driver only sees real changes.
  */
@@ -42,6 +43,19 @@ static u32 persona_txn_resource(const struct persona_txn *txn, u32 slot)
 static const struct persona_value *persona_txn_entry(const struct persona_txn *txn, u32 slot)
 {
 	return &txn->vals[slot % txn->n];
+}
+
+/* The driver's own bracket, so its other readers never see half an apply. */
+static void persona_driver_lock(struct persona_driver *drv)
+{
+	if (drv->desc->ops->lock)
+		drv->desc->ops->lock(drv->priv);
+}
+
+static void persona_driver_unlock(struct persona_driver *drv)
+{
+	if (drv->desc->ops->unlock)
+		drv->desc->ops->unlock(drv->priv);
 }
 
 /* Checks that need no driver data: reserved fields, indices, repeats, resources. */
@@ -210,14 +224,16 @@ int persona_apply(struct persona_driver *drv, const struct persona_value *vals,
 		err = -ENODEV;
 		goto unlock;
 	}
+	/* The generation moves inside the bracket, so a reader that sees it unchanged saw no apply. */
+	persona_driver_lock(drv);
 	err = persona_prepare(&txn, req);
 	if (err)
-		goto unlock;
+		goto unlock_driver;
 	err = persona_write_all(&txn, &done, &failed);
 	if (err)
 		goto rollback;
 	persona_report_changes(&txn, req, origin);
-	goto unlock;
+	goto unlock_driver;
 
 rollback:
 	req->error_index = failed % txn.n;
@@ -232,6 +248,8 @@ rollback:
 					 atomic64_inc_return(&drv->generation), lost_params, lost,
 					 NULL);
 	}
+unlock_driver:
+	persona_driver_unlock(drv);
 unlock:
 	req->generation = atomic64_read(&drv->generation);
 	mutex_unlock(&drv->lock);
@@ -254,12 +272,14 @@ int persona_read_values(struct persona_driver *drv, u32 resource, struct persona
 		err = -ENODEV;
 		goto unlock;
 	}
+	persona_driver_lock(drv);
 	*generation = atomic64_read(&drv->generation);
 	for (i = 0; i < n && !err; i++) {
 		vals[i].param = i;
 		vals[i].reserved = 0;
 		err = drv->desc->ops->get(drv->priv, resource, i, &vals[i].value);
 	}
+	persona_driver_unlock(drv);
 unlock:
 	mutex_unlock(&drv->lock);
 	return err;

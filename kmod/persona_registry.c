@@ -70,7 +70,8 @@ static bool persona_desc_ok(const struct persona_driver_desc *desc)
 	u32 i;
 
 	if (!persona_name_ok(desc->name) || !persona_name_ok(desc->version) || !desc->ops ||
-	    !desc->ops->get || !desc->ops->set || desc->num_params > PERSONA_MAX_PARAMS)
+	    !desc->ops->get || !desc->ops->set || !desc->ops->lock != !desc->ops->unlock ||
+	    desc->num_params > PERSONA_MAX_PARAMS)
 		return false;
 	for (i = 0; i < desc->num_params; i++)
 		if (!persona_param_desc_ok(&desc->params[i]))

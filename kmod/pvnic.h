@@ -130,7 +130,11 @@ struct pvnic_faults {
  * @debugfs: the adapter's debugfs directory
  */
 struct pvnic_adapter {
-	/* Serialises configuration writers; guards faults and persona. */
+	/*
+	 * Serialises configuration writers, and readers that must see a whole
+	 * persona apply (ethtool, sysfs): persona holds it across an apply.
+	 * Guards faults and persona.
+	 */
 	struct mutex lock;
 	u32 num_ports;
 	struct pvnic_port *ports[PVNIC_MAX_PORTS];
@@ -144,6 +148,9 @@ extern const struct pvnic_config pvnic_config_initial;
 u64 pvnic_config_get(struct pvnic_port *port, enum pvnic_param param);
 void pvnic_config_set(struct pvnic_port *port, enum pvnic_param param, u64 value);
 void pvnic_config_changed(struct pvnic_port *port, enum pvnic_param param);
+
+/* pvnic_sysfs.c */
+extern const struct attribute_group pvnic_port_group;
 
 /* pvnic_traffic.c */
 int pvnic_traffic_init(struct pvnic_port *port, u32 entries);

@@ -76,6 +76,7 @@ static struct pvnic_port *pvnic_port_create(struct pvnic_adapter *adapter)
 	eth_hw_addr_random(dev);
 	dev->netdev_ops = &pvnic_netdev_ops;
 	dev->ethtool_ops = &pvnic_ethtool_ops;
+	dev->sysfs_groups[0] = &pvnic_port_group;
 	port = netdev_priv(dev);
 	port->netdev = dev;
 	port->adapter = adapter;

@@ -55,17 +55,33 @@ static int pvnic_persona_set(void *priv, u32 resource, u32 param, u64 value)
 	struct pvnic_adapter *adapter = priv;
 	int err;
 
-	mutex_lock(&adapter->lock);
+	lockdep_assert_held(&adapter->lock);
 	err = pvnic_fault_check(adapter);
 	if (!err)
 		pvnic_config_set(adapter->ports[resource], param, value);
-	mutex_unlock(&adapter->lock);
 	return err;
+}
+
+/* ethtool and sysfs read under adapter->lock: holding it across an apply makes the apply whole to them. */
+static void pvnic_persona_lock(void *priv)
+{
+	struct pvnic_adapter *adapter = priv;
+
+	mutex_lock(&adapter->lock);
+}
+
+static void pvnic_persona_unlock(void *priv)
+{
+	struct pvnic_adapter *adapter = priv;
+
+	mutex_unlock(&adapter->lock);
 }
 
 static const struct persona_driver_ops pvnic_persona_ops = {
 	.get = pvnic_persona_get,
 	.set = pvnic_persona_set,
+	.lock = pvnic_persona_lock,
+	.unlock = pvnic_persona_unlock,
 };
 
 static const struct persona_driver_desc pvnic_persona_desc = {

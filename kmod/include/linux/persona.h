@@ -42,13 +42,20 @@ struct persona_param_desc {
  * @get: reads parameter @param of resource @resource into @value
  * @set: writes a value already checked against the declaration to one
  *	resource; a failure makes persona restore what it already wrote
+ * @lock: optional; taken before the first @get of an apply or a read and
+ *	released by @unlock after the last @set or @get. A driver whose own
+ *	interfaces (ethtool, sysfs) read under the same lock shows them all of
+ *	an apply or none of it, never a mix of two personalities.
+ * @unlock: releases what @lock took
  *
- * Both are called in process context, one at a time per driver, and may
+ * All are called in process context, one at a time per driver, and may
  * sleep. They must not call back into persona except persona_notify_drift().
  */
 struct persona_driver_ops {
 	int (*get)(void *priv, u32 resource, u32 param, u64 *value);
 	int (*set)(void *priv, u32 resource, u32 param, u64 value);
+	void (*lock)(void *priv);
+	void (*unlock)(void *priv);
 };
 
 /**
