@@ -29,6 +29,11 @@ export interface FrameSource {
    * replay, 0 for a replay as fast as possible (when there is no "meanwhile").
    */
   readonly timeScale: number;
+  /**
+   * CAN time now, for a live source whose frames carry the wall clock: lets a bus that is
+   * silent from the start be noticed. Replays cannot know it before their first frame.
+   */
+  nowUs?(): number;
   /** Starts delivering frames to `sink`; resolves when the source is exhausted or stopped. */
   start(sink: FrameSink): Promise<void>;
   /** Stops delivery; no frame reaches the sink after this resolves. */

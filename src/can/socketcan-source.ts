@@ -81,6 +81,11 @@ export function kernelFilters(filters: readonly ReceiveFilter[]): Array<{ id: nu
 export class SocketCanSource implements FrameSource {
   readonly description: string;
   readonly timeScale = 1;
+
+  /** Frames carry the kernel's receive time, the wall clock (see frameOf). */
+  nowUs(): number {
+    return Date.now() * 1000;
+  }
   readonly stats: SocketCanStats = { frames: 0, errorFrames: 0, busOff: 0, reopens: 0 };
   private stateNow: ChannelState = 'stopped';
   private readonly log: Logger;

@@ -37,7 +37,9 @@ export class Daemon {
   /** Applies run one after another, in decision order, while frames keep flowing. */
   private work: Promise<void> = Promise.resolve();
   private nextSampleUs: number | undefined;
-  private lastFrame: { timeUs: number; clockMs: number } | undefined;
+  /** Where CAN time and the clock were last seen together: the last frame, or a live source's start. */
+  private anchor: { timeUs: number; clockMs: number } | undefined;
+  private lastIdleTickMs: number | undefined;
   private lastSampleClockMs = Number.NEGATIVE_INFINITY;
   private features: DrivingFeatures | null = null;
   private snapshot: SignalSnapshot = {};
@@ -61,6 +63,7 @@ export class Daemon {
     this.publishInfo();
     this.stages.tracker.start();
     const { source, clock, workload } = this.stages;
+    if (source.nowUs) this.anchor = { timeUs: source.nowUs(), clockMs: clock.now() };
     if (source.timeScale > 0) this.cancelTimers.push(clock.every(this.idleTickMs(), () => this.idleTick()));
     if (workload) this.cancelTimers.push(clock.every(workload.intervalMs, () => this.sampleWorkload(() => workload.sample())));
   }
@@ -136,7 +139,10 @@ export class Daemon {
     const { store, publisher } = this.stages;
     store.reload();
     const summary = { personalities: store.list().length, rejected: store.rejected.map((e) => ({ file: e.file, code: e.code, error: e.message })) };
-    publisher.publishManifestEvent({ time: new Date().toISOString(), ...summary });
+    const time = new Date().toISOString();
+    publisher.publishManifestEvent({ time, ...summary });
+    // A refused file is also a refusal like any other, where a watcher of event/rejected sees it.
+    for (const r of summary.rejected) publisher.publishRejected({ time, what: `manifest ${r.file}`, status: 422, error: r.error, code: r.code });
     this.publishInfo();
     return summary;
   }
@@ -189,7 +195,7 @@ export class Daemon {
 
   private onFrame(frame: CanFrame): void {
     this.stages.decoder.accept(frame);
-    this.lastFrame = { timeUs: frame.timeUs, clockMs: this.stages.clock.now() };
+    this.anchor = { timeUs: frame.timeUs, clockMs: this.stages.clock.now() };
     this.nextSampleUs ??= frame.timeUs;
     if (frame.timeUs < this.nextSampleUs) return;
     while (this.nextSampleUs <= frame.timeUs) this.nextSampleUs += this.stages.sampleIntervalMs * 1000;
@@ -205,11 +211,19 @@ export class Daemon {
     return Math.min(this.stages.sampleIntervalMs, shortest);
   }
 
-  /** Samples when frames have stopped: CAN time goes on from the last frame at the source's pace. */
+  /**
+   * Samples when frames have stopped: CAN time goes on from the last frame at the source's pace.
+   * A tick that comes late found the event loop stalled (GC, a slow apply): frames that arrived
+   * meanwhile are read only after the timers run, so that tick would take them for silence and
+   * it waits for the next.
+   */
   private idleTick(): void {
     const now = this.stages.clock.now();
-    if (!this.lastFrame || now - this.lastSampleClockMs < this.idleTickMs()) return;
-    this.sample(this.lastFrame.timeUs + (now - this.lastFrame.clockMs) * 1000 * this.stages.source.timeScale);
+    const interval = this.idleTickMs();
+    const late = this.lastIdleTickMs !== undefined && now - this.lastIdleTickMs > 2 * interval;
+    this.lastIdleTickMs = now;
+    if (late || !this.anchor || now - this.lastSampleClockMs < interval) return;
+    this.sample(this.anchor.timeUs + (now - this.anchor.clockMs) * 1000 * this.stages.source.timeScale);
   }
 
   private sample(timeUs: number): void {

@@ -47,6 +47,24 @@ void t.test('stale: when all frames stop, unknown and the safe personality withi
   t.same(Object.keys(safe.waiting), ['DMA_buffer_size'], 'its disruptive parameter waits: the car may still be moving');
 });
 
+void t.test('a bus silent from the start: the safe personality within 2 × the maximum age, then the context once frames come', async (t) => {
+  const r = await runScenario(() => [
+    { seconds: 2, silent: true },
+    { seconds: 5, speedKmh: 0, gear: P },
+  ]);
+  const maxAgeS = 0.06;
+  const [first, second] = r.switches;
+  t.ok(first && r.at(first.timeMs) <= 2 * maxAgeS, `safe at ${first ? r.at(first.timeMs) : '-'} s, with no frame yet`);
+  t.equal(first?.to, 'safe');
+  t.equal(first?.winner.source, 'safety');
+  t.ok(second && r.at(second.timeMs) >= 2, 'the next switch waits for frames');
+  t.same(
+    r.changes.filter((c) => c.region === 'driving').map((c) => c.to),
+    ['parked'],
+    'unknown until the first frames, then parked',
+  );
+});
+
 void t.test('holds: priority, release with the wrong token, expiry, owner loss, and safety over holds', async (t) => {
   let media: { id: string; token: string } | undefined;
   const log: string[] = [];

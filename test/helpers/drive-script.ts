@@ -43,6 +43,11 @@ export class ScriptSource implements FrameSource {
     private readonly waitAtEnd = false,
   ) {}
 
+  /** Stamped like a live interface: CAN time is the clock, so silence from the start is noticed. */
+  nowUs(): number {
+    return CAN_START_US + Math.round(this.clock.now() * 1000);
+  }
+
   async start(sink: FrameSink): Promise<void> {
     const messages = [...new Set(this.vehicle.signals.map((s) => s.message))];
     let legStartMs = 0;
