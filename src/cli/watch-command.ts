@@ -44,7 +44,7 @@ function describe(topics: Topics, topic: string, payload: unknown): string {
     }
     default: {
       const r = payload as RejectedPayload;
-      return `rejected ${r.time} ${r.what}: ${r.status} ${r.error}`;
+      return `rejected ${r.time} ${r.what}: ${r.status}${r.code ? ` ${r.code}` : ''} ${r.error}`;
     }
   }
 }

@@ -121,6 +121,8 @@ export interface RejectedPayload {
   what: string;
   status: number;
   error: string;
+  /** A refused manifest's ManifestError code (`E_ROLLBACK`, `E_SIGNATURE`, …). */
+  code?: string;
 }
 
 /** The answer to `request/<action>`, on the v5 response topic or `response/<action>`. */
