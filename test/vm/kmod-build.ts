@@ -5,7 +5,7 @@
  * the guest sees through the shared root; the sources under kmod/ stay free of build output.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { accessSync, constants, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, delimiter, join } from 'node:path';
 import { vmAvailable, type VmAvailability } from './vm-harness.js';
 
@@ -80,8 +80,38 @@ function run(command: string, args: readonly string[], cwd?: string): string {
   return output;
 }
 
+/**
+ * Runs `build` holding a lock folder, so that two test files building at once (tap runs them in
+ * parallel) take turns; the second one's make then finds nothing to do. A lock older than ten
+ * minutes was left by a killed run.
+ */
+function withBuildLock<T>(out: string, build: () => T): T {
+  const lock = join(out, '.build-lock');
+  mkdirSync(out, { recursive: true });
+  const wait = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { recursive: true, force: true });
+      else Atomics.wait(wait, 0, 0, 200);
+    }
+  }
+  try {
+    return build();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** Builds the modules and the test programs under <root>/dist/kmod. */
 export function buildKmod(root: string, kernel: KmodKernel): KmodBuild {
+  return withBuildLock(join(root, 'dist/kmod'), () => buildKmodLocked(root, kernel));
+}
+
+function buildKmodLocked(root: string, kernel: KmodKernel): KmodBuild {
   const out = join(root, 'dist/kmod');
   const build = join(out, 'build');
   const tests = join(out, 'tests');
