@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { ContextPayload, HoldsPayload, ManifestEventPayload, PersonalityPayload, RejectedPayload, StatusPayload, SwitchPayload, Topics } from '../mqtt/contract.js';
+import type { ContextPayload, HealthPayload, HoldsPayload, ManifestEventPayload, PersonalityPayload, RejectedPayload, StatusPayload, SwitchPayload, Topics } from '../mqtt/contract.js';
 import { SESSION_FLAGS, SESSION_FLAGS_HELP, sessionOptions, withSession } from './mqtt-session.js';
 import { EXIT_FAILURE, UsageError, type Output } from './output.js';
 import { describeContext, describeHold, describePersonality, describeStatus } from './status-command.js';
@@ -42,6 +42,11 @@ function describe(topics: Topics, topic: string, payload: unknown): string {
       const m = payload as ManifestEventPayload;
       return `manifests ${m.time} reloaded: ${m.personalities} personalities${m.rejected.map((r) => `; rejected ${r.file}: ${r.code} ${r.error}`).join('')}`;
     }
+    case topics.eventHealth: {
+      const h = payload as HealthPayload;
+      const breaches = h.breaches.map((b) => `${b.metric} ${b.value} ${b.bound === 'max' ? '>' : '<'} ${b.limit}`).join(', ');
+      return `health ${h.time} ${h.personality} on ${h.target} broke its bounds ${h.afterMs} ms after the switch (${breaches}): back to ${h.revertTo ?? 'nothing'}, quarantined`;
+    }
     default: {
       const r = payload as RejectedPayload;
       return `rejected ${r.time} ${r.what}: ${r.status}${r.code ? ` ${r.code}` : ''} ${r.error}`;
@@ -59,7 +64,7 @@ export async function watchCommand(args: string[], out: Output): Promise<number>
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
-      await session.listen([t.status, t.stateContext, t.statePersonality, t.stateHolds, t.eventSwitch, t.eventManifest, t.eventRejected], (topic, text, retained) => {
+      await session.listen([t.status, t.stateContext, t.statePersonality, t.stateHolds, t.eventSwitch, t.eventManifest, t.eventHealth, t.eventRejected], (topic, text, retained) => {
         let payload: unknown;
         try {
           payload = JSON.parse(text);

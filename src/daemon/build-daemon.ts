@@ -28,6 +28,8 @@ import type { StatePublisher } from '../mqtt/contract.js';
 import { loadVehicle } from '../signals/signal-map.js';
 import { SignalDecoder } from '../signals/signal-decoder.js';
 import { Daemon, type DaemonObserver } from './daemon.js';
+import type { CounterSource } from '../health/counter-source.js';
+import { NetdevCounters } from '../health/netdev-counters.js';
 import { COMMAND_LINE, type PersonaConfig } from './config.js';
 import simulatedPvnic from '../backend/simulated-pvnic.json' with { type: 'json' };
 
@@ -44,6 +46,8 @@ export interface DaemonOptions {
   connection?: Omit<ConnectionOptions, 'url'> & { reconnectMs?: { initial: number; max: number }; eventBuffer?: number };
   /** The ECU's load from here instead of /proc (tests script it). */
   workloadSampler?: { sample(): WorkloadInput };
+  /** Driver counters for health bounds from here instead of the network devices' (tests script them). */
+  counters?: CounterSource;
 }
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -66,6 +70,8 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
   checkPolicy(policy, store, backend);
   const holds = new HoldRegistry();
   const clock = options.clock ?? systemClock;
+  // A simulated driver has no device to count on.
+  const counters = options.counters ?? (backend.kind === 'simulated' ? undefined : new NetdevCounters());
   const source =
     options.source ??
     createFrameSource(parseSourceSpec(config.can), {
@@ -106,6 +112,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
       version: PACKAGE_VERSION,
       onDrift: config.onDrift,
       ...(workload ? { workload: { sample: () => workload.sampler.sample(), intervalMs: workload.intervalMs } } : {}),
+      ...(counters ? { counters } : {}),
       logger,
     },
     options.observer,

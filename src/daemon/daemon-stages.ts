@@ -6,6 +6,7 @@ import type { ContextState } from '../context/context-names.js';
 import type { DrivingFeatures, FeatureExtractor } from '../context/driving-features.js';
 import type { WorkloadInput } from '../context/workload-features.js';
 import type { DriverBackend, ParameterChange } from '../backend/driver-backend.js';
+import type { CounterSource } from '../health/counter-source.js';
 import type { ManifestStore } from '../manifests/manifest-store.js';
 import type { ParameterValues } from '../manifests/personality.js';
 import type { StatePublisher } from '../mqtt/contract.js';
@@ -14,6 +15,7 @@ import type { Target } from '../policy/context-policy.js';
 import type { HoldRegistry } from '../policy/hold-registry.js';
 import type { SignalDecoder } from '../signals/signal-decoder.js';
 import type { DecisionRecord } from './decision-record.js';
+import type { HealthFailure } from './health-guard.js';
 
 /** The stages of the pipeline, in the order data flows through them. */
 export interface DaemonStages {
@@ -39,6 +41,8 @@ export interface DaemonStages {
   version: string;
   /** When values change behind persona's back: apply the personality again, or only report. */
   onDrift: 'reassert' | 'report';
+  /** The drivers' counters, for the health bounds of manifests; absent when there are none to read. */
+  counters?: CounterSource;
 }
 
 /** A personality (or part of one) applied to a driver. */
@@ -65,4 +69,5 @@ export interface DaemonObserver {
   decided?(record: DecisionRecord): void;
   switched?(record: SwitchRecord): void;
   applyFailed?(target: string, personality: string, error: Error): void;
+  healthFailed?(failure: HealthFailure): void;
 }

@@ -13,6 +13,8 @@ import type { SignalSnapshot } from '../signals/signal-decoder.js';
 import { DecisionLog, type DecisionRecord, type DriverDecision } from './decision-record.js';
 import type { DaemonObserver, DaemonStages, SwitchRecord } from './daemon-stages.js';
 import { formatted, infoPayload, iso, switchPayload } from './payloads.js';
+import { HealthGuard, type HealthFailure } from './health-guard.js';
+import { describeBreach } from '../health/health-watch.js';
 
 export type { DaemonObserver, DaemonStages, SwitchRecord } from './daemon-stages.js';
 
@@ -50,10 +52,14 @@ export class Daemon {
   private readonly cancelTimers: Array<() => void> = [];
   private workloadFailing = false;
 
+  private readonly health: HealthGuard;
+
   constructor(
     private readonly stages: DaemonStages,
     private readonly observer: DaemonObserver = {},
-  ) {}
+  ) {
+    this.health = new HealthGuard(stages.counters, stages.logger.child('health'));
+  }
 
   async start(): Promise<void> {
     process.on('SIGHUP', this.onHangup);
@@ -138,6 +144,7 @@ export class Daemon {
   reloadManifests(): { personalities: number; rejected: Array<{ file: string; code: string; error: string }> } {
     const { store, publisher } = this.stages;
     store.reload();
+    this.health.release();
     const summary = { personalities: store.list().length, rejected: store.rejected.map((e) => ({ file: e.file, code: e.code, error: e.message })) };
     const time = new Date().toISOString();
     publisher.publishManifestEvent({ time, ...summary });
@@ -235,7 +242,10 @@ export class Daemon {
     const first = this.seq === 0;
     if (change) this.contextChanged(change);
     else if (first) this.publishContext(features.timeMs);
-    this.evaluate(change ? describe(change) : first ? 'start' : 'sample');
+    const failures = this.health.check(features.timeMs);
+    for (const failure of failures) this.healthFailed(failure);
+    const trigger = failures.map((f) => `health of ${f.personality} on ${f.target.key}: ${f.breaches.map(describeBreach).join(', ')}`).join('; ');
+    this.evaluate(change ? describe(change) : trigger || (first ? 'start' : 'sample'));
   }
 
   private contextChanged(change: ContextChange): void {
@@ -252,7 +262,8 @@ export class Daemon {
     const nowMs = this.timeMs;
     const context = this.stages.tracker.current;
     const standstill = this.features?.speedKmh !== null && this.features !== null && this.features.speedKmh <= this.stages.standstillKmh;
-    const planned = this.stages.arbiter.decide(context, nowMs).map((verdict) => {
+    const planned = this.stages.arbiter.decide(context, nowMs).map((decided) => {
+      const verdict = this.health.screen(decided);
       const personality = this.stages.store.require(verdict.driverId, verdict.winner.personality);
       const held = this.standing(verdict.target);
       // Reported drift stays until another personality wins; then the switch clears it.
@@ -368,6 +379,7 @@ export class Daemon {
         const record: SwitchRecord = { timeMs: nowMs, speedKmh, target, driverId, from, to: winner.personality, winner, trigger, context, changes: result.changes, waiting: plan.waiting, durationMs: result.durationMs, generation: result.generation };
         this.publishSwitch(record);
         this.observer.switched?.(record);
+        this.health.switched(target, this.stages.store.get(driverId, winner.personality), from, this.timeMs);
       } catch (err) {
         // The backend changed nothing: the standing goes back to what the driver really has.
         this.standings.set(target.key, { ...this.standing(target), values: this.read(target), personality: from, waiting: {} });
@@ -375,6 +387,25 @@ export class Daemon {
         this.observer.applyFailed?.(target.key, winner.personality, err as Error);
       }
     });
+  }
+
+  /** A personality broke its bounds: said loudly; the decision that follows reverts it. */
+  private healthFailed(failure: HealthFailure): void {
+    const { target } = failure;
+    const breaches = failure.breaches.map(describeBreach).join(', ');
+    this.stages.logger.warn(`${failure.personality} on ${target.key} broke its health bounds ${failure.afterMs} ms after the switch (${breaches}): back to ${failure.revertTo ?? 'nothing'}, quarantined until the manifests are reloaded`);
+    this.stages.publisher.publishHealth({
+      time: iso(this.timeMs),
+      target: target.key,
+      driver: failure.driverId,
+      resources: target.resources,
+      personality: failure.personality,
+      revertTo: failure.revertTo,
+      breaches: failure.breaches.map((b) => ({ ...b, value: Math.round(b.value * 1000) / 1000 })),
+      afterMs: failure.afterMs,
+      windowMs: failure.windowMs,
+    });
+    this.observer.healthFailed?.(failure);
   }
 
   private publishSwitch(r: SwitchRecord): void {

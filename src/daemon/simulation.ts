@@ -23,6 +23,7 @@ class OfflinePublisher implements StatePublisher {
   publishManifestEvent(): void {}
   setDegraded(): void {}
   publishDrift(): void {}
+  publishHealth(): void {}
   publishSwitch(): void {}
 }
 

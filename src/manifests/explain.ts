@@ -1,4 +1,4 @@
-import { formatParameter, PARAMETER_KINDS, type ParameterValue, type Personality, type ResolvedParameter } from './personality.js';
+import { formatParameter, PARAMETER_KINDS, type HealthSpec, type ParameterValue, type Personality, type ResolvedParameter } from './personality.js';
 
 /**
  * A personality as `persona manifest explain` shows it: inheritance flattened,
@@ -21,11 +21,21 @@ export function explainPersonality(p: Personality): string[] {
     `  for        ${p.instanceProfiles.length === 0 ? 'every instance profile' : `instance profiles ${p.instanceProfiles.join(', ')}`}`,
     `  inherits   ${p.inherits.length === 0 ? 'nothing' : p.inherits.join(' → ')}`,
     `  expires    ${p.expires ?? 'never'}`,
+    `  health     ${p.health ? explainHealth(p.health) : 'not watched'}`,
     `  sha256     ${p.digest}`,
     ...trusted.map((line, i) => `  ${i === 0 ? 'trusted   ' : '          '} ${line}`),
     `  parameters, in the driver's apply order:`,
     ...p.resolved.flatMap((r) => explainParameter(r)),
   ];
+}
+
+/** "rx_dropped_per_s ≤ 100 for 5000 ms after a switch" */
+function explainHealth(health: HealthSpec): string {
+  const bounds = Object.entries(health.bounds).flatMap(([metric, b]) => [
+    ...(b.min !== undefined ? [`${metric} ≥ ${b.min}`] : []),
+    ...(b.max !== undefined ? [`${metric} ≤ ${b.max}`] : []),
+  ]);
+  return `${bounds.join(', ')} for ${health.windowMs} ms after a switch`;
 }
 
 function explainParameter(r: ResolvedParameter): string[] {

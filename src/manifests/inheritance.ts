@@ -55,6 +55,7 @@ export function resolvePersonality(
     inherits: Object.freeze(chain.slice(1).map((c) => c.document.name)),
     expires: document.expires,
     parameters: Object.freeze(Object.fromEntries(resolved.map((r) => [r.name, r.value]))),
+    health: chain.find((link) => link.document.health !== undefined)?.document.health,
     resolved: Object.freeze(resolved),
     trust,
     source: file,

@@ -5,6 +5,7 @@ import { parseBoundedJson } from './bounded-json.js';
 import { ManifestError } from './manifest-error.js';
 import {
   PARAMETER_KINDS,
+  type HealthSpec,
   type ParameterKind,
   type ParameterValue,
   type ParameterValues,
@@ -28,6 +29,8 @@ export interface ManifestDocument {
   readonly expiresAt: number | undefined;
   /** Only the parameters this manifest sets itself. */
   readonly parameters: ParameterValues;
+  /** Its own health section; undefined when it inherits one or has none. */
+  readonly health: HealthSpec | undefined;
   /** sha256 (hex) of the payload bytes. */
   readonly digest: string;
 }
@@ -41,6 +44,7 @@ interface PersonalityDocument {
   readonly instanceProfiles?: readonly string[];
   readonly inherits?: string;
   readonly expires?: string;
+  readonly health?: HealthSpec;
   readonly parameters: Readonly<Record<string, string | readonly string[]>>;
 }
 
@@ -70,8 +74,20 @@ export function parseManifest(payload: Uint8Array, file: string): ManifestDocume
     expires,
     expiresAt: expires === undefined ? undefined : parseTimestamp(expires, file, '/expires', 'E_SCHEMA'),
     parameters: normalise(document.parameters, file),
+    health: document.health === undefined ? undefined : healthSpec(document.health, file),
     digest: createHash('sha256').update(payload).digest('hex'),
   });
+}
+
+/** A frozen copy; a bound whose min is above its max could never hold. */
+function healthSpec(health: HealthSpec, file: string): HealthSpec {
+  for (const [metric, bound] of Object.entries(health.bounds)) {
+    if (bound.min !== undefined && bound.max !== undefined && bound.min > bound.max) {
+      throw new ManifestError('E_SCHEMA', file, `min ${bound.min} is above max ${bound.max}`, `/health/bounds/${metric}`);
+    }
+  }
+  const bounds = Object.fromEntries(Object.entries(health.bounds).map(([metric, bound]) => [metric, Object.freeze({ ...bound })]));
+  return Object.freeze({ windowMs: health.windowMs, bounds: Object.freeze(bounds) });
 }
 
 function normalise(

@@ -48,6 +48,12 @@ export interface ManifestTrust {
   readonly rootVersion: number | undefined;
 }
 
+/** A manifest's `health` section: bounds on counter rates, watched for `windowMs` after a switch. */
+export interface HealthSpec {
+  readonly windowMs: number;
+  readonly bounds: Readonly<Record<string, { readonly min?: number; readonly max?: number }>>;
+}
+
 /** A validated personality: its manifest, with inheritance resolved and checked against its driver's mapping. */
 export interface Personality {
   readonly name: string;
@@ -64,6 +70,8 @@ export interface Personality {
   readonly expires: string | undefined;
   /** Every parameter, inherited ones included, normalised and in the driver's apply order. */
   readonly parameters: ParameterValues;
+  /** What must hold after a switch to it (its own, else its nearest ancestor's), if anything. */
+  readonly health: HealthSpec | undefined;
   /** The same parameters with what the driver's mapping says about each, in apply order. */
   readonly resolved: readonly ResolvedParameter[];
   readonly trust: ManifestTrust;

@@ -115,6 +115,21 @@ export interface DriftPayload {
   action: 'reassert' | 'report';
 }
 
+/** `persona/<ecu-id>/event/health`, not retained: a personality broke its health bounds after a switch. */
+export interface HealthPayload {
+  time: string;
+  target: string;
+  driver: string;
+  resources: readonly string[];
+  personality: string;
+  /** What is applied instead: the personality it replaced. */
+  revertTo: string | null;
+  breaches: Array<{ metric: string; value: number; bound: 'min' | 'max'; limit: number }>;
+  /** From the switch to the breach, within the manifest's window. */
+  afterMs: number;
+  windowMs: number;
+}
+
 /** `persona/<ecu-id>/event/rejected`, not retained: a request or manifest that was refused. */
 export interface RejectedPayload {
   time: string;
@@ -150,6 +165,7 @@ export interface StatePublisher {
   publishInfo(payload: InfoPayload): void;
   publishManifestEvent(payload: ManifestEventPayload): void;
   publishDrift(payload: DriftPayload): void;
+  publishHealth(payload: HealthPayload): void;
   /** `status` becomes `degraded` with this reason, or `online` again when undefined. */
   setDegraded(reason: string | undefined): void;
 }
@@ -165,6 +181,7 @@ export class Topics {
   readonly info: string;
   readonly eventManifest: string;
   readonly eventDrift: string;
+  readonly eventHealth: string;
   readonly stateContext: string;
   readonly statePersonality: string;
   readonly stateDecision: string;
@@ -184,6 +201,7 @@ export class Topics {
     this.info = `${this.root}/info`;
     this.eventManifest = `${this.root}/event/manifest`;
     this.eventDrift = `${this.root}/event/drift`;
+    this.eventHealth = `${this.root}/event/health`;
     this.stateContext = `${this.root}/state/context`;
     this.statePersonality = `${this.root}/state/personality`;
     this.stateDecision = `${this.root}/state/decision`;

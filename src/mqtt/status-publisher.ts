@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { silentLogger, type Logger } from '../common/logger.js';
-import { Topics, type ContextPayload, type DecisionPayload, type DriftPayload, type HoldsPayload, type InfoPayload, type ManifestEventPayload, type PersonalityPayload, type RejectedPayload, type StatePublisher, type StatusPayload, type SwitchPayload, type WorkloadPayload } from './contract.js';
+import { Topics, type ContextPayload, type DecisionPayload, type DriftPayload, type HealthPayload, type HoldsPayload, type InfoPayload, type ManifestEventPayload, type PersonalityPayload, type RejectedPayload, type StatePublisher, type StatusPayload, type SwitchPayload, type WorkloadPayload } from './contract.js';
 
 export interface ConnectionOptions {
   url: string;
@@ -143,6 +143,10 @@ export class StatusPublisher implements StatePublisher {
 
   publishDrift(payload: DriftPayload): void {
     this.publishEvent(this.topics.eventDrift, payload);
+  }
+
+  publishHealth(payload: HealthPayload): void {
+    this.publishEvent(this.topics.eventHealth, payload);
   }
 
   setDegraded(reason: string | undefined): void {

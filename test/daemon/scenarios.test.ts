@@ -1,6 +1,8 @@
 import t from 'tap';
 import type { Leg } from '../helpers/drive-script.js';
 import { runScenario } from '../helpers/scenario.js';
+import type { Daemon } from '../../src/daemon/daemon.js';
+import type { CounterSource } from '../../src/health/counter-source.js';
 import { SimulatedBackend, type SimulatedDriver } from '../../src/backend/simulated-backend.js';
 import pvnic from '../../src/backend/simulated-pvnic.json' with { type: 'json' };
 
@@ -212,4 +214,58 @@ void t.test('drift: values changed behind persona\'s back are reported, then re-
       t.equal(r.published.degraded.length, 1, 'report: still degraded');
     }
   }
+});
+
+void t.test('health: a personality that drops packets after the switch is reverted within its window and quarantined until a reload', async (t) => {
+  const backend = new SimulatedBackend([pvnic as unknown as SimulatedDriver]);
+  // pvnic's physics: 8,000 packets/s arrive and each interrupt takes at most a ring's worth
+  // (DMA_buffer_size / 2 KB), so drops/s = 8000 − ring entries / coalescing time. Highway's 4 ms
+  // before its 256 KB ring is in place (it waits for a standstill) keeps 16 KB: 6,000 drops/s.
+  let dropped = 0;
+  let lastMs: number | undefined;
+  let daemon: (() => Daemon) | undefined;
+  const counters: CounterSource = {
+    read: () => {
+      const now = daemon?.().timeMs ?? 0;
+      const values = backend.read('pvnic', 'pvnic0');
+      const perInterrupt = (values.DMA_buffer_size as number) / 2048;
+      const capacityPerS = perInterrupt / ((values.interrupt_coalescence_time as number) / 1e9);
+      if (lastMs !== undefined) dropped += (Math.max(0, 8000 - capacityPerS) * (now - lastMs)) / 1000;
+      lastMs = now;
+      return { rx_dropped: dropped, rx_packets: 8 * now };
+    },
+  };
+  const r = await runScenario(
+    (d) => {
+      daemon = d;
+      return [
+        { seconds: 1, speedKmh: 0, gear: P },
+        { seconds: 20, speedKmh: 40, gear: D },
+        { seconds: 30, speedKmh: 110, gear: D },
+        { seconds: 1, speedKmh: 0, gear: D },
+        { seconds: 30, speedKmh: 110, gear: D, onStart: () => void d().reloadManifests() },
+      ];
+    },
+    {},
+    undefined,
+    backend,
+    counters,
+  );
+  const toHighway = r.switches.filter((s) => s.to === 'highway');
+  t.equal(toHighway.length, 2, 'highway once, and once more after the reload');
+  t.equal(r.published.health.length, 2, 'event/health each time');
+  const [first] = r.published.health;
+  t.match(first, { target: 'pvnic', driver: 'pvnic', personality: 'highway', revertTo: 'city', windowMs: 5000, breaches: [{ metric: 'rx_dropped_per_s', bound: 'max', limit: 100 }] });
+  const revert = r.switches.find((s) => s.from === 'highway')!;
+  t.match(revert, { to: 'city', winner: { source: 'safety', rule: 'health of highway' }, trigger: /^health of highway on pvnic: rx_dropped_per_s \d+(\.\d)? > 100$/ });
+  const latencyMs = revert.timeMs - toHighway[0]!.timeMs;
+  t.comment(`reverted ${latencyMs} ms after the switch to highway (breach seen after ${first!.afterMs} ms)`);
+  t.ok(latencyMs <= 1000 && latencyMs < first!.windowMs, 'reverted within the window, within a second');
+  t.equal(backend.read('pvnic', 'pvnic0').interrupt_coalescence_time, 1_000_000, "city's 1 ms coalescing is back at the end");
+
+  // While quarantined the policy still says highway; the decision trace says why it lost.
+  const quarantined = r.daemon.decisions.all().find((d) => d.drivers[0]?.losers.some((l) => l.personality === 'highway' && /quarantined/.test(l.why)));
+  t.ok(quarantined, 'the decision record names the quarantine');
+  const between = r.switches.filter((s) => s.timeMs > revert.timeMs && s.timeMs < toHighway[1]!.timeMs);
+  t.notOk(between.some((s) => s.to === 'highway'), 'no highway again until the manifests were reloaded');
 });

@@ -4,11 +4,12 @@ import { packageRoot } from '../../src/common/package-root.js';
 import type { ContextChange } from '../../src/context/context-tracker.js';
 import type { WorkloadInput } from '../../src/context/workload-features.js';
 import type { DriverBackend } from '../../src/backend/driver-backend.js';
+import type { CounterSource } from '../../src/health/counter-source.js';
 import { buildDaemon } from '../../src/daemon/build-daemon.js';
 import { loadConfig, type PersonaConfig } from '../../src/daemon/config.js';
 import type { Daemon, SwitchRecord } from '../../src/daemon/daemon.js';
 import type { DecisionRecord } from '../../src/daemon/decision-record.js';
-import type { ContextPayload, DriftPayload, HoldsPayload, InfoPayload, ManifestEventPayload, PersonalityPayload, RejectedPayload, StatePublisher, SwitchPayload, WorkloadPayload } from '../../src/mqtt/contract.js';
+import type { ContextPayload, DriftPayload, HealthPayload, HoldsPayload, InfoPayload, ManifestEventPayload, PersonalityPayload, RejectedPayload, StatePublisher, SwitchPayload, WorkloadPayload } from '../../src/mqtt/contract.js';
 import { loadVehicle } from '../../src/signals/signal-map.js';
 import { CAN_START_US, ScriptSource, type Leg } from './drive-script.js';
 import { join } from 'node:path';
@@ -26,6 +27,7 @@ export class RecordingPublisher implements StatePublisher {
   manifestEvents: ManifestEventPayload[] = [];
   degraded: Array<string | undefined> = [];
   drifts: DriftPayload[] = [];
+  health: HealthPayload[] = [];
   start(): Promise<void> {
     return Promise.resolve();
   }
@@ -62,6 +64,9 @@ export class RecordingPublisher implements StatePublisher {
   publishDrift(p: DriftPayload): void {
     this.drifts.push(p);
   }
+  publishHealth(p: HealthPayload): void {
+    this.health.push(p);
+  }
   setDegraded(reason: string | undefined): void {
     this.degraded.push(reason);
   }
@@ -85,6 +90,7 @@ export async function runScenario(
   overrides: Partial<PersonaConfig> = {},
   workload?: (clock: SimulatedClock) => WorkloadInput,
   backend?: DriverBackend,
+  counters?: CounterSource,
 ): Promise<ScenarioResult> {
   const clock = new SimulatedClock();
   // Without a scripted workload the regions stay put: the real /proc would make runs differ.
@@ -96,7 +102,7 @@ export async function runScenario(
   const get = (): Daemon => daemon;
   const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), legs(get), clock);
   const workloadSampler = workload ? { sample: () => workload(clock) } : undefined;
-  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, ...(workloadSampler ? { workloadSampler } : {}), ...(backend ? { backend } : {}), observer: { contextChanged: (c) => changes.push(c), switched: (s) => switches.push(s) } })({ publisher: published });
+  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, ...(workloadSampler ? { workloadSampler } : {}), ...(backend ? { backend } : {}), ...(counters ? { counters } : {}), observer: { contextChanged: (c) => changes.push(c), switched: (s) => switches.push(s) } })({ publisher: published });
   await daemon.start();
   await daemon.run();
   await daemon.stop();

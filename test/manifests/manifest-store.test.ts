@@ -44,11 +44,14 @@ void t.test('the shipped manifests: five signed pvnic personalities', (t) => {
     const sourceText = readFileSync(join(MANIFESTS, 'src', 'pvnic', `${p.name}.json`));
     t.equal(p.digest, createHash('sha256').update(sourceText).digest('hex'), 'the digest is of the signed source');
     t.strictSame(Object.keys(p.parameters), ['interrupt_coalescence_time', 'DMA_buffer_size', 'power_saving_mode', 'feature_set'], 'apply order');
-    t.match(p, { driverVersions: '>=1.0.0 <2.0.0', version: 1, instanceProfiles: [], expires: undefined });
+    t.match(p, { driverVersions: '>=1.0.0 <2.0.0', instanceProfiles: [], expires: undefined });
     t.match(p.trust, { verifier: 'dsse-ed25519', threshold: 1, rootVersion: 1, signers: [{ name: 'demo-personalities' }] });
   }
+  t.strictSame(Object.fromEntries(store.list().map((p) => [p.name, p.version])), { city: 1, highway: 2, offroad: 1, parked: 1, safe: 1 });
+  t.strictSame(store.require('pvnic', 'highway').health, { windowMs: 5000, bounds: { rx_dropped_per_s: { max: 100 } } }, 'highway must not drop after its switch');
   const parked = store.require('pvnic', 'parked');
   t.strictSame(parked.inherits, ['safe']);
+  t.equal(parked.health, undefined);
   t.strictSame(parked.resolved.map((r) => [r.name, r.from]), [
     ['interrupt_coalescence_time', 'parked'],
     ['DMA_buffer_size', 'parked'],

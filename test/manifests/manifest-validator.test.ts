@@ -56,12 +56,30 @@ void t.test('a valid manifest becomes a normalised, frozen document', (t) => {
       power_saving_mode: 'disabled',
       feature_set: ['gro', 'rx_checksum', 'tso'],
     },
+    health: undefined,
     digest: createHash('sha256').update(payload).digest('hex'),
   });
   t.ok(Object.isFrozen(document));
   t.ok(Object.isFrozen(document.parameters));
   t.ok(Object.isFrozen(document.parameters.feature_set));
   t.ok(Object.isFrozen(document.instanceProfiles));
+  t.end();
+});
+
+void t.test('health: bounds on counter rates for a window, frozen; each bound checked', (t) => {
+  const health = { windowMs: 5000, bounds: { rx_dropped_per_s: { max: 100 }, rx_packets_per_s: { min: 10, max: 20_000 } } };
+  const document = parseManifest(encode({ ...highwayDocument(), health }), FILE);
+  t.strictSame(document.health, health);
+  t.ok(Object.isFrozen(document.health) && Object.isFrozen(document.health?.bounds.rx_dropped_per_s));
+  const refused = (value: unknown, path: string): void => {
+    t.throws(() => parseManifest(encode({ ...highwayDocument(), health: value }), FILE), { code: 'E_SCHEMA', path }, path);
+  };
+  refused({ windowMs: 50, bounds: { rx_dropped_per_s: { max: 1 } } }, '/health/windowMs');
+  refused({ windowMs: 5000, bounds: {} }, '/health/bounds');
+  refused({ windowMs: 5000, bounds: { rx_dropped_per_s: {} } }, '/health/bounds/rx_dropped_per_s');
+  refused({ windowMs: 5000, bounds: { 'Drops!': { max: 1 } } }, '/health/bounds');
+  refused({ windowMs: 5000, bounds: { rx_dropped_per_s: { max: 1, typo: 2 } } }, '/health/bounds/rx_dropped_per_s');
+  refused({ windowMs: 5000, bounds: { rx_dropped_per_s: { min: 5, max: 1 } } }, '/health/bounds/rx_dropped_per_s');
   t.end();
 });
 
