@@ -65,4 +65,6 @@ export interface DaemonObserver {
   decided?(record: DecisionRecord): void;
   switched?(record: SwitchRecord): void;
   applyFailed?(target: string, personality: string, error: Error): void;
+  /** The dashboard listens at this URL. */
+  dashboardListening?(url: string): void;
 }
