@@ -169,6 +169,8 @@ export class DashboardServer implements StatePublisher {
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, { status: 405, error: `${req.method ?? ''} is not allowed here` }, { allow: 'GET, HEAD' });
     if (path === '/events') return this.openStream(res);
     if (path === '/api/state') return reply(res, 200, this.snapshot());
+    // Browsers ask for an icon; the page has none, and a 404 would be logged in the console.
+    if (path === '/favicon.ico') return void res.writeHead(204, SECURITY_HEADERS).end();
     const file = this.files.get(path);
     if (!file) return reply(res, 404, { status: 404, error: `no ${path} here: the dashboard is at /` });
     res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache', ...SECURITY_HEADERS });

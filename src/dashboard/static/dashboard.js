@@ -29,6 +29,8 @@ function el(tag, props = {}, ...children) {
 
 const clock = (iso) => (iso ? iso.slice(11, 19) : '–');
 const shortSignal = (name) => name.replace(/^Vehicle\./, '');
+/** A dotted VSS name that may wrap after its dots. */
+const breakable = (name) => name.split('.').flatMap((part, i) => (i === 0 ? [part] : [el('wbr'), `.${part}`]));
 
 function connect() {
   source = new EventSource('events');
@@ -104,7 +106,7 @@ function renderStatus() {
   badge.className = `badge ${s.state === 'degraded' ? 'degraded' : 'online'}`;
   badge.textContent = s.state === 'degraded' ? `degraded: ${s.reason ?? ''}` : 'online';
   $('ecu').textContent = view.ecuId;
-  $('daemon-status').textContent = [s.backend ? `${s.backend} backend` : '', s.note ?? ''].filter(Boolean).join(' · ');
+  $('daemon-status').textContent = s.note ?? (s.backend ? `${s.backend} backend` : '');
 }
 
 function renderVehicle() {
@@ -116,7 +118,7 @@ function renderVehicle() {
     el(
       'tr',
       { class: s.stale ? 'stale' : '' },
-      el('td', { text: shortSignal(s.name) }),
+      el('td', {}, ...breakable(shortSignal(s.name))),
       el('td', { class: 'num', text: s.value === null ? '–' : String(s.value) }),
       el('td', { class: 'num', text: s.ageMs === null ? 'never' : `${s.ageMs} ms` }),
     ),
@@ -133,7 +135,10 @@ function renderContext() {
   const nowIso = view.vehicle?.time ?? points.at(-1)?.time;
   if (!nowIso || points.length === 0) return $('timeline').replaceChildren();
   const now = Date.parse(nowIso);
-  const start = now - TIMELINE_MS;
+  // A young drive fills the bars; an old one shows its last minutes.
+  const start = Math.max(now - TIMELINE_MS, Date.parse(points[0].time));
+  const span = Math.max(1, now - start);
+  $('timeline-span').textContent = `${Math.max(1, Math.round(span / 60_000))} min`;
   const lanes = REGIONS.map(([key, label]) => {
     const bar = el('div', { class: 'bar' });
     const spoken = [];
@@ -145,8 +150,8 @@ function renderContext() {
       const to = j < points.length ? Date.parse(points[j].time) : now;
       if (to > start && to > from) {
         const seg = el('i', { class: `s-${points[i][key]}`, title: `${points[i][key]} ${clock(new Date(from).toISOString())}–${clock(new Date(to).toISOString())}`, text: points[i][key] });
-        seg.style.left = `${((from - start) / TIMELINE_MS) * 100}%`;
-        seg.style.width = `${((to - from) / TIMELINE_MS) * 100}%`;
+        seg.style.left = `${((from - start) / span) * 100}%`;
+        seg.style.width = `${((to - from) / span) * 100}%`;
         bar.append(seg);
         spoken.push(`${points[i][key]} ${j < points.length ? `until ${clock(new Date(to).toISOString())}` : 'now'}`);
       }
@@ -185,7 +190,7 @@ function renderTargets() {
         el('p', {}, el('span', { class: 'personality', text: t.personality }), ` since ${clock(t.since)}, generation ${t.generation} `, ...flags),
         el(
           'table',
-          {},
+          { class: 'params' },
           el('caption', { text: `Parameters of ${key} as read back from the driver` }),
           el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'parameter' }), el('th', { scope: 'col', text: 'driver has' }), el('th', { scope: 'col', text: 'waiting' }))),
           el('tbody', {}, ...names.map((n) => el('tr', {}, el('td', { text: n }), el('td', { text: t.parameters[n] ?? '–' }), el('td', { text: t.pending[n] ? `→ ${t.pending[n]}` : '' })))),
@@ -215,7 +220,8 @@ function logLine(entry) {
   const e = entry.event;
   switch (entry.kind) {
     case 'switch': {
-      const changes = e.changes.map((c) => `${c.resource} ${c.name} ${c.from ?? ''}→${c.to}`);
+      // The resources of a target change alike: each change is told once.
+      const changes = [...new Set(e.changes.map((c) => `${c.name} ${c.from ?? ''}→${c.to}`))];
       const pending = e.pending.map((p) => `${p.name} →${p.to} at standstill`);
       return el('li', { class: 'switch' }, el('time', { text: clock(e.time) }), `switch ${e.target}: ${e.from ?? '(start)'} → ${e.to} by ${e.trigger.source} (${e.trigger.reason})${changes.length + pending.length > 0 ? `: ${[...changes, ...pending].join(', ')}` : ''}`);
     }
@@ -254,7 +260,8 @@ async function placeHold(event) {
   // 409: placed, but outranked or gated; the hold exists and can be released.
   if (answer.data?.token) ownHolds.set(answer.data.hold, answer.data.token);
   if (answer.status === 200) say(`hold ${answer.data.hold} placed: ${driver}/${personality}`);
-  else say(`${answer.data?.hold ? `hold ${answer.data.hold} ` : ''}refused ${answer.status}: ${answer.error}`, answer.status !== 409);
+  else if (answer.data?.hold) say(`hold ${answer.data.hold}: ${answer.error}`);
+  else say(`refused ${answer.status}: ${answer.error}`, true);
   if (view) renderHolds();
 }
 
