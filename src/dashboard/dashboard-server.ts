@@ -190,6 +190,8 @@ export class DashboardServer implements StatePublisher {
       if (this.clients.size === 0) this.stopFlushing();
     });
     this.clients.add(client);
+    // The first page's snapshot holds everything so far; later pages may see a change twice, which the page ignores.
+    if (!this.flushTimer) this.sentVersion = this.state.version;
     client.send('snapshot', JSON.stringify(this.snapshot()));
     this.flushTimer ??= setInterval(() => this.flush(), this.options.flushMs ?? 100).unref();
   }

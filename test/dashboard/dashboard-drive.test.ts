@@ -22,7 +22,7 @@ void t.test('the page follows the drive: contexts, timeline, switch log, decisio
   // Short contexts may be over before the page is up: the log and the timeline keep them.
   await waitForText(page, '#log-list', /safe → parked/);
   if (screenshots) {
-    await waitForText(page, '#targets', /parked since/);
+    await waitForText(page, '#can-time', /^09:00:(0[6-9]|1[0-2])$/);
     await page.screenshot({ path: join(packageRoot(), 'docs/dashboard-parked.png') });
   }
   await waitForText(page, '#log-list', /parked → city/);

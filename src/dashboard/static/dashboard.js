@@ -29,8 +29,8 @@ function el(tag, props = {}, ...children) {
 
 const clock = (iso) => (iso ? iso.slice(11, 19) : '–');
 const shortSignal = (name) => name.replace(/^Vehicle\./, '');
-/** A dotted VSS name that may wrap after its dots. */
-const breakable = (name) => name.split('.').flatMap((part, i) => (i === 0 ? [part] : [el('wbr'), `.${part}`]));
+/** A dotted or snake_case name that may wrap before its dots and after its underscores. */
+const breakable = (name) => name.split(/(?=\.)|(?<=_)/).flatMap((part, i) => (i === 0 ? [part] : [el('wbr'), part]));
 
 function connect() {
   source = new EventSource('events');
@@ -193,7 +193,7 @@ function renderTargets() {
           { class: 'params' },
           el('caption', { text: `Parameters of ${key} as read back from the driver` }),
           el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'parameter' }), el('th', { scope: 'col', text: 'driver has' }), el('th', { scope: 'col', text: 'waiting' }))),
-          el('tbody', {}, ...names.map((n) => el('tr', {}, el('td', { text: n }), el('td', { text: t.parameters[n] ?? '–' }), el('td', { text: t.pending[n] ? `→ ${t.pending[n]}` : '' })))),
+          el('tbody', {}, ...names.map((n) => el('tr', {}, el('td', {}, ...breakable(n)), el('td', { text: t.parameters[n] ?? '–' }), el('td', { text: t.pending[n] ? `→ ${t.pending[n]}` : '' })))),
         ),
       );
     }),

@@ -1,0 +1,173 @@
+import t, { type Test } from 'tap';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { SimulatedClock } from '../../src/common/clock.js';
+import { silentLogger } from '../../src/common/logger.js';
+import { packageRoot } from '../../src/common/package-root.js';
+import { buildDaemon } from '../../src/daemon/build-daemon.js';
+import { loadConfig } from '../../src/daemon/config.js';
+import type { Daemon } from '../../src/daemon/daemon.js';
+import type { DashboardSnapshot, DashboardUpdate } from '../../src/dashboard/dashboard-view.js';
+import type { ContextPayload, RejectedPayload, StatePublisher } from '../../src/mqtt/contract.js';
+import { loadVehicle } from '../../src/signals/signal-map.js';
+import { freePort } from '../helpers/mosquitto.js';
+import { ScriptSource } from '../helpers/drive-script.js';
+import { CITY_DRIVE } from '../helpers/live-daemon.js';
+
+/** What the daemon hands its other output (MQTT in production), to compare with what the dashboard shows. */
+class RecordingPublisher implements StatePublisher {
+  context: ContextPayload | undefined;
+  readonly rejected: RejectedPayload[] = [];
+  start = (): Promise<void> => Promise.resolve();
+  stop = (): Promise<void> => Promise.resolve();
+  publishContext(payload: ContextPayload): void {
+    this.context = payload;
+  }
+  publishRejected(payload: RejectedPayload): void {
+    this.rejected.push(payload);
+  }
+  publishPersonality(): void {}
+  publishDecision(): void {}
+  publishHolds(): void {}
+  publishWorkload(): void {}
+  publishSwitch(): void {}
+  publishInfo(): void {}
+  publishManifestEvent(): void {}
+  publishDrift(): void {}
+  setDegraded(): void {}
+}
+
+interface Started {
+  daemon: Daemon;
+  other: RecordingPublisher;
+  base: string;
+}
+
+/** A daemon with its dashboard on loopback, driven through the city drive on a simulated clock. */
+async function start(t: Test, limits: { maxClients?: number } = {}): Promise<Started> {
+  const clock = new SimulatedClock();
+  const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), CITY_DRIVE, clock, true);
+  const config = loadConfig({ cwd: packageRoot(), overrides: { workloadIntervalMs: 0, http: `127.0.0.1:${await freePort()}` } });
+  let base = '';
+  const other = new RecordingPublisher();
+  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, dashboard: { flushMs: 20, ...limits }, observer: { dashboardListening: (url) => (base = url) } })({ publisher: other });
+  await daemon.start();
+  const running = daemon.run();
+  t.teardown(async () => {
+    await daemon.stop();
+    await running;
+  });
+  return { daemon, other, base };
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Reads a Server-Sent Events stream, one parsed event at a time. */
+function openStream(url: string): Promise<{ next(): Promise<{ event: string; data: unknown }>; close(): void; status: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, (res) => {
+      const queue: Array<{ event: string; data: unknown }> = [];
+      let waiting: ((e: { event: string; data: unknown }) => void) | undefined;
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event === undefined || data === undefined) continue;
+          const parsed = { event, data: JSON.parse(data) as unknown };
+          if (waiting) {
+            const w = waiting;
+            waiting = undefined;
+            w(parsed);
+          } else queue.push(parsed);
+        }
+      });
+      resolve({
+        status: res.statusCode ?? 0,
+        next: () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise((r) => (waiting = r))),
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+void t.test('the page and its files are served with a strict policy; anything else is refused', async (t) => {
+  const { base } = await start(t);
+  const page = await get(base);
+  t.equal(page.status, 200);
+  t.match(page.headers['content-type'], /^text\/html/);
+  t.match(page.headers['content-security-policy'], /default-src 'none'; script-src 'self'/, 'no inline script, no other site');
+  t.match(page.body, /<script type="module" src="dashboard.js">/);
+  t.equal((await get(`${base}dashboard.js`)).status, 200);
+  t.equal((await get(`${base}favicon.ico`)).status, 204);
+  t.same(JSON.parse((await get(`${base}../package.json`)).body), { status: 404, error: 'no /package.json here: the dashboard is at /' }, 'no path leads outside the page');
+  const put = await get(`${base}api/state`, {}, 'PUT');
+  t.same([put.status, put.headers.allow], [405, 'GET, HEAD']);
+  const rebound = await get(base, { host: 'attacker.example:80' });
+  t.same([rebound.status, JSON.parse(rebound.body)], [403, { status: 403, error: 'host "attacker.example:80" is not this dashboard\'s' }], 'a DNS-rebound name is refused');
+  t.equal((await get(base.replace('127.0.0.1', 'localhost'))).status, 200, 'localhost is loopback too');
+});
+
+void t.test('the dashboard shows the payloads the other output was given, not a copy of its own', async (t) => {
+  const { base, other } = await start(t);
+  const state = JSON.parse((await get(`${base}api/state`)).body) as DashboardSnapshot;
+  t.same(state.context, other.context, 'state/context as published');
+  t.equal(state.context?.context, 'city');
+  t.equal(state.control, false, 'read-only unless configured');
+  const post = await new Promise<number>((resolve) => {
+    const req = request(`${base}api/holds`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => resolve(res.statusCode ?? 0));
+    req.end('{}');
+  });
+  t.equal(post, 403);
+  t.match(other.rejected, [{ what: 'http select', status: 403, error: /^control is off/ }], 'the refusal goes to event/rejected as well');
+});
+
+void t.test('a stream starts with a snapshot and then gets only what changed, the same for every page', async (t) => {
+  const { base, daemon } = await start(t, { maxClients: 2 });
+  const a = await openStream(`${base}events`);
+  const b = await openStream(`${base}events`);
+  t.teardown(() => (a.close(), b.close()));
+  const snapshot = await a.next();
+  t.equal(snapshot.event, 'snapshot');
+  t.equal((snapshot.data as DashboardSnapshot).context?.context, 'city');
+  await b.next();
+  const third = await get(`${base}events`);
+  t.same([third.status, JSON.parse(third.body)], [503, { status: 503, error: '2 dashboards are open already' }], 'more pages than allowed are refused');
+
+  daemon.placeHold({ owner: 'media', driverId: 'pvnic', personality: 'highway', priority: 50 });
+  const holdsSeen = async (stream: typeof a): Promise<DashboardUpdate> => {
+    for (;;) {
+      const e = await stream.next();
+      if (e.event === 'update' && (e.data as DashboardUpdate).holds?.length) return e.data as DashboardUpdate;
+    }
+  };
+  const [ua, ub] = await Promise.all([holdsSeen(a), holdsSeen(b)]);
+  t.same(ua, ub, 'every page gets the same update');
+  t.match(ua.holds, [{ owner: 'media', personality: 'highway', priority: 50 }]);
+  t.match(ua.decision?.text, /pvnic: highway by hold h[\w-]+ by media \(prio 50\)/);
+  t.notOk('info' in ua, 'sections that did not change are not sent again');
+});
