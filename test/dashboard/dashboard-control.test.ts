@@ -15,6 +15,16 @@ void t.test('a hold placed and released from the page goes through arbitration; 
   await page.waitForSelector('#hold-form:not([hidden])');
   await waitForText(page, '#log-list', /parked → city/);
 
+  const order: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    await page.keyboard.press('Tab');
+    order.push(await page.evaluate(() => {
+      const active = (globalThis as unknown as { document: { activeElement: { id: string; tagName: string; textContent: string | null } | null } }).document.activeElement;
+      return active ? active.id || `${active.tagName.toLowerCase()} ${active.textContent ?? ''}` : '';
+    }));
+  }
+  t.same(order, ['a Skip to the dashboard', 'token', 'hold-personality', 'hold-priority', 'hold-seconds', 'button Place hold'], 'the keyboard reaches every control in reading order');
+
   await page.selectOption('#hold-personality', 'pvnic/offroad');
   await page.click('#hold-form button[type=submit]');
   t.equal(await waitForText(page, '#control-message', /refused/), 'refused 403: an access token is required (Authorization: Bearer <token>)');
