@@ -6,7 +6,7 @@ const RESULT: Record<string, string> = {
   unchanged: 'in place',
   switch: 'applied',
   partial: 'applied in part',
-  pending: 'waiting for a standstill',
+  pending: 'pending',
   deferred: 'deferred',
 };
 
