@@ -10,6 +10,8 @@ import type { Daemon } from '../../src/daemon/daemon.js';
 import type { DashboardSnapshot, DashboardUpdate } from '../../src/dashboard/dashboard-view.js';
 import type { ContextPayload, RejectedPayload, StatePublisher } from '../../src/mqtt/contract.js';
 import { loadVehicle } from '../../src/signals/signal-map.js';
+import { SimulatedBackend, type SimulatedDriver } from '../../src/backend/simulated-backend.js';
+import simulatedPvnic from '../../src/backend/simulated-pvnic.json' with { type: 'json' };
 import { freePort } from '../helpers/mosquitto.js';
 import { ScriptSource } from '../helpers/drive-script.js';
 import { CITY_DRIVE } from '../helpers/live-daemon.js';
@@ -44,13 +46,13 @@ interface Started {
 }
 
 /** A daemon with its dashboard on loopback, driven through the city drive on a simulated clock. */
-async function start(t: Test, limits: { maxClients?: number } = {}): Promise<Started> {
+async function start(t: Test, limits: { maxClients?: number } = {}, backend?: SimulatedBackend): Promise<Started> {
   const clock = new SimulatedClock();
   const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), CITY_DRIVE, clock, true);
-  const config = loadConfig({ cwd: packageRoot(), overrides: { workloadIntervalMs: 0, http: `127.0.0.1:${await freePort()}` } });
+  const config = loadConfig({ cwd: packageRoot(), overrides: { workloadIntervalMs: 0, http: `127.0.0.1:${await freePort()}`, onDrift: 'report' } });
   let base = '';
   const other = new RecordingPublisher();
-  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, dashboard: { flushMs: 20, ...limits }, observer: { dashboardListening: (url) => (base = url) } })({ publisher: other });
+  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, dashboard: { flushMs: 20, ...limits }, observer: { dashboardListening: (url) => (base = url) }, ...(backend ? { backend } : {}) })({ publisher: other });
   await daemon.start();
   const running = daemon.run();
   t.teardown(async () => {
@@ -115,6 +117,16 @@ function openStream(url: string): Promise<{ next(): Promise<{ event: string; dat
   });
 }
 
+/** Resolves once the drive has settled in town (its switch to city was streamed). */
+async function inTown(base: string): Promise<void> {
+  const stream = await openStream(`${base}events`);
+  try {
+    for (let e = await stream.next(); !JSON.stringify(e.data).includes('"to":"city"'); e = await stream.next());
+  } finally {
+    stream.close();
+  }
+}
+
 void t.test('the page and its files are served with a strict policy; anything else is refused', async (t) => {
   const { base } = await start(t);
   const page = await get(base);
@@ -134,6 +146,7 @@ void t.test('the page and its files are served with a strict policy; anything el
 
 void t.test('the dashboard shows the payloads the other output was given, not a copy of its own', async (t) => {
   const { base, other } = await start(t);
+  await inTown(base);
   const state = JSON.parse((await get(`${base}api/state`)).body) as DashboardSnapshot;
   t.same(state.context, other.context, 'state/context as published');
   t.equal(state.context?.context, 'city');
@@ -151,10 +164,12 @@ void t.test('a stream starts with a snapshot and then gets only what changed, th
   const a = await openStream(`${base}events`);
   const b = await openStream(`${base}events`);
   t.teardown(() => (a.close(), b.close()));
-  const snapshot = await a.next();
-  t.equal(snapshot.event, 'snapshot');
-  t.equal((snapshot.data as DashboardSnapshot).context?.context, 'city');
-  await b.next();
+  const inTownOn = async (stream: typeof a): Promise<void> => {
+    const first = await stream.next();
+    t.equal(first.event, 'snapshot', 'a stream starts with everything');
+    for (let e = first; !JSON.stringify(e.data).includes('"to":"city"'); e = await stream.next());
+  };
+  await Promise.all([inTownOn(a), inTownOn(b)]);
   const third = await get(`${base}events`);
   t.same([third.status, JSON.parse(third.body)], [503, { status: 503, error: '2 dashboards are open already' }], 'more pages than allowed are refused');
 
@@ -170,4 +185,14 @@ void t.test('a stream starts with a snapshot and then gets only what changed, th
   t.match(ua.holds, [{ owner: 'media', personality: 'highway', priority: 50 }]);
   t.match(ua.decision?.text, /pvnic: highway by hold h[\w-]+ by media \(prio 50\)/);
   t.notOk('info' in ua, 'sections that did not change are not sent again');
+});
+
+void t.test('drift shows as degraded status with its reason, and in the log', async (t) => {
+  const backend = new SimulatedBackend([simulatedPvnic as unknown as SimulatedDriver]);
+  const { base } = await start(t, {}, backend);
+  await inTown(base);
+  backend.drift('pvnic', 'pvnic1', { power_saving_mode: 'disabled' });
+  const state = JSON.parse((await get(`${base}api/state`)).body) as DashboardSnapshot;
+  t.same(state.status, { state: 'degraded', backend: 'simulated', reason: 'drift on pvnic pvnic1: power_saving_mode changed outside persona' });
+  t.match(state.log.at(-1), { kind: 'drift', event: { driver: 'pvnic', resources: ['pvnic1'], parameters: ['power_saving_mode'], action: 'report' } });
 });
