@@ -82,7 +82,6 @@ export class DashboardServer implements StatePublisher {
   private tokens: number;
   private refilledAtMs = performance.now();
   private allowedHosts = new Set<string>();
-  url = '';
 
   constructor(private readonly options: DashboardOptions) {
     this.state = new LiveState({ online: options.online });
@@ -95,10 +94,6 @@ export class DashboardServer implements StatePublisher {
     this.api = api;
   }
 
-  get clientCount(): number {
-    return this.clients.size;
-  }
-
   async start(): Promise<void> {
     this.files = new Map(Object.entries(STATIC_FILES).map(([path, f]) => [path, { body: readFileSync(join(STATIC_DIR, f.file)), type: f.type }]));
     const server = createServer({ requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) => this.handle(req, res));
@@ -108,9 +103,9 @@ export class DashboardServer implements StatePublisher {
       if (await listen(server, host, candidate)) {
         this.server = server;
         this.allowedHosts = allowedHosts(host, candidate);
-        this.url = `http://${host.includes(':') ? `[${host}]` : host}:${candidate}/`;
-        this.log.info(`dashboard on ${this.url}${this.api?.control ? ' (control on)' : ' (read-only)'}`);
-        this.options.onListening?.(this.url);
+        const url = `http://${host.includes(':') ? `[${host}]` : host}:${candidate}/`;
+        this.log.info(`dashboard on ${url}${this.api?.control ? ' (control on)' : ' (read-only)'}`);
+        this.options.onListening?.(url);
         return;
       }
     }
