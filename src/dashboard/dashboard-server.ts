@@ -162,7 +162,7 @@ export class DashboardServer implements StatePublisher {
     if (!this.allowedHosts.has('*') && !this.allowedHosts.has((req.headers.host ?? '').toLowerCase())) return reply(res, 403, { status: 403, error: `host "${req.headers.host ?? ''}" is not this dashboard's` });
     if (req.method === 'POST' && (path === '/api/holds' || path === '/api/release')) return void this.control(req, res, path === '/api/holds' ? 'select' : 'release');
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, { status: 405, error: `${req.method ?? ''} is not allowed here` }, { allow: 'GET, HEAD' });
-    if (path === '/events') return this.openStream(res);
+    if (path === '/events') return req.method === 'GET' ? this.openStream(res) : reply(res, 405, { status: 405, error: 'the stream is read with GET' }, { allow: 'GET' });
     if (path === '/api/state') return reply(res, 200, this.snapshot());
     // Browsers ask for an icon; the page has none, and a 404 would be logged in the console.
     if (path === '/favicon.ico') return void res.writeHead(204, SECURITY_HEADERS).end();

@@ -137,6 +137,7 @@ void t.test('the page and its files are served with a strict policy; anything el
   t.equal((await get(`${base}dashboard.js`)).status, 200);
   t.equal((await get(`${base}favicon.ico`)).status, 204);
   t.same(JSON.parse((await get(`${base}../package.json`)).body), { status: 404, error: 'no /package.json here: the dashboard is at /' }, 'no path leads outside the page');
+  t.equal((await get(`${base}events`, {}, 'HEAD')).status, 405, 'HEAD opens no stream');
   const put = await get(`${base}api/state`, {}, 'PUT');
   t.same([put.status, put.headers.allow], [405, 'GET, HEAD']);
   const rebound = await get(base, { host: 'attacker.example:80' });
