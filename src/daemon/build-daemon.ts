@@ -64,7 +64,8 @@ export type PublishTo = { brokerUrl: string } | { publisher: StatePublisher };
 export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to: PublishTo) => Daemon {
   const { logger } = options;
   const vehicle = loadVehicle(config.vehicle);
-  const machine = createContextMachine(readJsonDocument(config.statechart, (f) => readFileSync(f, 'utf8')), config.statechart);
+  const statechart = readJsonDocument(config.statechart, (f) => readFileSync(f, 'utf8'));
+  const machine = createContextMachine(statechart, config.statechart);
   const policy = ContextPolicy.load(config.policy);
   const store = loadStore(config, logger);
   const { backend, note } = options.backend ? { backend: options.backend, note: undefined } : openBackend(config, logger);
@@ -96,7 +97,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
             logger: logger.child('mqtt'),
           });
     const dashboard = http
-      ? new DashboardServer({ ...http, ...options.dashboard, ecuId: config.ecuId, online, logger: logger.child('http'), onListening: (url) => options.observer?.dashboardListening?.(url) })
+      ? new DashboardServer({ ...http, ...options.dashboard, ecuId: config.ecuId, online, statechart, logger: logger.child('http'), onListening: (url) => options.observer?.dashboardListening?.(url) })
       : undefined;
     // The dashboard is fed the very payloads MQTT gets: one source of truth, two outputs.
     const publisher = dashboard ? new FanOutPublisher([output, dashboard]) : output;

@@ -9,6 +9,7 @@ import { RequestError, type RequestHandler } from '../mqtt/request-server.js';
 import type { DashboardSnapshot } from './dashboard-view.js';
 import { LiveState, type LiveSample } from './live-state.js';
 import { SseClient } from './sse-client.js';
+import { drivingTransitionWords } from './transition-words.js';
 
 /** Placing and releasing holds from the page: the MQTT API's own handlers, behind a token. */
 export interface DashboardControl {
@@ -45,6 +46,8 @@ export interface DashboardOptions {
   heartbeatMs?: number;
   /** Control requests per second (burst: twice as many). */
   controlRate?: number;
+  /** The statechart document the daemon runs, to say why the driving context changed. */
+  statechart?: unknown;
 }
 
 const STATIC_FILES: Record<string, { file: string; type: string }> = {
@@ -84,7 +87,7 @@ export class DashboardServer implements StatePublisher {
   private allowedHosts = new Set<string>();
 
   constructor(private readonly options: DashboardOptions) {
-    this.state = new LiveState({ online: options.online });
+    this.state = new LiveState({ online: options.online, ...(options.statechart !== undefined ? { explainTransition: drivingTransitionWords(options.statechart) } : {}) });
     this.log = options.logger ?? silentLogger;
     this.tokens = (options.controlRate ?? 5) * 2;
   }

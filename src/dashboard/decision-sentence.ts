@@ -34,18 +34,16 @@ function driverPart(d: DriverDecision): string {
 
 /**
  * The decision in one line of words, for people watching the dashboard:
- * "highway at 104.0 km/h for 12 s, after driving city → highway; pvnic: highway by policy
- * rule policy.json#/drivers/pvnic/rules/3, applied; outranked holds: none".
- * `drivingSince` is when the driving context last changed (ISO, pipeline time).
+ * "highway because speed > 90 km/h (after 5 s in city); now 104.0 km/h, 12 s in highway;
+ * decided after driving city → highway; pvnic: highway by policy rule
+ * policy.json#/drivers/pvnic/rules/3, applied; outranked holds: none".
+ * `drivingSince` is when the driving context last changed (ISO, pipeline time) and
+ * `because` why, from the statechart's guard.
  */
-export function decisionSentence(record: DecisionRecord, drivingSince: string | null): string {
+export function decisionSentence(record: DecisionRecord, drivingSince: string | null, because?: string): string {
   const speed = record.inputs.features?.speedKmh;
   const dwellMs = drivingSince === null ? NaN : Date.parse(record.time) - Date.parse(drivingSince);
-  const head = [
-    record.context.driving,
-    speed === null || speed === undefined ? ' (speed unknown)' : ` at ${speed.toFixed(1)} km/h`,
-    Number.isFinite(dwellMs) && dwellMs >= 0 ? ` for ${Math.round(dwellMs / 1000)} s` : '',
-    `, after ${record.trigger}`,
-  ].join('');
+  const now = [speed === null || speed === undefined ? 'speed unknown' : `${speed.toFixed(1)} km/h`, ...(Number.isFinite(dwellMs) && dwellMs >= 0 ? [`${Math.round(dwellMs / 1000)} s in ${record.context.driving}`] : [])];
+  const head = `${record.context.driving}${because ? ` because ${because}` : ''}; now ${now.join(', ')}; decided after ${record.trigger}`;
   return [head, ...record.drivers.map(driverPart)].join('; ');
 }

@@ -17,6 +17,8 @@ export interface LiveStateOptions {
   logCapacity?: number;
   /** Context timeline kept, in pipeline time. */
   timelineMs?: number;
+  /** Why the driving context went from one state to another, in words (from the statechart). */
+  explainTransition?: (from: string, to: string) => string | undefined;
 }
 
 /** A flapping context cannot grow the timeline past this. */
@@ -37,6 +39,7 @@ export class LiveState implements StatePublisher {
   private readonly log: LogEntry[] = [];
   private readonly timeline: TimelinePoint[] = [];
   private drivingSince: string | null = null;
+  private drivingBecause: string | undefined;
   /** Last fresh reading of each signal, for showing stale ones with their last value and age. */
   private readonly lastSeen = new Map<string, { value: number; atMs: number }>();
   private readonly logCapacity: number;
@@ -62,7 +65,10 @@ export class LiveState implements StatePublisher {
 
   publishContext(payload: ContextPayload): void {
     const previous = this.sections.context;
-    if (previous?.context !== payload.context) this.drivingSince = payload.since;
+    if (previous?.context !== payload.context) {
+      this.drivingSince = payload.since;
+      this.drivingBecause = previous ? this.options.explainTransition?.(previous.context, payload.context) : undefined;
+    }
     this.set('context', payload);
     this.addTimelinePoint({ seq: this.changes, time: payload.since, driving: payload.context, workload: payload.workload, io: payload.io });
   }
@@ -73,7 +79,7 @@ export class LiveState implements StatePublisher {
 
   publishDecision(payload: DecisionPayload): void {
     const { seq, time, trigger, context, drivers } = payload;
-    this.set('decision', { record: { seq, time, trigger, context, drivers }, text: decisionSentence(payload, this.drivingSince) });
+    this.set('decision', { record: { seq, time, trigger, context, drivers }, text: decisionSentence(payload, this.drivingSince, this.drivingBecause) });
   }
 
   publishHolds(payload: HoldsPayload): void {

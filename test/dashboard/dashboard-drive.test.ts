@@ -33,7 +33,11 @@ void t.test('the page follows the drive: contexts, timeline, switch log, decisio
 
   await waitForText(page, '#ctx-driving', /^highway$/);
   t.match(await waitForText(page, '#log-list', /city → highway/), /switch pvnic: city → highway by policy \([^)]+\): interrupt_coalescence_time 1ms→4ms, power_saving_mode balanced→disabled/, 'the switch is logged with its changes');
-  t.match(await waitForText(page, '#decision-text', /^highway at/), /^highway at \d+\.\d km\/h for \d+ s, after .*; pvnic: highway by policy rule policy\.json#\/drivers\/pvnic\/rules\/\d, \w+/, 'the decision in words');
+  t.match(
+    await waitForText(page, '#decision-text', /^highway because/),
+    /^highway because speed > 90 km\/h \(after 5 s in city\); now \d+\.\d km\/h, \d+ s in highway; decided after .*; pvnic: highway by policy rule policy\.json#\/drivers\/pvnic\/rules\/\d, \w+/,
+    'the decision in words, with the threshold that made it highway',
+  );
   t.match(await waitForText(page, '#targets', /gated until standstill/), /DMA_buffer_size.*→ 256KB/, 'the gated DMA size waits for a standstill');
   const lane = await page.getAttribute('#timeline .lane:first-child .bar', 'aria-label');
   // A loaded machine may delay frames long enough for a moment of unknown: the timeline shows that too.

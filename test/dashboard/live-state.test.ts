@@ -1,7 +1,11 @@
 import t from 'tap';
 import type { DrivingFeatures } from '../../src/context/driving-features.js';
 import type { DecisionRecord } from '../../src/daemon/decision-record.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/common/package-root.js';
 import { LiveState } from '../../src/dashboard/live-state.js';
+import { drivingTransitionWords } from '../../src/dashboard/transition-words.js';
 import type { SwitchPayload } from '../../src/mqtt/contract.js';
 
 const T0 = Date.parse('2026-01-01T09:00:00Z');
@@ -74,8 +78,25 @@ void t.test('the decision in words names the winner, what waits and the holds th
   state.publishDecision(record);
   t.equal(
     state.snapshot(null).decision?.text,
-    'highway at 104.0 km/h for 12 s, after sample; pvnic: offroad by hold h2-ab by safety-svc (prio 90), pending; waiting for a standstill: DMA_buffer_size 256KB; hold h1-cd by infotainment (prio 50) outranked by hold h2-ab of safety-svc (priority 90); policy highway outranked by hold h2-ab of safety-svc (priority 90)',
+    'highway; now 104.0 km/h, 12 s in highway; decided after sample; pvnic: offroad by hold h2-ab by safety-svc (prio 90), pending; waiting for a standstill: DMA_buffer_size 256KB; hold h1-cd by infotainment (prio 50) outranked by hold h2-ab of safety-svc (priority 90); policy highway outranked by hold h2-ab of safety-svc (priority 90)',
   );
   t.notOk('inputs' in (state.snapshot(null).decision?.record ?? {}), 'the raw inputs stay on MQTT; the page shows signals live');
+  t.end();
+});
+
+void t.test('a change of driving context is explained by its guard in the statechart, thresholds included', (t) => {
+  const because = drivingTransitionWords(JSON.parse(readFileSync(join(packageRoot(), 'statecharts/driving-context.json'), 'utf8')));
+  t.equal(because('city', 'highway'), 'speed > 90 km/h (after 5 s in city)');
+  t.equal(because('parked', 'city'), 'speed ≥ 3 km/h out of park (after 2 s in parked)');
+  t.equal(because('city', 'parked'), 'in park, or stopped (≤ 1 km/h) for 120 s');
+  t.equal(because('unknown', 'city'), 'the required signals are present');
+  t.equal(because('highway', 'unknown'), 'a required signal is stale or missing');
+  t.equal(because('highway', 'parked'), undefined, 'no such transition');
+
+  const state = new LiveState({ online, explainTransition: because });
+  state.publishContext({ context: 'city', workload: 'normal', io: 'quiet', since: iso(0), speedKmh: 80 });
+  state.publishContext({ context: 'highway', workload: 'normal', io: 'quiet', since: iso(10_000), speedKmh: 91 });
+  state.publishDecision({ seq: 1, time: iso(22_000), trigger: 'driving city → highway', context: { driving: 'highway', workload: 'normal', io: 'quiet' }, inputs: { signals: {}, features: features(22_000, 104), workload: null }, drivers: [] });
+  t.equal(state.snapshot(null).decision?.text, 'highway because speed > 90 km/h (after 5 s in city); now 104.0 km/h, 12 s in highway; decided after driving city → highway');
   t.end();
 });
