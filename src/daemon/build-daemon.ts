@@ -48,7 +48,7 @@ export interface DaemonOptions {
   /** The ECU's load from here instead of /proc (tests script it). */
   workloadSampler?: { sample(): WorkloadInput };
   /** Dashboard limits (tests make them small). */
-  dashboard?: Pick<ConstructorParameters<typeof DashboardServer>[0], 'maxClients' | 'maxBufferedBytes' | 'flushMs' | 'heartbeatMs'>;
+  dashboard?: Pick<ConstructorParameters<typeof DashboardServer>[0], 'maxClients' | 'maxBufferedBytes' | 'flushMs' | 'heartbeatMs' | 'controlRate'>;
 }
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;

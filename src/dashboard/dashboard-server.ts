@@ -44,8 +44,8 @@ export interface DashboardOptions {
   flushMs?: number;
   /** With nothing to send, a `ping` this often lets the page tell a quiet daemon from a dead one. */
   heartbeatMs?: number;
-  /** Control requests per second (burst: twice as many). */
-  controlRate?: number;
+  /** Token bucket over control requests: 5 per second, bursts of 10 by default. */
+  controlRate?: { perSecond: number; burst: number };
   /** The statechart document the daemon runs, to say why the driving context changed. */
   statechart?: unknown;
 }
@@ -89,7 +89,7 @@ export class DashboardServer implements StatePublisher {
   constructor(private readonly options: DashboardOptions) {
     this.state = new LiveState({ online: options.online, ...(options.statechart !== undefined ? { explainTransition: drivingTransitionWords(options.statechart) } : {}) });
     this.log = options.logger ?? silentLogger;
-    this.tokens = (options.controlRate ?? 5) * 2;
+    this.tokens = this.controlRate().burst;
   }
 
   /** Connects the dashboard to the daemon: its samples, and control when configured. */
@@ -244,10 +244,11 @@ export class DashboardServer implements StatePublisher {
     if (!control) throw new RequestError(403, 'control is off: the daemon runs with a read-only dashboard (--http-control and a token enable it)');
     const origin = req.headers.origin;
     if (origin !== undefined && !this.allowedHosts.has('*') && !this.allowedOrigin(origin)) throw new RequestError(403, `origin "${origin}" may not control this daemon`);
+    // Before the token check, so the token cannot be guessed at speed.
+    if (!this.takeToken()) throw new RequestError(429, 'too many control requests: try again later');
     const auth = req.headers.authorization ?? '';
     const given = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
     if (!timingSafeEqual(digest(given), digest(control.token))) throw new RequestError(403, given === '' ? 'an access token is required (Authorization: Bearer <token>)' : 'wrong access token');
-    if (!this.takeToken()) throw new RequestError(429, 'too many control requests: try again later');
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') throw new RequestError(400, `content-type must be application/json, not "${type}"`);
     return control;
@@ -258,10 +259,14 @@ export class DashboardServer implements StatePublisher {
     return match !== null && this.allowedHosts.has(match[1]!);
   }
 
+  private controlRate(): { perSecond: number; burst: number } {
+    return this.options.controlRate ?? { perSecond: 5, burst: 10 };
+  }
+
   private takeToken(): boolean {
-    const perSecond = this.options.controlRate ?? 5;
+    const { perSecond, burst } = this.controlRate();
     const now = performance.now();
-    this.tokens = Math.min(perSecond * 2, this.tokens + ((now - this.refilledAtMs) / 1000) * perSecond);
+    this.tokens = Math.min(burst, this.tokens + ((now - this.refilledAtMs) / 1000) * perSecond);
     this.refilledAtMs = now;
     if (this.tokens < 1) return false;
     this.tokens--;

@@ -5,7 +5,7 @@ import { SimulatedClock } from '../../src/common/clock.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { packageRoot } from '../../src/common/package-root.js';
 import { buildDaemon } from '../../src/daemon/build-daemon.js';
-import { loadConfig } from '../../src/daemon/config.js';
+import { loadConfig, type PersonaConfig } from '../../src/daemon/config.js';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import type { DashboardSnapshot, DashboardUpdate } from '../../src/dashboard/dashboard-view.js';
 import type { ContextPayload, RejectedPayload, StatePublisher } from '../../src/mqtt/contract.js';
@@ -46,10 +46,10 @@ interface Started {
 }
 
 /** A daemon with its dashboard on loopback, driven through the city drive on a simulated clock. */
-async function start(t: Test, limits: { maxClients?: number } = {}, backend?: SimulatedBackend): Promise<Started> {
+async function start(t: Test, limits: { maxClients?: number; controlRate?: { perSecond: number; burst: number } } = {}, backend?: SimulatedBackend, control: Partial<PersonaConfig> = {}): Promise<Started> {
   const clock = new SimulatedClock();
   const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), CITY_DRIVE, clock, true);
-  const config = loadConfig({ cwd: packageRoot(), overrides: { workloadIntervalMs: 0, http: `127.0.0.1:${await freePort()}`, onDrift: 'report' } });
+  const config = loadConfig({ cwd: packageRoot(), overrides: { workloadIntervalMs: 0, http: `127.0.0.1:${await freePort()}`, onDrift: 'report', ...control } });
   let base = '';
   const other = new RecordingPublisher();
   const daemon = buildDaemon(config, { logger: silentLogger, clock, source, dashboard: { flushMs: 20, ...limits }, observer: { dashboardListening: (url) => (base = url) }, ...(backend ? { backend } : {}) })({ publisher: other });
@@ -196,4 +196,20 @@ void t.test('drift shows as degraded status with its reason, and in the log', as
   const state = JSON.parse((await get(`${base}api/state`)).body) as DashboardSnapshot;
   t.same(state.status, { state: 'degraded', backend: 'simulated', reason: 'drift on pvnic pvnic1: power_saving_mode changed outside persona' });
   t.match(state.log.at(-1), { kind: 'drift', event: { driver: 'pvnic', resources: ['pvnic1'], parameters: ['power_saving_mode'], action: 'report' } });
+});
+
+void t.test('control requests are rate limited before the token is looked at, so it cannot be guessed at speed', async (t) => {
+  const dir = t.testdir({ 'token.txt': 'a-token-of-twenty-chars' });
+  // Refilled too slowly to matter during the test: the outcome does not depend on its speed.
+  const { base } = await start(t, { controlRate: { perSecond: 0.001, burst: 10 } }, undefined, { httpControl: true, httpTokenFile: join(dir, 'token.txt') });
+  const statuses: number[] = [];
+  for (let i = 0; i < 11; i++) {
+    statuses.push(
+      await new Promise<number>((resolve) => {
+        const req = request(`${base}api/release`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer guess-${i}` } }, (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+        req.end('{"hold":"h1","token":"x"}');
+      }),
+    );
+  }
+  t.same(statuses, [...Array<number>(10).fill(403), 429], 'a burst of ten, then 429');
 });
