@@ -134,7 +134,10 @@ void t.test('the page and its files are served with a strict policy; anything el
   t.match(page.headers['content-type'], /^text\/html/);
   t.match(page.headers['content-security-policy'], /default-src 'none'; script-src 'self'/, 'no inline script, no other site');
   t.match(page.body, /<script type="module" src="dashboard.js">/);
-  t.equal((await get(`${base}dashboard.js`)).status, 200);
+  const files = await Promise.all(['dashboard.js', 'dashboard.css'].map((f) => get(`${base}${f}`)));
+  t.same(files.map((f) => f.status), [200, 200]);
+  const weight = [page, ...files].reduce((sum, f) => sum + Buffer.byteLength(f.body), 0);
+  t.ok(weight <= 200 * 1024, `the page weighs ${weight} bytes, at most 200 KB`);
   t.equal((await get(`${base}favicon.ico`)).status, 204);
   t.same(JSON.parse((await get(`${base}../package.json`)).body), { status: 404, error: 'no /package.json here: the dashboard is at /' }, 'no path leads outside the page');
   t.equal((await get(`${base}events`, {}, 'HEAD')).status, 405, 'HEAD opens no stream');
