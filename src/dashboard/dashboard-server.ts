@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { listenOnFreePort } from '../common/listen.js';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { packageRoot } from '../common/package-root.js';
 import type { ContextPayload, DecisionPayload, DriftPayload, HoldsPayload, InfoPayload, ManifestEventPayload, PersonalityPayload, RejectedPayload, ResponsePayload, StatePublisher, StatusPayload, SwitchPayload, WorkloadPayload } from '../mqtt/contract.js';
@@ -102,15 +103,14 @@ export class DashboardServer implements StatePublisher {
     const server = createServer({ requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) => this.handle(req, res));
     server.maxConnections = (this.options.maxClients ?? 16) + 16;
     const { host, port } = this.options;
-    for (let candidate = port; candidate < port + 100 && candidate <= 65535; candidate++) {
-      if (await listen(server, host, candidate)) {
-        this.server = server;
-        this.allowedHosts = allowedHosts(host, candidate);
-        const url = `http://${host.includes(':') ? `[${host}]` : host}:${candidate}/`;
-        this.log.info(`dashboard on ${url}${this.api?.control ? ' (control on)' : ' (read-only)'}`);
-        this.options.onListening?.(url);
-        return;
-      }
+    const taken = await listenOnFreePort(server, host, port);
+    if (taken !== undefined) {
+      this.server = server;
+      this.allowedHosts = allowedHosts(host, taken);
+      const url = `http://${host.includes(':') ? `[${host}]` : host}:${taken}/`;
+      this.log.info(`dashboard on ${url}${this.api?.control ? ' (control on)' : ' (read-only)'}`);
+      this.options.onListening?.(url);
+      return;
     }
     throw new Error(`no free port for the dashboard on ${host}:${port}-${Math.min(65535, port + 99)}`);
   }
@@ -317,21 +317,4 @@ function reply(res: ServerResponse, status: number, body: object, headers: Recor
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...SECURITY_HEADERS, ...headers });
   res.end(text);
-}
-
-function listen(server: Server, host: string, port: number): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      server.off('listening', onListening);
-      if (err.code === 'EADDRINUSE') resolve(false);
-      else reject(err);
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolve(true);
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
 }
