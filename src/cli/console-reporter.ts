@@ -22,6 +22,10 @@ export class ConsoleReporter implements DaemonObserver {
     this.write(`${this.stamp(r.timeMs, r.speedKmh)}  ${r.from ?? '(start)'} → ${r.to}${why}: driver ${r.target.key}  ${what}  applied in ${r.durationMs.toFixed(2)} ms`);
   }
 
+  dashboardListening(url: string): void {
+    this.write(`persona: dashboard ${url}`);
+  }
+
   applyFailed(target: string, personality: string, error: Error): void {
     this.write(`switch of ${target} to ${personality} failed: ${error.message}`);
   }

@@ -18,6 +18,8 @@ export const RUN_HELP = `persona run [options]   run the daemon
   --speed N         replay speed × real time; 0 = as fast as possible
   --loop, --no-loop replay again at the end of the log
   --ecu-id ID       names this ECU under persona/<ecu-id>/
+  --http ADDR:PORT  serve the live dashboard there (off by default; npm start: 127.0.0.1:8080)
+  --http-control    let the dashboard place and release holds, with the token of httpTokenFile
 `;
 
 const NUMBER_FLAGS = new Set(['speed']);
@@ -77,6 +79,8 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
       loop: { type: 'boolean' },
       'no-loop': { type: 'boolean' },
       'ecu-id': { type: 'string' },
+      http: { type: 'string' },
+      'http-control': { type: 'boolean' },
     },
     strict: true,
   });

@@ -24,7 +24,10 @@ import { isKernelError } from '../backend/addon-persona.js';
 import type { DriverBackend } from '../backend/driver-backend.js';
 import { StatusPublisher, type ConnectionOptions } from '../mqtt/status-publisher.js';
 import { serveMqttApi } from './mqtt-api.js';
-import type { StatePublisher } from '../mqtt/contract.js';
+import type { StatePublisher, StatusPayload } from '../mqtt/contract.js';
+import { DashboardServer } from '../dashboard/dashboard-server.js';
+import { serveDashboardApi } from './dashboard-api.js';
+import { FanOutPublisher } from './fan-out-publisher.js';
 import { loadVehicle } from '../signals/signal-map.js';
 import { SignalDecoder } from '../signals/signal-decoder.js';
 import { Daemon, type DaemonObserver } from './daemon.js';
@@ -48,6 +51,8 @@ export interface DaemonOptions {
   workloadSampler?: { sample(): WorkloadInput };
   /** Driver counters for health bounds from here instead of the network devices' (tests script them). */
   counters?: CounterSource;
+  /** Dashboard limits (tests make them small). */
+  dashboard?: Pick<ConstructorParameters<typeof DashboardServer>[0], 'maxClients' | 'maxBufferedBytes' | 'flushMs' | 'heartbeatMs' | 'controlRate'>;
 }
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -63,7 +68,8 @@ export type PublishTo = { brokerUrl: string } | { publisher: StatePublisher };
 export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to: PublishTo) => Daemon {
   const { logger } = options;
   const vehicle = loadVehicle(config.vehicle);
-  const machine = createContextMachine(readJsonDocument(config.statechart, (f) => readFileSync(f, 'utf8')), config.statechart);
+  const statechart = readJsonDocument(config.statechart, (f) => readFileSync(f, 'utf8'));
+  const machine = createContextMachine(statechart, config.statechart);
   const policy = ContextPolicy.load(config.policy);
   const store = loadStore(config, logger);
   const { backend, note } = options.backend ? { backend: options.backend, note: undefined } : openBackend(config, logger);
@@ -83,17 +89,24 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
     });
   // A replay as fast as possible has no "meanwhile" for the ECU's load to mean anything in.
   const workload = config.workloadIntervalMs > 0 && source.timeScale > 0 ? { sampler: options.workloadSampler ?? new WorkloadSampler({ clock }), intervalMs: config.workloadIntervalMs } : undefined;
+  const online: StatusPayload = { state: 'online', backend: backend.kind, ...(note !== undefined ? { note } : {}) };
+  const http = dashboardAddress(config);
   return (to) => {
-    const publisher =
+    const output =
       'publisher' in to
         ? to.publisher
         : new StatusPublisher({
             url: to.brokerUrl,
             ...(options.connection ?? {}),
             ecuId: config.ecuId,
-            online: { state: 'online', backend: backend.kind, ...(note !== undefined ? { note } : {}) },
+            online,
             logger: logger.child('mqtt'),
           });
+    const dashboard = http
+      ? new DashboardServer({ ...http, ...options.dashboard, ecuId: config.ecuId, online, statechart, logger: logger.child('http'), onListening: (url) => options.observer?.dashboardListening?.(url) })
+      : undefined;
+    // The dashboard is fed the very payloads MQTT gets: one source of truth, two outputs.
+    const publisher = dashboard ? new FanOutPublisher([output, dashboard]) : output;
     const daemon = new Daemon(
     {
       source,
@@ -117,9 +130,38 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
     },
     options.observer,
   );
-    if (publisher instanceof StatusPublisher) serveMqttApi(publisher, daemon, () => store, logger.child('api'));
+    if (output instanceof StatusPublisher) serveMqttApi(output, daemon, () => store, logger.child('api'));
+    if (dashboard && http) serveDashboardApi(dashboard, daemon, () => store, publisher, http.token);
     return daemon;
   };
+}
+
+/** Where the dashboard listens and its control token, from `http`, `httpControl` and `httpTokenFile`; undefined when it is off. */
+function dashboardAddress(config: PersonaConfig): { host: string; port: number; token?: string } | undefined {
+  const problems: DocumentProblem[] = [];
+  let token: string | undefined;
+  if (config.httpControl) {
+    if (config.httpTokenFile === undefined) problems.push({ file: COMMAND_LINE, path: '/httpTokenFile', message: 'is required when httpControl is on: control needs an access token' });
+    else {
+      try {
+        token = readFileSync(config.httpTokenFile, 'utf8').trim();
+        if (token.length < 16) problems.push({ file: config.httpTokenFile, path: '', message: `the dashboard access token has ${token.length} characters; it needs at least 16` });
+      } catch (err) {
+        problems.push({ file: config.httpTokenFile, path: '', message: `cannot read the httpTokenFile: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      }
+    }
+    if (config.http === undefined) problems.push({ file: COMMAND_LINE, path: '/http', message: 'is required when httpControl is on: there is no dashboard to control' });
+  }
+  if (config.http === undefined) {
+    if (problems.length > 0) throw new DocumentError(problems);
+    return undefined;
+  }
+  const colon = config.http.lastIndexOf(':');
+  const host = config.http.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(config.http.slice(colon + 1));
+  if (!(port >= 1 && port <= 65535)) problems.push({ file: COMMAND_LINE, path: '/http', message: `port ${config.http.slice(colon + 1)} is not in 1–65535` });
+  if (problems.length > 0) throw new DocumentError(problems);
+  return { host, port, ...(token !== undefined ? { token } : {}) };
 }
 
 /**

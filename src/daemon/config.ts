@@ -13,6 +13,9 @@ export interface PersonaConfig {
   mqttCaFile?: string;
   mqttCertFile?: string;
   mqttKeyFile?: string;
+  http?: string;
+  httpControl: boolean;
+  httpTokenFile?: string;
   can: string;
   speed: number;
   loop: boolean;
@@ -35,7 +38,7 @@ export const DEFAULT_CONFIG_FILE = 'persona.config.json';
 export const COMMAND_LINE = '<command line>';
 
 const validate = compileDocumentSchema<Partial<PersonaConfig>>(schema);
-const PATH_KEYS = ['vehicle', 'statechart', 'policy', 'manifests', 'trust', 'manifestState', 'mqttPasswordFile', 'mqttCaFile', 'mqttCertFile', 'mqttKeyFile'] as const;
+const PATH_KEYS = ['vehicle', 'statechart', 'policy', 'manifests', 'trust', 'manifestState', 'mqttPasswordFile', 'mqttCaFile', 'mqttCertFile', 'mqttKeyFile', 'httpTokenFile'] as const;
 
 /** The defaults, read from the schema: it is their single source. */
 function defaults(): PersonaConfig {

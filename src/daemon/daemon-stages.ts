@@ -70,4 +70,6 @@ export interface DaemonObserver {
   switched?(record: SwitchRecord): void;
   applyFailed?(target: string, personality: string, error: Error): void;
   healthFailed?(failure: HealthFailure): void;
+  /** The dashboard listens at this URL. */
+  dashboardListening?(url: string): void;
 }

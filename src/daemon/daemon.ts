@@ -95,6 +95,11 @@ export class Daemon {
     return this.features?.timeMs ?? 0;
   }
 
+  /** The latest sample's signals and features, for live views between decisions. */
+  latestSample(): { signals: SignalSnapshot; features: DrivingFeatures | null } {
+    return { signals: this.snapshot, features: this.features };
+  }
+
   /** Feeds a workload sample (from the sampler's timer). */
   onWorkload(workload: WorkloadInput): void {
     const changes = this.stages.tracker.workload(workload);

@@ -1,5 +1,6 @@
 import { Aedes } from 'aedes';
 import { createServer, type Server } from 'node:net';
+import { listenOnFreePort } from '../common/listen.js';
 
 /**
  * A zero-setup MQTT broker (Aedes) on loopback, for `npm start` without a broker.
@@ -14,13 +15,12 @@ export class EmbeddedBroker {
   async start(port = 1883): Promise<string> {
     const broker = await Aedes.createBroker();
     const server = createServer((socket) => broker.handle(socket));
-    for (let candidate = port; candidate < port + 100; candidate++) {
-      if (await listen(server, candidate)) {
-        this.broker = broker;
-        this.server = server;
-        this.url = `mqtt://127.0.0.1:${candidate}`;
-        return this.url;
-      }
+    const taken = await listenOnFreePort(server, '127.0.0.1', port);
+    if (taken !== undefined) {
+      this.broker = broker;
+      this.server = server;
+      this.url = `mqtt://127.0.0.1:${taken}`;
+      return this.url;
     }
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     throw new Error(`no free port for the embedded broker in 127.0.0.1:${port}-${port + 99}`);
@@ -34,21 +34,4 @@ export class EmbeddedBroker {
     if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
-}
-
-function listen(server: Server, port: number): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      server.off('listening', onListening);
-      if (err.code === 'EADDRINUSE') resolve(false);
-      else reject(err);
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolve(true);
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, '127.0.0.1');
-  });
 }

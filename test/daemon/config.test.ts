@@ -16,6 +16,7 @@ void t.test('defaults come from the schema, with paths inside the package', asyn
     can: `replay:${join(root, 'vehicles/demo/drive.log')}`,
     speed: 1,
     loop: true,
+    httpControl: false,
     vehicle: join(root, 'vehicles/demo'),
     statechart: join(root, 'statecharts/driving-context.json'),
     policy: join(root, 'manifests/policy.json'),

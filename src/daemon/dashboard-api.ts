@@ -1,0 +1,21 @@
+import type { DashboardServer } from '../dashboard/dashboard-server.js';
+import type { ManifestStore } from '../manifests/manifest-store.js';
+import type { StatePublisher } from '../mqtt/contract.js';
+import type { Daemon } from './daemon.js';
+import { requestHandlers } from './persona-api.js';
+
+/**
+ * Connects the dashboard to the daemon: the latest sample for its signal view and, with a
+ * token, the MQTT API's own select and release handlers, so a hold placed from the page is
+ * validated and arbitrated exactly like one requested over MQTT. The page has no presence
+ * topic, so its holds must say how long they last. Refusals are reported on the publisher,
+ * which puts them on MQTT's event/rejected and in the page's log alike.
+ */
+export function serveDashboardApi(dashboard: DashboardServer, daemon: Daemon, store: () => ManifestStore, publisher: StatePublisher, token: string | undefined): void {
+  const handlers = requestHandlers({ daemon, store, isPresent: () => false });
+  dashboard.serve({
+    sample: () => daemon.latestSample(),
+    ...(token !== undefined ? { control: { token, select: handlers.select, release: handlers.release } } : {}),
+    rejected: (what, status, error) => publisher.publishRejected({ time: new Date().toISOString(), what, status, error }),
+  });
+}

@@ -1,0 +1,102 @@
+import t from 'tap';
+import type { DrivingFeatures } from '../../src/context/driving-features.js';
+import type { DecisionRecord } from '../../src/daemon/decision-record.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/common/package-root.js';
+import { LiveState } from '../../src/dashboard/live-state.js';
+import { drivingTransitionWords } from '../../src/dashboard/transition-words.js';
+import type { SwitchPayload } from '../../src/mqtt/contract.js';
+
+const T0 = Date.parse('2026-01-01T09:00:00Z');
+const iso = (ms: number): string => new Date(T0 + ms).toISOString();
+const features = (ms: number, speedKmh: number | null): DrivingFeatures => ({ timeMs: T0 + ms, speedKmh, gear: 3, verticalRms: null, wheelSlip: null, steeringActivity: null, standstillMs: 0, stopsPerMinute: 0, missing: [] });
+const online = { state: 'online', backend: 'simulated' } as const;
+
+void t.test('a stale signal keeps its last value, marked stale, with its growing age', (t) => {
+  const state = new LiveState({ online });
+  t.same(state.vehicle({ signals: { 'Vehicle.Speed': { value: 50.123, ageMs: 20 }, 'Vehicle.Gear': null }, features: features(1000, 50.04) }), {
+    time: iso(1000),
+    speedKmh: 50,
+    signals: [
+      { name: 'Vehicle.Speed', value: 50.12, ageMs: 20, stale: false },
+      { name: 'Vehicle.Gear', value: null, ageMs: null, stale: true },
+    ],
+  });
+  t.same(state.vehicle({ signals: { 'Vehicle.Speed': null, 'Vehicle.Gear': null }, features: features(1500, null) }).signals[0], { name: 'Vehicle.Speed', value: 50.12, ageMs: 520, stale: true });
+  t.end();
+});
+
+void t.test('changes are numbered: an update carries only what changed after the last one', (t) => {
+  const state = new LiveState({ online });
+  state.publishContext({ context: 'city', workload: 'normal', io: 'quiet', since: iso(0), speedKmh: 30 });
+  const first = state.version;
+  state.publishHolds({ holds: [] });
+  state.publishSwitch({ time: iso(5) } as SwitchPayload);
+  t.same(Object.keys(state.changesSince(first) ?? {}).sort(), ['holds', 'log']);
+  t.equal(state.changesSince(state.version), undefined, 'nothing new, nothing sent');
+  state.setDegraded('drift on pvnic');
+  t.same(state.changesSince(state.version - 1), { status: { ...online, state: 'degraded', reason: 'drift on pvnic' } });
+  t.end();
+});
+
+void t.test('the log and the timeline are bounded', (t) => {
+  const state = new LiveState({ online, logCapacity: 3, timelineMs: 60_000 });
+  for (let i = 0; i < 10; i++) state.publishSwitch({ time: iso(i) } as SwitchPayload);
+  for (let s = 0; s <= 120; s += 30) state.publishContext({ context: s % 60 === 0 ? 'city' : 'highway', workload: 'normal', io: 'quiet', since: iso(s * 1000), speedKmh: 50 });
+  const snapshot = state.snapshot(null);
+  t.same(snapshot.log.map((e) => e.event.time), [iso(7), iso(8), iso(9)], 'the newest entries');
+  t.same(snapshot.timeline.map((p) => p.time), [iso(60_000), iso(90_000), iso(120_000)], 'the last minute, and the point it starts in');
+  t.end();
+});
+
+void t.test('the decision in words names the winner, what waits and the holds that lost', (t) => {
+  const state = new LiveState({ online });
+  state.publishContext({ context: 'highway', workload: 'normal', io: 'quiet', since: iso(0), speedKmh: 95 });
+  const record: DecisionRecord = {
+    seq: 7,
+    time: iso(12_000),
+    trigger: 'sample',
+    context: { driving: 'highway', workload: 'normal', io: 'quiet' },
+    inputs: { signals: {}, features: features(12_000, 104), workload: null },
+    drivers: [
+      {
+        target: 'pvnic',
+        resources: ['pvnic0', 'pvnic1'],
+        driverId: 'pvnic',
+        winner: { source: 'hold', personality: 'offroad', rule: 'h2-ab', owner: 'safety-svc', priority: 90 },
+        losers: [
+          { source: 'hold', personality: 'city', rule: 'h1-cd', owner: 'infotainment', priority: 50, why: 'outranked by hold h2-ab of safety-svc (priority 90)' },
+          { source: 'policy', personality: 'highway', rule: '/etc/persona/policy.json#/drivers/pvnic/rules/3', why: 'outranked by hold h2-ab of safety-svc (priority 90)' },
+        ],
+        result: 'pending',
+        apply: {},
+        waiting: { DMA_buffer_size: '256KB' },
+      },
+    ],
+  };
+  state.publishDecision(record);
+  t.equal(
+    state.snapshot(null).decision?.text,
+    'highway; now 104.0 km/h, 12 s in highway; decided after sample; pvnic: offroad by hold h2-ab by safety-svc (prio 90), pending; waiting for a standstill: DMA_buffer_size 256KB; hold h1-cd by infotainment (prio 50) outranked by hold h2-ab of safety-svc (priority 90); policy highway outranked by hold h2-ab of safety-svc (priority 90)',
+  );
+  t.notOk('inputs' in (state.snapshot(null).decision?.record ?? {}), 'the raw inputs stay on MQTT; the page shows signals live');
+  t.end();
+});
+
+void t.test('a change of driving context is explained by its guard in the statechart, thresholds included', (t) => {
+  const because = drivingTransitionWords(JSON.parse(readFileSync(join(packageRoot(), 'statecharts/driving-context.json'), 'utf8')));
+  t.equal(because('city', 'highway'), 'speed > 90 km/h (after 5 s in city)');
+  t.equal(because('parked', 'city'), 'speed ≥ 3 km/h out of park (after 2 s in parked)');
+  t.equal(because('city', 'parked'), 'in park, or stopped (≤ 1 km/h) for 120 s');
+  t.equal(because('unknown', 'city'), 'the required signals are present');
+  t.equal(because('highway', 'unknown'), 'a required signal is stale or missing');
+  t.equal(because('highway', 'parked'), undefined, 'no such transition');
+
+  const state = new LiveState({ online, explainTransition: because });
+  state.publishContext({ context: 'city', workload: 'normal', io: 'quiet', since: iso(0), speedKmh: 80 });
+  state.publishContext({ context: 'highway', workload: 'normal', io: 'quiet', since: iso(10_000), speedKmh: 91 });
+  state.publishDecision({ seq: 1, time: iso(22_000), trigger: 'driving city → highway', context: { driving: 'highway', workload: 'normal', io: 'quiet' }, inputs: { signals: {}, features: features(22_000, 104), workload: null }, drivers: [] });
+  t.equal(state.snapshot(null).decision?.text, 'highway because speed > 90 km/h (after 5 s in city); now 104.0 km/h, 12 s in highway; decided after driving city → highway');
+  t.end();
+});
