@@ -14,6 +14,7 @@ import { DecisionLog, type DecisionRecord, type DriverDecision } from './decisio
 import type { DaemonObserver, DaemonStages, SwitchRecord } from './daemon-stages.js';
 import { formatted, infoPayload, iso, switchPayload } from './payloads.js';
 import { HealthGuard, type HealthFailure } from './health-guard.js';
+import { LimpMode } from './limp-mode.js';
 import { describeBreach } from '../health/health-watch.js';
 
 export type { DaemonObserver, DaemonStages, SwitchRecord } from './daemon-stages.js';
@@ -53,12 +54,14 @@ export class Daemon {
   private workloadFailing = false;
 
   private readonly health: HealthGuard;
+  private readonly limp: LimpMode;
 
   constructor(
     private readonly stages: DaemonStages,
     private readonly observer: DaemonObserver = {},
   ) {
     this.health = new HealthGuard(stages.counters, stages.logger.child('health'));
+    this.limp = new LimpMode(stages.clock);
   }
 
   async start(): Promise<void> {
@@ -267,7 +270,9 @@ export class Daemon {
     const nowMs = this.timeMs;
     const context = this.stages.tracker.current;
     const standstill = this.features?.speedKmh !== null && this.features !== null && this.features.speedKmh <= this.stages.standstillKmh;
-    const planned = this.stages.arbiter.decide(context, nowMs).map((decided) => {
+    // Limping, persona asks for nothing but the safe personality, as if the context were unknown.
+    const decideFor: typeof context = this.limp.active ? { ...context, driving: 'unknown' } : context;
+    const planned = this.stages.arbiter.decide(decideFor, nowMs).map((decided) => {
       const verdict = this.health.screen(decided);
       const personality = this.stages.store.require(verdict.driverId, verdict.winner.personality);
       const held = this.standing(verdict.target);
@@ -299,7 +304,9 @@ export class Daemon {
     }));
     const reason = trigger === 'sample' ? this.sampleTrigger(drivers, standstill) : trigger;
     this.publishHoldsIfChanged();
+    const mayApply = this.limp.mayApply();
     for (const { verdict, plan, standing } of planned) {
+      if (!mayApply) break;
       // A winner whose values the driver already has is taken over without touching the driver.
       const adopt = plan.result === 'unchanged' && standing.personality !== verdict.winner.personality;
       if (Object.keys(plan.apply).length > 0 || adopt) this.queueApply(verdict.target, verdict.winner, plan, standing, reason, nowMs);
@@ -385,13 +392,40 @@ export class Daemon {
         this.publishSwitch(record);
         this.observer.switched?.(record);
         this.health.switched(target, this.stages.store.get(driverId, winner.personality), from, this.timeMs);
+        if (this.limp.succeeded()) {
+          this.stages.logger.info(`limp mode over: ${winner.personality} applied to ${target.key}`);
+          this.stages.publisher.setDegraded(undefined);
+        }
       } catch (err) {
-        // The backend changed nothing: the standing goes back to what the driver really has.
-        this.standings.set(target.key, { ...this.standing(target), values: this.read(target), personality: from, waiting: {} });
-        this.stages.logger.error(`applying ${winner.personality} to ${target.key} failed: ${(err as Error).message}`);
-        this.observer.applyFailed?.(target.key, winner.personality, err as Error);
+        this.applyFailed(target, winner.personality, before, err as Error);
       }
     });
+  }
+
+  /**
+   * The backend changed nothing: the standing goes back to what the driver really has, if it
+   * can still be read. Failing again and again, or losing the driver, makes persona limp.
+   */
+  private applyFailed(target: Target, personality: string, before: Standing, err: Error): void {
+    const { backend, logger, publisher } = this.stages;
+    const vanished = !backend.drivers().some((d) => d.id === target.driverId);
+    let values = this.standing(target).values;
+    if (!vanished) {
+      try {
+        values = this.read(target);
+      } catch (readErr) {
+        logger.warn(`reading ${target.key} after the failed apply failed too: ${(readErr as Error).message}`);
+      }
+    }
+    // Nothing switched, so the minimum interval runs from the last switch that did.
+    this.standings.set(target.key, { ...this.standing(target), values, personality: before.personality, lastSwitchMs: before.lastSwitchMs, waiting: {} });
+    logger.error(`applying ${personality} to ${target.key} failed: ${err.message}`);
+    this.observer.applyFailed?.(target.key, personality, err);
+    const reason = vanished ? `driver ${target.driverId} vanished (${err.message})` : `applying ${personality}: ${err.message}`;
+    if (this.limp.failed(reason, vanished)) {
+      logger.error(`limp mode: ${this.limp.reason}; only the safe personality from now on, retried with backoff`);
+      publisher.setDegraded(`limp mode: ${this.limp.reason}`);
+    }
   }
 
   /** A personality broke its bounds: said loudly; the decision that follows reverts it. */

@@ -3,6 +3,7 @@ import type { Leg } from '../helpers/drive-script.js';
 import { runScenario } from '../helpers/scenario.js';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import type { CounterSource } from '../../src/health/counter-source.js';
+import { BackendError, type DriverBackend } from '../../src/backend/driver-backend.js';
 import { SimulatedBackend, type SimulatedDriver } from '../../src/backend/simulated-backend.js';
 import pvnic from '../../src/backend/simulated-pvnic.json' with { type: 'json' };
 
@@ -268,4 +269,68 @@ void t.test('health: a personality that drops packets after the switch is revert
   t.ok(quarantined, 'the decision record names the quarantine');
   const between = r.switches.filter((s) => s.timeMs > revert.timeMs && s.timeMs < toHighway[1]!.timeMs);
   t.notOk(between.some((s) => s.to === 'highway'), 'no highway again until the manifests were reloaded');
+});
+
+void t.test('limp mode: applies failing again and again give the safe personality with backoff and degraded status, until one succeeds', async (t) => {
+  const inner = new SimulatedBackend([pvnic as unknown as SimulatedDriver]);
+  let daemon: (() => Daemon) | undefined;
+  let broken = false;
+  const attempts: Array<{ atMs: number; ok: boolean }> = [];
+  const backend: DriverBackend = {
+    kind: inner.kind,
+    drivers: () => inner.drivers(),
+    read: (driverId, resource) => inner.read(driverId, resource),
+    apply: (driverId, values, resources) => {
+      attempts.push({ atMs: daemon?.().timeMs ?? 0, ok: !broken });
+      return broken ? Promise.reject(new BackendError('E_DRIVER', driverId, 'the driver failed to set it (EIO); every value was restored')) : inner.apply(driverId, values, resources);
+    },
+    onDrift: (listener) => inner.onDrift(listener),
+    stop: () => inner.stop(),
+  };
+  const r = await runScenario(
+    (d) => {
+      daemon = d;
+      return [
+        { seconds: 1, speedKmh: 0, gear: P },
+        { seconds: 30, speedKmh: 40, gear: D, onStart: () => void (broken = true) },
+        { seconds: 30, speedKmh: 40, gear: D, onStart: () => void (broken = false) },
+      ];
+    },
+    {},
+    undefined,
+    backend,
+  );
+  const limping = r.published.degraded.findIndex((reason) => reason?.startsWith('limp mode: '));
+  t.match(r.published.degraded[limping], /^limp mode: 3 applies failed in a row, the last: applying city: pvnic: the driver failed to set it \(EIO\)/);
+  t.equal(r.published.degraded.slice(limping + 1).at(-1), undefined, 'status online again once an apply succeeded');
+
+  const failed = attempts.filter((a) => !a.ok);
+  const gaps = failed.slice(3).map((a, i) => Math.round((a.atMs - failed[i + 2]!.atMs) / 1000));
+  t.comment(`failed applies at ${failed.map((a) => r.at(a.atMs)).join(', ')} s`);
+  t.same(gaps, [1, 2, 4, 8, 16].slice(0, gaps.length), 'retries back off: 1 s, 2 s, 4 s, …');
+  t.ok(gaps.length >= 3, 'several retries while broken');
+
+  const afterBreak = r.switches.filter((s) => r.at(s.timeMs) > 31);
+  t.match(afterBreak[0], { to: 'safe', winner: { source: 'safety' } }, 'the first apply that works is the safe personality');
+  t.equal(afterBreak.at(-1)?.to, 'city', 'then the policy again');
+});
+
+void t.test('limp mode at once when the driver vanishes, with the reason in status', async (t) => {
+  const inner = new SimulatedBackend([pvnic as unknown as SimulatedDriver]);
+  let gone = false;
+  const backend: DriverBackend = {
+    kind: inner.kind,
+    drivers: () => (gone ? [] : inner.drivers()),
+    read: (driverId, resource) => inner.read(driverId, resource),
+    apply: (driverId, values, resources) => (gone ? Promise.reject(new BackendError('E_DRIVER', driverId, 'the driver went away (ENODEV)')) : inner.apply(driverId, values, resources)),
+    onDrift: (listener) => inner.onDrift(listener),
+    stop: () => inner.stop(),
+  };
+  const r = await runScenario(() => [
+    { seconds: 1, speedKmh: 0, gear: P },
+    { seconds: 20, speedKmh: 40, gear: D },
+    // At the standstill city's ring size is due; a vanished driver's parameters all wait for one.
+    { seconds: 10, speedKmh: 0, gear: D, onStart: () => void (gone = true) },
+  ], {}, undefined, backend);
+  t.same(r.published.degraded.filter((reason) => reason?.startsWith('limp mode')), ['limp mode: driver pvnic vanished (pvnic: the driver went away (ENODEV))'], 'limp after the first failure');
 });
