@@ -33,6 +33,7 @@ import { SignalDecoder } from '../signals/signal-decoder.js';
 import { Daemon, type DaemonObserver } from './daemon.js';
 import type { CounterSource } from '../health/counter-source.js';
 import { NetdevCounters } from '../health/netdev-counters.js';
+import { probeInstance } from '../instance/instance-probe.js';
 import { COMMAND_LINE, type PersonaConfig } from './config.js';
 import simulatedPvnic from '../backend/simulated-pvnic.json' with { type: 'json' };
 
@@ -76,6 +77,8 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
   checkPolicy(policy, store, backend);
   const holds = new HoldRegistry();
   const clock = options.clock ?? systemClock;
+  const instance = probeInstance();
+  logger.info(instance.virtualised ? `running in a guest of ${instance.hypervisor} (${instance.evidence.join(', ')}), ${instance.vcpus} vCPUs, ${instance.memoryMb} MB` : `running on bare metal, ${instance.vcpus} CPUs, ${instance.memoryMb} MB`);
   // A simulated driver has no device to count on.
   const counters = options.counters ?? (backend.kind === 'simulated' ? undefined : new NetdevCounters());
   const source =
@@ -123,6 +126,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
       sampleIntervalMs: config.sampleIntervalMs,
       clock,
       version: PACKAGE_VERSION,
+      instance,
       onDrift: config.onDrift,
       ...(workload ? { workload: { sample: () => workload.sampler.sample(), intervalMs: workload.intervalMs } } : {}),
       ...(counters ? { counters } : {}),

@@ -7,6 +7,7 @@ import type { DrivingFeatures, FeatureExtractor } from '../context/driving-featu
 import type { WorkloadInput } from '../context/workload-features.js';
 import type { DriverBackend, ParameterChange } from '../backend/driver-backend.js';
 import type { CounterSource } from '../health/counter-source.js';
+import type { InstanceFacts } from '../instance/instance-probe.js';
 import type { ManifestStore } from '../manifests/manifest-store.js';
 import type { ParameterValues } from '../manifests/personality.js';
 import type { StatePublisher } from '../mqtt/contract.js';
@@ -41,6 +42,8 @@ export interface DaemonStages {
   version: string;
   /** When values change behind persona's back: apply the personality again, or only report. */
   onDrift: 'reassert' | 'report';
+  /** Bare metal or a guest, and its limits, for `info`. */
+  instance: InstanceFacts;
   /** The drivers' counters, for the health bounds of manifests; absent when there are none to read. */
   counters?: CounterSource;
 }

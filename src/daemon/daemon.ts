@@ -163,7 +163,7 @@ export class Daemon {
   }
 
   private publishInfo(): void {
-    this.stages.publisher.publishInfo(infoPayload(this.stages.store, this.stages.backend, this.stages.version));
+    this.stages.publisher.publishInfo(infoPayload(this.stages.store, this.stages.backend, this.stages.version, this.stages.instance));
   }
 
   private readonly onHangup = (): void => {

@@ -1,3 +1,4 @@
+import type { InstanceFacts } from '../instance/instance-probe.js';
 import type { DriverBackend } from '../backend/driver-backend.js';
 import type { ManifestStore } from '../manifests/manifest-store.js';
 import { formatParameter, type ParameterValues } from '../manifests/personality.js';
@@ -11,7 +12,7 @@ export const iso = (timeMs: number): string => new Date(timeMs).toISOString();
 export const formatted = (values: ParameterValues): Record<string, string> => Object.fromEntries(Object.entries(values).map(([n, v]) => [n, formatParameter(n, v)]));
 
 /** `info`: what this daemon runs, and the trust root behind its manifests. */
-export function infoPayload(store: ManifestStore, backend: DriverBackend, version: string): InfoPayload {
+export function infoPayload(store: ManifestStore, backend: DriverBackend, version: string, instance: InstanceFacts): InfoPayload {
   const manifests = store.list();
   const roots = manifests.map((p) => p.trust.rootVersion).filter((v): v is number => v !== undefined);
   return {
@@ -20,6 +21,7 @@ export function infoPayload(store: ManifestStore, backend: DriverBackend, versio
     drivers: backend.drivers().map((d) => ({ id: d.id, version: d.version, resources: d.resources })),
     manifests: manifests.map((p) => ({ driver: p.driverId, name: p.name, version: p.version, digest: p.digest })),
     trustRootVersion: roots.length > 0 ? Math.max(...roots) : null,
+    instance,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { DecisionRecord } from '../daemon/decision-record.js';
+import type { InstanceFacts } from '../instance/instance-probe.js';
 
 /**
  * The MQTT topic contract: every topic persona publishes and every payload type.
@@ -95,6 +96,8 @@ export interface InfoPayload {
   manifests: Array<{ driver: string; name: string; version: number; digest: string }>;
   /** The trust root that made the loaded manifests trusted; null when none is signed. */
   trustRootVersion: number | null;
+  /** Bare metal or a guest, under which hypervisor, and the limits it was given. */
+  instance: InstanceFacts;
 }
 
 /** `persona/<ecu-id>/event/manifest`, not retained: the personalities were (re)loaded. */
