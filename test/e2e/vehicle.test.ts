@@ -119,7 +119,7 @@ nohup ${NODE} ${join(root, 'dist/test/e2e/mqtt-journal.js')} ${BROKER} 'persona/
 }
 
 /** The daemon's config as the integrator writes it for this ECU. */
-function writeFixtures(): { parkedLog: string; cityV2: string } {
+function writeFixtures(): { parkedLog: string; driveLog: string; cityV2: string } {
   mkdirSync(FIXTURES, { recursive: true });
   const config = {
     $comment: 'The end-to-end ECU: its own broker, vcan0, the kernel backend, manifests in /etc, state in /var/lib.',
@@ -150,16 +150,23 @@ function writeFixtures(): { parkedLog: string; cityV2: string } {
 
   // The first ten seconds of the drive stand still: looped, a parked car.
   const lines = readFileSync(join(root, 'vehicles/demo/drive.log'), 'utf8').trimEnd().split('\n');
-  const start = Number(/^\(([\d.]+)\)/.exec(lines[0]!)![1]);
+  const timeOf = (line: string): number => Number(/^\(([\d.]+)\)/.exec(line)![1]);
+  const start = timeOf(lines[0]!);
+  const parked = lines.filter((l) => timeOf(l) < start + 10);
   const parkedLog = join(FIXTURES, 'parked.log');
-  writeFileSync(parkedLog, lines.filter((l) => Number(/^\(([\d.]+)\)/.exec(l)![1]) < start + 10).join('\n') + '\n');
+  writeFileSync(parkedLog, parked.join('\n') + '\n');
+  // The drive, then ten seconds parked: its last switch is seen in place before the bus falls silent.
+  const shift = timeOf(lines.at(-1)!) - start + 0.01;
+  const driveLog = join(FIXTURES, 'drive-then-parked.log');
+  const parkedAfter = parked.map((l) => l.replace(/^\(([\d.]+)\)/, (_, t: string) => `(${(Number(t) + shift).toFixed(6)})`));
+  writeFileSync(driveLog, [...lines, ...parkedAfter].join('\n') + '\n');
 
   // A newer city, signed by the release key, to be replaced by the older one afterwards.
   const source = JSON.parse(readFileSync(join(root, 'manifests/src/pvnic/city.json'), 'utf8')) as { version: number };
   const srcDir = join(FIXTURES, 'src');
   mkdirSync(srcDir, { recursive: true });
   writeFileSync(join(srcDir, 'city.json'), JSON.stringify({ ...source, version: source.version + 1 }, null, 2));
-  return { parkedLog, cityV2: join(srcDir, 'city.json') };
+  return { parkedLog, driveLog, cityV2: join(srcDir, 'city.json') };
 }
 
 /** The kernel-module VM, and what the ECU runs besides persona: Mosquitto, can-utils, ethtool. */
@@ -241,15 +248,19 @@ sleep 0.2; cat /tmp/persona.pid; id`,
     daemonPid = daemon.output.trim().split('\n')[0]!;
     const { payload: status } = await journal.waitFor<Status>('status', (s) => s.state === 'online', 'status online', { timeoutMs: 60_000 });
     t.equal(status.backend, 'kmod', 'online with the kernel backend, not the simulation');
+    const { payload: info } = await journal.waitFor<{ instance: { virtualised: boolean; hypervisor: string | null; evidence: string[]; vcpus: number } }>('info', () => true, 'info');
+    t.comment(`instance: ${JSON.stringify(info.instance)}`);
+    // QEMU under TCG sets the CPUID hypervisor bit; whether it is named depends on the SMBIOS tables the boot path leaves.
+    t.match(info.instance, { virtualised: true, hypervisor: /^(kvm-qemu|unknown-hypervisor)$/, vcpus: 2 }, 'persona knows it runs in a guest');
     const { payload: first } = await journal.waitFor<Switch>('event/switch', () => true, 'the start personality');
     t.match(first, { from: null, to: 'safe', trigger: { reason: 'start' } }, 'no CAN yet: the safe personality');
     await checkSwitch(t, first, 0);
   });
 
-  void t.test('canplayer replays the bundled drive: each switch reaches the driver, ring sizes wait for a standstill', async (t) => {
+  void t.test('canplayer replays the bundled drive (then ten seconds parked): each switch reaches the driver, ring sizes wait for a standstill', async (t) => {
     const { vm, journal } = booted();
     const from = journal.mark;
-    const play = await vm.run(`(canplayer -I ${join(root, 'vehicles/demo/drive.log')}; echo $? >/tmp/canplayer.exit) >/tmp/canplayer.log 2>&1 &`);
+    const play = await vm.run(`(canplayer -I ${fixtures!.driveLog}; echo $? >/tmp/canplayer.exit) >/tmp/canplayer.log 2>&1 &`);
     t.equal(play.exitCode, 0, play.output);
     const expected = ['parked', 'city', 'city', 'highway', 'city', 'offroad', 'city', 'parked'];
     let next = from;
