@@ -15,7 +15,10 @@ export interface SweptParameter {
 /** A `--param` that cannot be swept; names the flag and what is wrong with it. */
 export class ParameterSpecError extends Error {
   readonly code = 'E_PARAM_SPEC';
-  constructor(spec: string, reason: string) {
+  constructor(
+    spec: string,
+    readonly reason: string,
+  ) {
     super(`--param ${spec}: ${reason}`);
   }
 }
@@ -24,7 +27,7 @@ export class ParameterSpecError extends Error {
 export const MAX_GRID_POINTS = 10_000;
 const DEFAULT_STEPS = 5;
 const MAX_STEPS = 1000;
-// Largest first: a range is rounded to the largest unit both of its ends are whole numbers of.
+// Largest first: a range's values are rounded to the first that fits (see parseSweptParameter).
 const QUANTA = { duration: [1e9, 1e6, 1e3, 1], size: [1024 * 1024, 1024, 1] } as const;
 
 /**
@@ -32,7 +35,8 @@ const QUANTA = { duration: [1e9, 1e6, 1e3, 1], size: [1024 * 1024, 1024, 1] } as
  * (`disabled,balanced`; a set's members joined by `+`: `gro+rx_checksum,rx_checksum`) or, for
  * durations and sizes, a range: `0us..200us` (5 evenly spaced values), `0us..200us:9` (9 of
  * them) or `16KB..256KB*2` (each value twice the one before). Range values are rounded to the
- * largest unit both ends are whole numbers of, so `0ms..8ms:5` is 0, 2, 4, 6 and 8 ms.
+ * largest unit that both ends are whole numbers of and that is no larger than a step, so
+ * `0ms..8ms:5` is 0, 2, 4, 6 and 8 ms and `0ms..1ms:4` is 0, 333, 667 and 1000 µs.
  * @throws ParameterSpecError
  */
 export function parseSweptParameter(spec: string, driver: DriverInfo): SweptParameter {
@@ -50,7 +54,8 @@ export function parseSweptParameter(spec: string, driver: DriverInfo): SweptPara
     if ((kind === 'duration' || kind === 'size') && text.includes('..')) values = range(text, kind);
     else values = text.split(',').map((item) => one(item, kind));
   } catch (error) {
-    if (error instanceof UnitError || error instanceof ParameterSpecError) throw new ParameterSpecError(spec, error.message);
+    if (error instanceof ParameterSpecError) throw new ParameterSpecError(spec, error.reason);
+    if (error instanceof UnitError) throw new ParameterSpecError(spec, error.message);
     throw error;
   }
   const seen = new Set<string>();
@@ -99,9 +104,11 @@ function range(text: string, kind: 'duration' | 'size'): number[] {
   const parse = kind === 'duration' ? parseDuration : parseSize;
   const [low, high] = [parse(lowText), parse(highText)];
   if (low > high) throw new ParameterSpecError(text, `${lowText} is above ${highText}`);
-  const quantum = QUANTA[kind].find((q) => low % q === 0 && high % q === 0) ?? 1;
-  const round = (v: number): number => Math.round(v / quantum) * quantum;
   const count = countText === undefined ? undefined : Number(countText);
+  const step = how === '*' ? low : (high - low) / Math.max(1, (count ?? DEFAULT_STEPS) - 1);
+  // Coarse enough to read well, fine enough not to merge neighbouring values.
+  const quantum = QUANTA[kind].find((q) => low % q === 0 && high % q === 0 && q <= step) ?? 1;
+  const round = (v: number): number => Math.round(v / quantum) * quantum;
   if (how === '*') {
     if (count === undefined || count < 2) throw new ParameterSpecError(text, 'the factor must be 2 or more');
     if (low === 0) throw new ParameterSpecError(text, 'a geometric range cannot start at 0');

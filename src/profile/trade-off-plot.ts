@@ -59,10 +59,11 @@ export function tradeOffSvg(input: TradeOffPlotInput): string {
   if (input.front.length > 0) {
     const path = input.front.map((p) => `${f(xs.at(p.metrics[xm].median))},${f(ys.at(p.metrics[ym].median))}`).join(' ');
     parts.push(`<polyline points="${path}" fill="none" stroke="${COLOURS.front}" stroke-width="2" stroke-dasharray="6 4"/>`);
-    for (const p of input.front) {
+    for (const [i, p] of input.front.entries()) {
       const [x, y] = [xs.at(p.metrics[xm].median), ys.at(p.metrics[ym].median)];
       parts.push(`<circle cx="${f(x)}" cy="${f(y)}" r="5" fill="${COLOURS.front}"/>`);
-      text(x + 8, y + 14, sweptLabel(p), `font-size="10" fill="${COLOURS.front}"`);
+      // Alternating rows keep the labels of neighbours on the front apart.
+      text(x + 8, y + 16 + 11 * (i % 2), sweptLabel(p), `font-size="10" fill="${COLOURS.front}"`);
     }
   }
   for (const [i, c] of input.chosen.entries()) {
