@@ -136,3 +136,12 @@ void t.test('objectives: a bad one names the flag and the problem', (t) => {
   t.throws(() => parseObjective('fast:power_mw,added_latency_us<50'), { message: /"added_latency_us<50" is not a constraint/ });
   t.end();
 });
+
+void t.test('provenance is checked like every other field: an unknown key or a bad digest is refused at its path', async (t) => {
+  const { report } = await profile(1);
+  const manifest = JSON.parse(report.personalities[0]!.json) as { provenance: Record<string, unknown> & { profile: Record<string, unknown> } };
+  const withExtra = { ...manifest, provenance: { ...manifest.provenance, tuner: 'me' } };
+  t.throws(() => parseManifest(Buffer.from(JSON.stringify(withExtra)), 'x.json'), { code: 'E_SCHEMA', path: '/provenance/tuner' });
+  const badDigest = { ...manifest, provenance: { ...manifest.provenance, profile: { ...manifest.provenance.profile, digest: 'md5:00' } } };
+  t.throws(() => parseManifest(Buffer.from(JSON.stringify(badDigest)), 'x.json'), { code: 'E_SCHEMA', path: '/provenance/profile/digest' });
+});
