@@ -4,10 +4,10 @@
  * rate (PVNIC_RX_RATE_DEFAULT packets per second unless debugfs rx_rate_pps
  * says otherwise) every millisecond, spread evenly over the tick, into the
  * receive ring; a full ring drops them. A rate that is not a whole number of
- * packets per tick carries the fraction over to the next tick. An interrupt is raised once
- * the oldest pending packet has waited the coalescing time (at once when it
- * is 0): it takes every pending packet and adds each one's wait, plus the
- * power mode's wake-up latency, to the latency counter. So a longer
+ * packets per tick carries the fraction over to the next tick. An interrupt
+ * is raised once the oldest pending packet has waited the coalescing time (at
+ * once when it is 0): it takes every pending packet and adds each one's wait,
+ * plus the power mode's wake-up latency, to the latency counter. So a longer
  * coalescing time means fewer interrupts, more latency and, with a small
  * ring, drops.
  */
