@@ -93,7 +93,7 @@ export async function profileCommand(args: string[], out: Output): Promise<numbe
   }
 
   const clock: Clock = values.backend === 'simulated' ? new SimulatedClock() : systemClock;
-  const backend: DriverBackend = values.backend === 'simulated' ? new SimulatedBackend([simulatedPvnic as unknown as SimulatedDriver]) : KmodBackend.open();
+  const backend: DriverBackend = values.backend === 'simulated' ? new SimulatedBackend([simulatedPvnic as unknown as SimulatedDriver]) : openKernelBackend();
   try {
     const driver = backend.drivers().find((d) => d.id === values.driver);
     if (!driver) throw new UsageError(`profile: --driver ${values.driver}: not registered with the ${backend.kind} backend (drivers: ${backend.drivers().map((d) => d.id).join(', ') || 'none'})`);
@@ -160,6 +160,16 @@ export async function profileCommand(args: string[], out: Output): Promise<numbe
     return report.unmet.length > 0 ? EXIT_FAILURE : 0;
   } finally {
     await backend.stop();
+  }
+}
+
+/** /dev/persona, or why not: persona.ko missing (ENOENT) or not root (EACCES). */
+function openKernelBackend(): KmodBackend {
+  try {
+    return KmodBackend.open();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === undefined) throw error;
+    throw new UsageError(`profile: ${(error as Error).message}; profiling needs persona.ko loaded and root, or --backend simulated`);
   }
 }
 

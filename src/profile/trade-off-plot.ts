@@ -59,17 +59,21 @@ export function tradeOffSvg(input: TradeOffPlotInput): string {
   if (input.front.length > 0) {
     const path = input.front.map((p) => `${f(xs.at(p.metrics[xm].median))},${f(ys.at(p.metrics[ym].median))}`).join(' ');
     parts.push(`<polyline points="${path}" fill="none" stroke="${COLOURS.front}" stroke-width="2" stroke-dasharray="6 4"/>`);
-    for (const [i, p] of input.front.entries()) {
-      const [x, y] = [xs.at(p.metrics[xm].median), ys.at(p.metrics[ym].median)];
-      parts.push(`<circle cx="${f(x)}" cy="${f(y)}" r="5" fill="${COLOURS.front}"/>`);
-      // Alternating rows keep the labels of neighbours on the front apart.
-      text(x + 8, y + 16 + 11 * (i % 2), sweptLabel(p), `font-size="10" fill="${COLOURS.front}"`);
-    }
+    for (const p of input.front) parts.push(`<circle cx="${f(xs.at(p.metrics[xm].median))}" cy="${f(ys.at(p.metrics[ym].median))}" r="5" fill="${COLOURS.front}"/>`);
   }
-  for (const [i, c] of input.chosen.entries()) {
+  // Names first, so that they always show; a front point's values only where they fit (every
+  // point's values are in its tooltip).
+  const labels = new LabelPlacer();
+  for (const c of input.chosen) {
     const [x, y] = [xs.at(c.point.metrics[xm].median), ys.at(c.point.metrics[ym].median)];
     parts.push(`<circle cx="${f(x)}" cy="${f(y)}" r="10" fill="none" stroke="${COLOURS.chosen}" stroke-width="2"/>`);
-    text(x + 12, y - 8 - 12 * (i % 2), c.name, `font-size="13" font-weight="bold" fill="${COLOURS.chosen}"`);
+    const at = labels.place(x, y, c.name, 13, true);
+    if (at) text(at.x, at.y, c.name, `font-size="13" font-weight="bold" fill="${COLOURS.chosen}"`);
+  }
+  for (const p of input.front) {
+    const [x, y] = [xs.at(p.metrics[xm].median), ys.at(p.metrics[ym].median)];
+    const at = labels.place(x, y, sweptLabel(p), 10, false);
+    if (at) text(at.x, at.y, sweptLabel(p), `font-size="10" fill="${COLOURS.front}"`);
   }
 
   const legend = WIDTH - PLOT.right + 16;
@@ -86,6 +90,34 @@ export function tradeOffSvg(input: TradeOffPlotInput): string {
     text(legend + 22, y + 4, name, `font-size="12" fill="${COLOURS.text}"`);
   }
   return `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif">\n${parts.join('\n')}\n</svg>\n`;
+}
+
+/** Puts labels beside their points where they overlap no label placed before (text baseline coordinates). */
+class LabelPlacer {
+  private readonly boxes: Array<{ x0: number; y0: number; x1: number; y1: number }> = [];
+
+  /** Where the label goes, or undefined when every spot is taken and `always` is false. */
+  place(x: number, y: number, label: string, size: number, always: boolean): { x: number; y: number } | undefined {
+    const width = label.length * size * 0.6;
+    const spots = [
+      [x + 12, y - 8],
+      [x + 12, y + size + 6],
+      [x - 12 - width, y - 8],
+      [x - 12 - width, y + size + 6],
+      [x + 12, y - 8 - size - 2],
+      [x + 12, y + 2 * size + 8],
+    ] as const;
+    const box = ([bx, by]: readonly [number, number]) => ({ x0: bx, y0: by - size, x1: bx + width, y1: by + 2 });
+    const free = spots.find((spot) => {
+      const b = box(spot);
+      const inside = b.x0 >= PLOT.left && b.x1 <= WIDTH - PLOT.right + 60 && b.y0 >= PLOT.top && b.y1 <= HEIGHT - PLOT.bottom;
+      return inside && this.boxes.every((o) => b.x1 < o.x0 || b.x0 > o.x1 || b.y1 < o.y0 || b.y0 > o.y1);
+    });
+    const chosen = free ?? (always ? spots[0] : undefined);
+    if (!chosen) return undefined;
+    this.boxes.push(box(chosen));
+    return { x: chosen[0], y: chosen[1] };
+  }
 }
 
 interface Scale {
