@@ -114,10 +114,15 @@ export async function profileCommand(args: string[], out: Output): Promise<numbe
     let sweep;
     try {
       sweep = await runSweep({ backend, probe, clock, driverId: driver.id, resource, points, workload, settleMs, repeats, seed, signal: abort.signal, onProgress: (d, t, e) => progress.update(d, t, e) });
+    } catch (error) {
+      progress.finish();
+      if (!abort.signal.aborted) throw error;
+      out.log(`interrupted: nothing written; ${driver.id} on ${resource} has its values back`);
+      return EXIT_FAILURE;
     } finally {
       process.off('SIGINT', onSignal);
-      progress.finish();
     }
+    progress.finish();
 
     const report = buildProfileReport(
       {
@@ -187,7 +192,7 @@ function duration(flag: string, text: string, minMs: number, maxMs: number): num
     if (error instanceof UnitError) throw new UsageError(`profile: ${flag} ${error.message}`);
     throw error;
   }
-  if (ms < minMs || ms > maxMs) throw new UsageError(`profile: ${flag} ${text}: expected ${minMs} ms to ${maxMs} ms`);
+  if (!Number.isInteger(ms) || ms < minMs || ms > maxMs) throw new UsageError(`profile: ${flag} ${text}: expected whole milliseconds from ${minMs} to ${maxMs}`);
   return ms;
 }
 
