@@ -23,6 +23,9 @@
 #define PVNIC_DMA_MIN		4096
 #define PVNIC_DMA_MAX		4194304
 #define PVNIC_COALESCE_MAX_NS	(100 * NSEC_PER_MSEC)
+/* Simulated receive rate: 8 packets per millisecond at load, at most 1,000 per tick. */
+#define PVNIC_RX_RATE_DEFAULT	8000
+#define PVNIC_RX_RATE_MAX	1000000
 
 /* The parameters, in persona's index order. */
 enum pvnic_param {
@@ -88,7 +91,10 @@ struct pvnic_adapter;
  * @pending: entries waiting for an interrupt
  * @coalesce_ns: copy of the adapter's coalescing time for the tick
  * @wake_ns: interrupt wake-up latency of the adapter's power mode
+ * @rx_rate_pps: packets the timer delivers per second (debugfs rx_rate_pps)
+ * @rx_credit: packets times 1000 owed by the rate but not yet delivered
  * @stats: counters indexed by enum pvnic_stat
+ * @debugfs: its debugfs directory, /sys/kernel/debug/pvnic/<its name at load>
  */
 struct pvnic_port {
 	struct net_device *netdev;
@@ -104,7 +110,10 @@ struct pvnic_port {
 	u32 pending;
 	u64 coalesce_ns;
 	u64 wake_ns;
+	u32 rx_rate_pps;
+	u32 rx_credit;
 	u64 stats[PVNIC_S_COUNT];
+	struct dentry *debugfs;
 };
 
 /**
@@ -161,6 +170,8 @@ void pvnic_traffic_configure(struct pvnic_port *port, u64 coalesce_ns, u32 power
 void pvnic_traffic_resize(struct pvnic_port *port, u32 entries);
 void pvnic_traffic_stats(struct pvnic_port *port, u64 *stats);
 void pvnic_traffic_sent(struct pvnic_port *port, unsigned int bytes);
+u32 pvnic_traffic_rate(struct pvnic_port *port);
+int pvnic_traffic_set_rate(struct pvnic_port *port, u64 pps);
 
 /* pvnic_ethtool.c */
 extern const struct ethtool_ops pvnic_ethtool_ops;
@@ -172,6 +183,8 @@ void pvnic_persona_unregister(struct pvnic_adapter *adapter);
 /* pvnic_debugfs.c */
 void pvnic_debugfs_init(struct pvnic_adapter *adapter);
 void pvnic_debugfs_exit(struct pvnic_adapter *adapter);
+void pvnic_debugfs_port_init(struct pvnic_port *port);
+void pvnic_debugfs_port_exit(struct pvnic_port *port);
 int pvnic_fault_check(struct pvnic_adapter *adapter);
 
 #endif /* _PVNIC_H */

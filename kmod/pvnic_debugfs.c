@@ -5,6 +5,9 @@
  *                   with -EIO (0 disarms); reads 0 again once they have
  *   fail_set_times  how many writes in a row fail from there (default 1);
  *                   2 or more also fails persona's rollback
+ *   <port>/rx_rate_pps  packets per second the port receives while up,
+ *                   0 to 1000000 (default 8000), for workloads that vary the
+ *                   load; <port> is the port's name at load (pvnic0, ...)
  */
 #include <linux/debugfs.h>
 
@@ -53,6 +56,20 @@ int pvnic_fault_check(struct pvnic_adapter *adapter)
 	return 0;
 }
 
+static int pvnic_rx_rate_pps_get(void *data, u64 *val)
+{
+	*val = pvnic_traffic_rate(data);
+	return 0;
+}
+
+static int pvnic_rx_rate_pps_set(void *data, u64 val)
+{
+	return pvnic_traffic_set_rate(data, val);
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(pvnic_rx_rate_pps_fops, pvnic_rx_rate_pps_get, pvnic_rx_rate_pps_set,
+			 "%llu\n");
+
 void pvnic_debugfs_init(struct pvnic_adapter *adapter)
 {
 	adapter->faults.fail_times = 1;
@@ -65,4 +82,18 @@ void pvnic_debugfs_init(struct pvnic_adapter *adapter)
 void pvnic_debugfs_exit(struct pvnic_adapter *adapter)
 {
 	debugfs_remove_recursive(adapter->debugfs);
+}
+
+/* After register_netdev(), which gives the port its name. */
+void pvnic_debugfs_port_init(struct pvnic_port *port)
+{
+	port->debugfs = debugfs_create_dir(netdev_name(port->netdev), port->adapter->debugfs);
+	debugfs_create_file_unsafe("rx_rate_pps", 0600, port->debugfs, port,
+				   &pvnic_rx_rate_pps_fops);
+}
+
+/* Before the port is freed: its files point at it. */
+void pvnic_debugfs_port_exit(struct pvnic_port *port)
+{
+	debugfs_remove_recursive(port->debugfs);
 }

@@ -89,6 +89,7 @@ static struct pvnic_port *pvnic_port_create(struct pvnic_adapter *adapter)
 	err = register_netdev(dev);
 	if (err)
 		goto err_traffic_exit;
+	pvnic_debugfs_port_init(port);
 	return port;
 
 err_traffic_exit:
@@ -102,6 +103,7 @@ static void pvnic_port_destroy(struct pvnic_port *port)
 {
 	struct net_device *dev = port->netdev;
 
+	pvnic_debugfs_port_exit(port);
 	unregister_netdev(dev);
 	pvnic_traffic_exit(port);
 	free_netdev(dev);

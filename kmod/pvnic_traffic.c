@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Simulated receive traffic. While a port is up, a timer delivers
- * PVNIC_PKTS_PER_TICK packets every millisecond, spread evenly over the tick,
- * into the receive ring; a full ring drops them. An interrupt is raised once
- * the oldest pending packet has waited the coalescing time (at once when it
- * is 0): it takes every pending packet and adds each one's wait, plus the
- * power mode's wake-up latency, to the latency counter. So a longer
+ * Simulated receive traffic. While a port is up, a timer delivers the port's
+ * rate (PVNIC_RX_RATE_DEFAULT packets per second unless debugfs rx_rate_pps
+ * says otherwise) every millisecond, spread evenly over the tick, into the
+ * receive ring; a full ring drops them. A rate that is not a whole number of
+ * packets per tick carries the fraction over to the next tick. An interrupt
+ * is raised once the oldest pending packet has waited the coalescing time (at
+ * once when it is 0): it takes every pending packet and adds each one's wait,
+ * plus the power mode's wake-up latency, to the latency counter. So a longer
  * coalescing time means fewer interrupts, more latency and, with a small
  * ring, drops.
  */
@@ -16,7 +18,7 @@
 #include "pvnic.h"
 
 #define PVNIC_TICK_NS		NSEC_PER_MSEC
-#define PVNIC_PKTS_PER_TICK	8
+#define PVNIC_TICKS_PER_SEC	MSEC_PER_SEC
 
 /* Wake-up latency of an interrupt in each power mode. */
 static const u64 pvnic_wake_ns[PVNIC_POWER_COUNT] = {
@@ -27,15 +29,18 @@ static const u64 pvnic_wake_ns[PVNIC_POWER_COUNT] = {
 
 static void pvnic_traffic_receive(struct pvnic_port *port, u64 now)
 {
-	u32 i;
+	u32 i, n;
 
-	for (i = 0; i < PVNIC_PKTS_PER_TICK; i++) {
+	port->rx_credit += port->rx_rate_pps;
+	n = port->rx_credit / PVNIC_TICKS_PER_SEC;
+	port->rx_credit %= PVNIC_TICKS_PER_SEC;
+	for (i = 0; i < n; i++) {
 		if (port->pending == port->entries) {
 			port->stats[PVNIC_S_RX_DROPPED]++;
 			continue;
 		}
 		port->ring[(port->tail + port->pending) % port->entries] =
-			now - (PVNIC_PKTS_PER_TICK - 1 - i) * (PVNIC_TICK_NS / PVNIC_PKTS_PER_TICK);
+			now - (u64)(n - 1 - i) * (PVNIC_TICK_NS / n);
 		port->pending++;
 	}
 }
@@ -75,6 +80,7 @@ int pvnic_traffic_init(struct pvnic_port *port, u32 entries)
 	if (!port->ring)
 		return -ENOMEM;
 	port->entries = entries;
+	port->rx_rate_pps = PVNIC_RX_RATE_DEFAULT;
 	return 0;
 }
 
@@ -126,4 +132,26 @@ void pvnic_traffic_sent(struct pvnic_port *port, unsigned int bytes)
 	port->stats[PVNIC_S_TX_PACKETS]++;
 	port->stats[PVNIC_S_TX_BYTES] += bytes;
 	spin_unlock(&port->lock);
+}
+
+u32 pvnic_traffic_rate(struct pvnic_port *port)
+{
+	u32 pps;
+
+	spin_lock_bh(&port->lock);
+	pps = port->rx_rate_pps;
+	spin_unlock_bh(&port->lock);
+	return pps;
+}
+
+/* The bound keeps one tick's work in softirq small: at most 1,000 packets. */
+int pvnic_traffic_set_rate(struct pvnic_port *port, u64 pps)
+{
+	if (pps > PVNIC_RX_RATE_MAX)
+		return -EINVAL;
+	spin_lock_bh(&port->lock);
+	port->rx_rate_pps = pps;
+	port->rx_credit = 0;
+	spin_unlock_bh(&port->lock);
+	return 0;
 }

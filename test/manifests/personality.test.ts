@@ -27,6 +27,7 @@ void t.test('the schema and the code agree on parameters and units', (t) => {
 
 void t.test('every schema writes timestamps as the code parses them', (t) => {
   t.equal(schema.properties.expires.pattern, TIMESTAMP_PATTERN.source);
+  t.equal(schema.properties.provenance.properties.generatedAt.pattern, TIMESTAMP_PATTERN.source);
   t.equal(trustRootSchema.$defs.timestamp.pattern, TIMESTAMP_PATTERN.source);
   t.equal(stateSchema.properties.latestTime.pattern, TIMESTAMP_PATTERN.source);
   t.end();
