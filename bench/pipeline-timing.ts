@@ -10,6 +10,7 @@ import { FeatureExtractor } from '../src/context/driving-features.js';
 import { buildDaemon } from '../src/daemon/build-daemon.js';
 import { loadConfig } from '../src/daemon/config.js';
 import { iso } from '../src/daemon/payloads.js';
+import { OfflinePublisher } from '../src/daemon/simulation.js';
 import { loadVehicle } from '../src/signals/signal-map.js';
 import { SignalDecoder } from '../src/signals/signal-decoder.js';
 import type { DriveTrace } from './drive-trace.js';
@@ -22,7 +23,8 @@ export interface PipelineOptions {
   speed: number;
   /** Passes through the drive; the first one is also traced for the plot. */
   passes: number;
-  brokerUrl: string;
+  /** The broker to publish to; without one, the daemon publishes nowhere (what MQTT costs, by difference). */
+  brokerUrl?: string;
   onPass?: (pass: number, decisions: number, switches: number) => void;
 }
 
@@ -156,7 +158,7 @@ export async function timePipeline(options: PipelineOptions): Promise<PipelineTi
         if (source.pass === 0 && change.region === 'driving') trace.contexts.push({ s: sinceStart(change.timeMs), from: change.from, to: change.to });
       },
     },
-  })({ brokerUrl: options.brokerUrl });
+  })(options.brokerUrl !== undefined ? { brokerUrl: options.brokerUrl } : { publisher: new OfflinePublisher() });
   await daemon.start();
   await daemon.run();
   await daemon.stop();

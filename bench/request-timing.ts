@@ -22,6 +22,7 @@ const HELD = 'highway';
 /** Above the policy's minimum interval between switches (10 s), so no request is deferred. */
 const LEG_SECONDS = 11;
 const ECU = 'bench';
+const REQUEST_TIMEOUT_MS = 30_000;
 
 interface PersonalityState {
   drivers: Record<string, { personality: string } | undefined>;
@@ -59,11 +60,31 @@ export async function timeRequests(options: { backend: 'simulated' | 'kmod'; bro
         if (s.drivers.pvnic?.personality === name) resolve();
       };
     });
-  const request = (action: 'select' | 'release', body: object): Promise<{ status: number; data?: { hold: string; token: string } }> => {
+  const request = (action: 'select' | 'release' | 'list', body: object, timeoutMs = REQUEST_TIMEOUT_MS): Promise<{ status: number; data?: { hold: string; token: string } }> => {
     const id = randomUUID();
-    const answered = new Promise<{ status: number; data?: { hold: string; token: string } }>((resolve) => responses.set(id, resolve));
+    const answered = new Promise<{ status: number; data?: { hold: string; token: string } }>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        responses.delete(id);
+        reject(new Error(`no answer to request/${action} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      responses.set(id, (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+    });
     void client.publishAsync(`persona/${ECU}/request/${action}`, JSON.stringify(body), { qos: 1, properties: { responseTopic, correlationData: Buffer.from(id) } });
     return answered;
+  };
+  /** The daemon subscribes to requests after it has started: until it answers, a request would be lost. */
+  const serving = async (): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await request('list', {}, 200);
+        return;
+      } catch (err) {
+        if (attempt === 150) throw err;
+      }
+    }
   };
 
   const mqttUs: number[] = [];
@@ -73,7 +94,13 @@ export async function timeRequests(options: { backend: 'simulated' | 'kmod'; bro
   let held: { hold: string; token: string } | undefined;
   const timed = async (into: number[], act: () => Promise<void>): Promise<void> => {
     const started = performance.now();
-    await act();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`a request was not applied within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS)));
+    try {
+      await Promise.race([act(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
     into.push((performance.now() - started) * 1000);
   };
   const switched = (name: string): Promise<void> =>
@@ -114,7 +141,7 @@ export async function timeRequests(options: { backend: 'simulated' | 'kmod'; bro
   ];
   // The first leg parks long enough for the start-up switches (safe, then parked, which the
   // minimum interval may defer) to be past the minimum interval.
-  const legs: Leg[] = [{ seconds: 2 * LEG_SECONDS + 1, speedKmh: 0, gear: 126 }];
+  const legs: Leg[] = [{ seconds: 2 * LEG_SECONDS + 1, speedKmh: 0, gear: 126, onStart: serving }];
   for (let cycle = 0; cycle < options.cycles; cycle++) {
     steps.forEach((step, i) =>
       legs.push({

@@ -79,9 +79,10 @@ export async function run(): Promise<BenchEntry[]> {
     const reference = 'a minimal Node process: load MQTT.js, connect, publish (median)';
     const runs = (values: number[]): string => `median of ${RUNS}: ${values.map((v) => v.toFixed(0)).join(', ')} ms`;
     console.log(`  start → online ${median(online).toFixed(0)} ms, → first personality ${median(personality).toFixed(0)} ms; minimal client ${median(minimal).toFixed(0)} ms`);
+    const limit = (ms: number): string => (ms <= TARGET_MS ? '' : `; limited by starting Node and loading the daemon's modules on a loaded machine: a minimal MQTT.js client takes ${median(minimal).toFixed(0)} ms alone here`);
     return [
-      { name: 'start-up: process start → online (host)', value: median(online), unit: 'ms', reference, referenceValue: median(minimal), target: `≤ ${TARGET_MS} ms`, met: median(online) <= TARGET_MS, note: runs(online) },
-      { name: 'start-up: process start → first personality applied (host, simulated backend)', value: median(personality), unit: 'ms', reference, referenceValue: median(minimal), target: `≤ ${TARGET_MS} ms`, met: median(personality) <= TARGET_MS, note: runs(personality) },
+      { name: 'start-up: process start → online (host)', value: median(online), unit: 'ms', reference, referenceValue: median(minimal), target: `≤ ${TARGET_MS} ms`, met: median(online) <= TARGET_MS, note: runs(online) + limit(median(online)) },
+      { name: 'start-up: process start → first personality applied (host, simulated backend)', value: median(personality), unit: 'ms', reference, referenceValue: median(minimal), target: `≤ ${TARGET_MS} ms`, met: median(personality) <= TARGET_MS, note: runs(personality) + limit(median(personality)) },
     ];
   } finally {
     await broker.stop();
