@@ -12,14 +12,16 @@ export interface MemorySample {
   s: number;
   rssMb: number;
   heapMb: number;
+  /** Memory outside the V8 heap that V8 knows of: Buffers and other ArrayBuffers. */
+  externalMb: number;
 }
 
 const [brokerUrl, speed, sampleMs] = [process.argv[2] ?? '', Number(process.argv[3] ?? 10), Number(process.argv[4] ?? 5000)];
 const daemon = buildDaemon(benchConfig('simulated', speed), { logger: silentLogger })({ brokerUrl });
 const started = performance.now();
 const timer = setInterval(() => {
-  const { rss, heapUsed } = process.memoryUsage();
-  const sample: MemorySample = { s: (performance.now() - started) / 1000, rssMb: rss / 2 ** 20, heapMb: heapUsed / 2 ** 20 };
+  const { rss, heapUsed, external } = process.memoryUsage();
+  const sample: MemorySample = { s: (performance.now() - started) / 1000, rssMb: rss / 2 ** 20, heapMb: heapUsed / 2 ** 20, externalMb: external / 2 ** 20 };
   process.send?.(sample);
 }, sampleMs);
 process.once('disconnect', () => {

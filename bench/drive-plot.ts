@@ -14,6 +14,8 @@ const WIDTH = 1200;
 const HEIGHT = 560;
 const MARGIN = { left: 70, right: 30, top: 120, bottom: 90 };
 const LABEL_ROWS = 3;
+/** A generous width of one bold 13 px character, to tell whether a label fits. */
+const LABEL_CHAR_PX = 8;
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -103,7 +105,10 @@ export function drivePlot(trace: DriveTrace, labels: { title: string; backend: s
     const labelY = MARGIN.top - 12 - row * 18;
     out.push(`<line x1="${fmt(x(sw.s))}" x2="${fmt(x(sw.s))}" y1="${labelY + 4}" y2="${MARGIN.top + plotH}" stroke="#a50f15" stroke-width="1.5" stroke-dasharray="4 3"/>`);
     out.push(`<circle cx="${fmt(x(sw.s))}" cy="${labelY + 4}" r="3" fill="#a50f15"/>`);
-    out.push(`<text x="${fmt(x(sw.s) + 5)}" y="${labelY}" fill="#a50f15" font-weight="bold"><title>${escapeXml(sw.trigger)}</title>${escapeXml(sw.personality + reasonSuffix(sw.trigger))}</text>`);
+    const label = sw.personality + reasonSuffix(sw.trigger);
+    // Near the right edge the label goes to the left of its line, so it is not cut off.
+    const leftward = x(sw.s) + 5 + label.length * LABEL_CHAR_PX > WIDTH;
+    out.push(`<text x="${fmt(leftward ? x(sw.s) - 5 : x(sw.s) + 5)}" y="${labelY}" text-anchor="${leftward ? 'end' : 'start'}" fill="#a50f15" font-weight="bold"><title>${escapeXml(sw.trigger)}</title>${escapeXml(label)}</text>`);
   });
 
   // Legend.

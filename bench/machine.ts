@@ -1,4 +1,4 @@
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 
 export interface Machine {
   cpu: string;
@@ -6,6 +6,8 @@ export interface Machine {
   memoryGb: number;
   kernel: string;
   node: string;
+  /** The 1-minute load average when the run began: how busy the machine was. */
+  loadAtStart: number;
 }
 
 /** The machine a run measured on, as results.json and the table state it. */
@@ -17,5 +19,6 @@ export function thisMachine(): Machine {
     memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     kernel: `Linux ${release()}`,
     node: process.version,
+    loadAtStart: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   };
 }

@@ -23,7 +23,7 @@ function verdict(e: BenchEntry): string {
 /** The table of a run: one row per entry; a missed target is marked and says what limits it. */
 export function performanceTable(entries: readonly BenchEntry[], machine: Machine, date: string): string {
   const lines = [
-    `Measured ${date} on ${machine.cpu}, ${machine.cores} logical CPUs, ${machine.memoryGb} GB, ${machine.kernel}, Node ${machine.node}.`,
+    `Measured ${date} on ${machine.cpu}, ${machine.cores} logical CPUs, ${machine.memoryGb} GB, ${machine.kernel}, Node ${machine.node}; load average ${machine.loadAtStart} when the run began.`,
     '',
     '| figure | value | reference (same run) | reference value | target | verdict | notes |',
     '| --- | ---: | --- | ---: | --- | --- | --- |',

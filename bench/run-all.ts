@@ -20,6 +20,7 @@ export const PERFORMANCE_DOC = 'docs/performance.md';
 
 const root = packageRoot();
 const date = new Date().toISOString();
+const machine = thisMachine();
 const entries: BenchEntry[] = [];
 let failed = false;
 for (const [i, name] of MODULES.entries()) {
@@ -33,7 +34,6 @@ for (const [i, name] of MODULES.entries()) {
     entries.push({ name: `${name} benchmark`, value: Number.NaN, unit: '', reference: null, referenceValue: null, target: null, met: null, note: `failed: ${(err as Error).message.split('\n')[0]}` });
   }
 }
-const machine = thisMachine();
 writeFileSync(join(root, RESULTS_FILE), `${JSON.stringify({ machine, date, entries }, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
 const doc = join(root, PERFORMANCE_DOC);
 const table = performanceTable(entries, machine, date);
