@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, cpus, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { requiredLength } from '../src/signals/dbc-bit-layout.js';
 import type { DbcMessage, DbcSignal } from '../src/signals/dbc-model.js';
 import { loadDbcFile } from '../src/signals/dbc-parser.js';
@@ -18,6 +17,9 @@ import { canForceGc, forceGc, measureAllocation, type AllocationReport } from '.
 import { busMessages, FALLBACK_CYCLE_MS, generateFrameMix, type BusMessage, type FrameMix } from './frame-mix.js';
 import { writeKcd } from './kcd-writer.js';
 import { median, timeRounds } from './timing.js';
+import type { BenchEntry } from './bench-entry.js';
+import { runWhenMain } from './bench-main.js';
+import { progress } from './bench-progress.js';
 import { packageRoot } from '../src/common/package-root.js';
 
 const SEED = 0x5eedc0de;
@@ -143,14 +145,6 @@ function decodeOurs(decoders: OurDecoders, mix: FrameMix, count: number): number
   return decoded;
 }
 
-// ---------------------------------------------------------------------------- measuring
-
-const started = performance.now();
-
-function progress(text: string): void {
-  console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${text}`);
-}
-
 // ---------------------------------------------------------------------------- cross-check
 
 interface CrossCheck {
@@ -255,7 +249,11 @@ const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const hex = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
 const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
 
-function main(): void {
+export function run(): Promise<BenchEntry[]> {
+  return Promise.resolve(measureDecode());
+}
+
+function measureDecode(): BenchEntry[] {
   const root = packageRoot();
   if (!canForceGc) progress('warning: run with node --expose-gc for forced collections before heap measurements');
 
@@ -312,7 +310,7 @@ function main(): void {
     const theirAlloc = measureAllocation(runTheirs, THEIRS_ALLOC_FRAMES);
     forceGc();
 
-    report({ messages, allSignals, mix, signalsInMix, notes, check, wide, ourRates, ourHeap, ourNoGc, theirRates, theirAlloc, decoded, ours });
+    return report({ messages, allSignals, mix, signalsInMix, notes, check, wide, ourRates, ourHeap, ourNoGc, theirRates, theirAlloc, decoded, ours });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -335,7 +333,7 @@ interface Results {
   ours: OurDecoders;
 }
 
-function report(r: Results): void {
+function report(r: Results): BenchEntry[] {
   const cpu = cpus();
   const ourRate = median(r.ourRates);
   const theirRate = median(r.theirRates);
@@ -385,6 +383,12 @@ function report(r: Results): void {
     '',
   ];
   console.log(lines.join('\n'));
+  const reference = 'socketcan 4.0.7 DatabaseService (same frames)';
+  return [
+    { name: 'CAN decode throughput, one core', value: ourRate, unit: 'frames/s', reference, referenceValue: theirRate, target: `≥ ${TARGET_RATE / 1e6} M frames/s`, met: ourRate >= TARGET_RATE },
+    { name: 'CAN decode speed-up over socketcan', value: ratio, unit: '×', reference, referenceValue: 1, target: `≥ ${TARGET_RATIO}×`, met: ratio >= TARGET_RATIO },
+    { name: 'CAN decode heap allocation', value: ourBytesPerFrame, unit: 'B/frame', reference, referenceValue: theirBytesPerFrame, target: '0 B/frame', met: zeroAlloc },
+  ];
 }
 
-main();
+await runWhenMain(import.meta.url, run);

@@ -17,3 +17,10 @@ export function timeRounds(rounds: number, perRound: number, run: (count: number
   }
   return rates;
 }
+
+/** The nearest-rank percentile (q in 0..1) of `values`; NaN for none. */
+export function percentile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}

@@ -14,6 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkloadSampler, type WorkloadFeatures } from '../src/context/workload-sampler.js';
 import { measureAllocation } from './alloc-meter.js';
+import type { BenchEntry } from './bench-entry.js';
+import { runWhenMain } from './bench-main.js';
 
 const WARMUP_SAMPLES = 2_000;
 const HOT_SAMPLES = 20_000;
@@ -101,18 +103,24 @@ function report(r: Result): boolean {
   return within;
 }
 
-async function main(): Promise<void> {
+export async function run(): Promise<BenchEntry[]> {
   console.log(`WorkloadSampler.sample() on ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, Linux ${release()}, Node ${process.version}`);
   if (!existsSync('/proc/loadavg')) throw new Error('/proc/loadavg: no /proc on this machine');
   const fallbackRoot = procWithoutPsi();
   try {
     const results = [await measure('/proc as it is', new WorkloadSampler()), await measure('fallback (no pressure/)', new WorkloadSampler({ procRoot: fallbackRoot }))];
-    let ok = true;
-    for (const r of results) ok = report(r) && ok;
-    if (!ok) process.exitCode = 1;
+    return results.map((r) => ({
+      name: `workload sample, ${r.label}: CPU at 1 Hz`,
+      value: (r.pacedCpuUs / 1e6) * 100,
+      unit: '% of a core',
+      reference: null,
+      referenceValue: null,
+      target: `≤ ${BUDGET_MS_PER_SAMPLE / 10} %`,
+      met: report(r),
+    }));
   } finally {
     rmSync(fallbackRoot, { recursive: true, force: true });
   }
 }
 
-await main();
+await runWhenMain(import.meta.url, run);

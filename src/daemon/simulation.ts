@@ -6,7 +6,7 @@ import type { PersonaConfig } from './config.js';
 import type { DecisionRecord } from './decision-record.js';
 
 /** Publishes nowhere: an offline simulation has no broker. */
-class OfflinePublisher implements StatePublisher {
+export class OfflinePublisher implements StatePublisher {
   start(): Promise<void> {
     return Promise.resolve();
   }

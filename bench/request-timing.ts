@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import mqtt from 'mqtt';
+import { SimulatedClock } from '../src/common/clock.js';
+import { silentLogger } from '../src/common/logger.js';
+import { buildDaemon } from '../src/daemon/build-daemon.js';
+import type { Daemon, SwitchRecord } from '../src/daemon/daemon.js';
+import { loadVehicle } from '../src/signals/signal-map.js';
+import { ScriptSource, type Leg } from '../test/helpers/drive-script.js';
+import { benchConfig } from './pipeline-timing.js';
+
+export interface RequestTiming {
+  /** request/select or request/release published → state/personality with the new personality (read back) received (µs). */
+  readonly mqttUs: number[];
+  /** Daemon.placeHold / releaseHold called → the switch applied and read back (µs). */
+  readonly inProcessUs: number[];
+}
+
+/** The automatic choice while parked, and the personality the requests hold: they differ in every parameter. */
+const AUTOMATIC = 'parked';
+const HELD = 'highway';
+/** Above the policy's minimum interval between switches (10 s), so no request is deferred. */
+const LEG_SECONDS = 11;
+const ECU = 'bench';
+const REQUEST_TIMEOUT_MS = 30_000;
+
+interface PersonalityState {
+  drivers: Record<string, { personality: string } | undefined>;
+}
+
+/**
+ * persona's request → applied-and-read-back, against a started daemon (real broker, the given
+ * backend) parked on a scripted bus: a hold on HELD and its release, alternately over MQTT
+ * and through the daemon's API. The bus is held still while a request is timed (the scripted
+ * source waits for each leg's start), so only the request's own work is measured; CAN time
+ * moves LEG_SECONDS between requests, on a simulated clock.
+ */
+export async function timeRequests(options: { backend: 'simulated' | 'kmod'; brokerUrl: string; cycles: number; onCycle?: (cycle: number) => void }): Promise<RequestTiming> {
+  const config = { ...benchConfig(options.backend, 1), ecuId: ECU };
+  const clock = new SimulatedClock();
+  let switchWaiter: ((r: SwitchRecord) => void) | undefined;
+  const client = await mqtt.connectAsync(options.brokerUrl, { protocolVersion: 5, reconnectPeriod: 0, clientId: `bench-${randomUUID().slice(0, 8)}` });
+  const responseTopic = `persona/${ECU}/client/bench/response`;
+  const responses = new Map<string, (payload: { status: number; data?: { hold: string; token: string } }) => void>();
+  let personalityWaiter: ((s: PersonalityState) => void) | undefined;
+  client.on('message', (topic, payload, packet) => {
+    if (topic === responseTopic) {
+      const id = packet.properties?.correlationData?.toString() ?? '';
+      responses.get(id)?.(JSON.parse(payload.toString()) as never);
+      responses.delete(id);
+    } else if (topic === `persona/${ECU}/state/personality`) {
+      personalityWaiter?.(JSON.parse(payload.toString()) as PersonalityState);
+    }
+  });
+  await client.subscribeAsync([responseTopic, `persona/${ECU}/state/personality`], { qos: 1 });
+
+  const personalityIs = (name: string): Promise<void> =>
+    new Promise((resolve) => {
+      personalityWaiter = (s) => {
+        if (s.drivers.pvnic?.personality === name) resolve();
+      };
+    });
+  const request = (action: 'select' | 'release' | 'list', body: object, timeoutMs = REQUEST_TIMEOUT_MS): Promise<{ status: number; data?: { hold: string; token: string } }> => {
+    const id = randomUUID();
+    const answered = new Promise<{ status: number; data?: { hold: string; token: string } }>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        responses.delete(id);
+        reject(new Error(`no answer to request/${action} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      responses.set(id, (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+    });
+    void client.publishAsync(`persona/${ECU}/request/${action}`, JSON.stringify(body), { qos: 1, properties: { responseTopic, correlationData: Buffer.from(id) } });
+    return answered;
+  };
+  /** The daemon subscribes to requests after it has started: until it answers, a request would be lost. */
+  const serving = async (): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await request('list', {}, 200);
+        return;
+      } catch (err) {
+        if (attempt === 150) throw err;
+      }
+    }
+  };
+
+  const mqttUs: number[] = [];
+  const inProcessUs: number[] = [];
+  /** Set once built: the steps that use it run only after. */
+  const running: { daemon?: Daemon } = {};
+  let held: { hold: string; token: string } | undefined;
+  const timed = async (into: number[], act: () => Promise<void>): Promise<void> => {
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`a request was not applied within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS)));
+    try {
+      await Promise.race([act(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    into.push((performance.now() - started) * 1000);
+  };
+  const switched = (name: string): Promise<void> =>
+    new Promise((resolve) => {
+      switchWaiter = (r) => {
+        if (r.to === name) resolve();
+      };
+    });
+  const steps: Array<() => Promise<void>> = [
+    () =>
+      timed(mqttUs, async () => {
+        const applied = personalityIs(HELD);
+        const answer = await request('select', { personality: HELD, owner: 'bench', holdSeconds: 3600 });
+        if (answer.status !== 200 || !answer.data) throw new Error(`select answered ${JSON.stringify(answer)}`);
+        held = answer.data;
+        await applied;
+      }),
+    () =>
+      timed(mqttUs, async () => {
+        const applied = personalityIs(AUTOMATIC);
+        const answer = await request('release', { hold: held?.hold, token: held?.token });
+        if (answer.status !== 200) throw new Error(`release answered ${JSON.stringify(answer)}`);
+        await applied;
+      }),
+    () =>
+      timed(inProcessUs, async () => {
+        const applied = switched(HELD);
+        const { hold, token } = (running.daemon as Daemon).placeHold({ owner: 'bench', driverId: 'pvnic', personality: HELD, priority: 10 });
+        held = { hold: hold.id, token };
+        await applied;
+      }),
+    () =>
+      timed(inProcessUs, async () => {
+        const applied = switched(AUTOMATIC);
+        (running.daemon as Daemon).releaseHold(held?.hold ?? '', held?.token ?? '');
+        await applied;
+      }),
+  ];
+  // The first leg parks long enough for the start-up switches (safe, then parked, which the
+  // minimum interval may defer) to be past the minimum interval.
+  const legs: Leg[] = [{ seconds: 2 * LEG_SECONDS + 1, speedKmh: 0, gear: 126, onStart: serving }];
+  for (let cycle = 0; cycle < options.cycles; cycle++) {
+    steps.forEach((step, i) =>
+      legs.push({
+        seconds: LEG_SECONDS,
+        onStart: async () => {
+          await step();
+          if (i === steps.length - 1) options.onCycle?.(cycle + 1);
+        },
+      }),
+    );
+  }
+  const source = new ScriptSource(loadVehicle(config.vehicle), legs, clock);
+  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, observer: { switched: (r) => switchWaiter?.(r) } })({ brokerUrl: options.brokerUrl });
+  running.daemon = daemon;
+  try {
+    await daemon.start();
+    await daemon.run();
+  } finally {
+    await daemon.stop();
+    await client.endAsync();
+  }
+  return { mqttUs, inProcessUs };
+}
