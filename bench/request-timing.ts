@@ -8,6 +8,7 @@ import type { Daemon, SwitchRecord } from '../src/daemon/daemon.js';
 import { loadVehicle } from '../src/signals/signal-map.js';
 import { ScriptSource, type Leg } from '../test/helpers/drive-script.js';
 import { benchConfig } from './pipeline-timing.js';
+import { sendWithoutDelay } from '../src/mqtt/no-delay.js';
 
 export interface RequestTiming {
   /** request/select or request/release published → state/personality with the new personality (read back) received (µs). */
@@ -40,6 +41,8 @@ export async function timeRequests(options: { backend: 'simulated' | 'kmod'; bro
   const clock = new SimulatedClock();
   let switchWaiter: ((r: SwitchRecord) => void) | undefined;
   const client = await mqtt.connectAsync(options.brokerUrl, { protocolVersion: 5, reconnectPeriod: 0, clientId: `bench-${randomUUID().slice(0, 8)}` });
+  // A head unit that cares about latency, like persona's own CLI.
+  sendWithoutDelay(client);
   const responseTopic = `persona/${ECU}/client/bench/response`;
   const responses = new Map<string, (payload: { status: number; data?: { hold: string; token: string } }) => void>();
   let personalityWaiter: ((s: PersonalityState) => void) | undefined;

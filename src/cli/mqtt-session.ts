@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { Topics, type Action, type ResponsePayload } from '../mqtt/contract.js';
 import { EXIT_FAILURE, UsageError, type Output } from './output.js';
+import { sendWithoutDelay } from '../mqtt/no-delay.js';
 
 /** The flags every command that talks to a running daemon takes, for `parseArgs`. */
 export const SESSION_FLAGS = {
@@ -101,6 +102,7 @@ export class MqttSession {
       if ((err as { code?: number }).code !== UNACCEPTABLE_PROTOCOL) throw err;
       session = new MqttSession(await mqtt.connectAsync(options.url, clientOptions(withId, 4), false), 4, withId);
     }
+    sendWithoutDelay(session.client);
     if (options.presence) await session.client.publishAsync(session.presenceTopic(), 'online', { qos: 1, retain: true });
     return session;
   }

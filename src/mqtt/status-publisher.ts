@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { Topics, type ContextPayload, type DecisionPayload, type DriftPayload, type HealthPayload, type HoldsPayload, type InfoPayload, type ManifestEventPayload, type PersonalityPayload, type RejectedPayload, type StatePublisher, type StatusPayload, type SwitchPayload, type WorkloadPayload } from './contract.js';
+import { sendWithoutDelay } from './no-delay.js';
 
 export interface ConnectionOptions {
   url: string;
@@ -217,6 +218,7 @@ export class StatusPublisher implements StatePublisher {
   private onConnected(): void {
     const client = this.client;
     if (!client) return;
+    sendWithoutDelay(client);
     this.send(this.topics.status, JSON.stringify(this.statusPayload()), { qos: 1, retain: true });
     for (const [topic, text] of this.retained) this.send(topic, text, { qos: 1, retain: true });
     for (const { topic, text } of this.pendingEvents.splice(0)) this.send(topic, text, { qos: 1, retain: false });
