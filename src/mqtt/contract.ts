@@ -5,7 +5,7 @@ import type { DecisionRecord } from '../daemon/decision-record.js';
  * Nothing outside this module builds a topic string.
  */
 
-export type BackendKindName = 'simulated' | 'kmod' | 'sysfs';
+export type BackendKindName = 'simulated' | 'kmod' | 'sysfs' | 'ethtool';
 
 /** `persona/<ecu-id>/status`, retained; the last will publishes `offline`. */
 export interface StatusPayload {
