@@ -50,7 +50,8 @@ export abstract class UserspaceBackend implements DriverBackend {
   private readonly driftListeners = new Set<(drift: Drift) => void>();
   private readonly logger: Logger;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly poller: NodeJS.Timeout | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   protected constructor(drivers: readonly UserspaceDriver[], options: UserspaceBackendOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -58,10 +59,7 @@ export abstract class UserspaceBackend implements DriverBackend {
       drivers.map((driver) => [driver.info.id, { driver, generation: 0, known: new Map(driver.info.resources.map((r) => [r, this.readResource(driver, r)])) }]),
     );
     const pollMs = options.pollMs ?? 2000;
-    if (pollMs > 0) {
-      this.poller = setInterval(() => void this.poll(), pollMs);
-      this.poller.unref();
-    }
+    if (pollMs > 0) this.pollAfter(pollMs);
   }
 
   drivers(): DriverInfo[] {
@@ -92,8 +90,21 @@ export abstract class UserspaceBackend implements DriverBackend {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.poller);
+    this.stopped = true;
+    clearTimeout(this.poller);
     await this.queue;
+  }
+
+  /** Counted from the end of the last poll, so slow reads (a process per ethtool read) never pile up. */
+  private pollAfter(pollMs: number): void {
+    this.poller = setTimeout(() => {
+      this.poll()
+        .catch((err: unknown) => this.logger.warn(`drift poll: ${describe(err)}`))
+        .finally(() => {
+          if (!this.stopped) this.pollAfter(pollMs);
+        });
+    }, pollMs);
+    this.poller.unref();
   }
 
   private applyNow(driverId: string, values: ParameterValues, resources?: readonly string[]): ApplyResult {

@@ -32,7 +32,11 @@ class WriteFault {
   }
 }
 
-const POLL_MS = 200;
+/** Each ethtool read is a process, slow under TCG, so both poll unhurriedly. */
+const POLL_MS = 1000;
+
+// Under TCG the ethtool run alone takes most of a minute.
+t.setTimeout(110_000);
 const READS = new Set(['-c', '-g', '-i', '--show-priv-flags']);
 
 void t.test('EthtoolBackend on pvnic', async (t) => {
