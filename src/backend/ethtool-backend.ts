@@ -1,4 +1,5 @@
 import type { ParameterValue } from '../manifests/personality.js';
+import { BackendError } from './driver-backend.js';
 import { UserspaceBackend, type UserspaceBackendOptions, type UserspaceDriver, type UserspaceTarget } from './userspace-backend.js';
 import { checkMapped, inOrder, specOf } from './userspace-mapping.js';
 import { coalesceField, driverVersion, privateFlags, ringField, runEthtool, type EthtoolRunner } from './ethtool-command.js';
@@ -53,13 +54,21 @@ function targetOf(p: EthtoolParameterMapping, resource: string, ethtool: Ethtool
   }
 }
 
+function versionOf(mapping: EthtoolMapping, ethtool: EthtoolRunner): string {
+  const first = mapping.resources[0]!;
+  try {
+    return driverVersion(ethtool(['-i', first]));
+  } catch (err) {
+    throw new BackendError('E_DRIVER', `${mapping.driver}/${first}`, `cannot read the driver's version: ${(err as Error).message}`);
+  }
+}
+
 function driverOf(mapping: EthtoolMapping, ethtool: EthtoolRunner): UserspaceDriver {
   const order = inOrder(mapping.parameters);
-  const first = mapping.resources[0]!;
   return {
     info: {
       id: mapping.driver,
-      version: driverVersion(ethtool(['-i', first])),
+      version: versionOf(mapping, ethtool),
       resources: mapping.resources,
       parameters: Object.fromEntries(order.map((name) => [name, specOf(mapping.parameters[name]!)])),
     },

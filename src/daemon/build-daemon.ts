@@ -175,11 +175,18 @@ function dashboardAddress(config: PersonaConfig): { host: string; port: number; 
  * unless kmod is required, the simulation, said loudly in the log and (as `note`) in status.
  */
 function openBackend(config: PersonaConfig, logger: Logger): { backend: DriverBackend; note?: string } {
-  if (config.backend === 'sysfs') {
-    return { backend: new SysfsBackend(readDriverMappings(config.manifests, 'sysfs.json', parseSysfsMapping), { logger: logger.child('sysfs') }) };
-  }
-  if (config.backend === 'ethtool') {
-    return { backend: new EthtoolBackend(readDriverMappings(config.manifests, 'ethtool.json', parseEthtoolMapping), { logger: logger.child('ethtool') }) };
+  if (config.backend === 'sysfs' || config.backend === 'ethtool') {
+    const kind = config.backend;
+    const open = (): DriverBackend =>
+      kind === 'sysfs'
+        ? new SysfsBackend(readDriverMappings(config.manifests, 'sysfs.json', parseSysfsMapping), { logger: logger.child('sysfs') })
+        : new EthtoolBackend(readDriverMappings(config.manifests, 'ethtool.json', parseEthtoolMapping), { logger: logger.child('ethtool') });
+    try {
+      return { backend: open() };
+    } catch (err) {
+      if (err instanceof DocumentError) throw err;
+      throw new DocumentError([{ file: COMMAND_LINE, path: '/backend', message: `${kind} backend chosen, but its drivers cannot be read: ${(err as Error).message}` }]);
+    }
   }
   if (config.backend !== 'simulated') {
     try {

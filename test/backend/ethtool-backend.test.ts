@@ -89,6 +89,11 @@ void t.test('values are checked against the mapping before any command runs', as
 });
 
 void t.test('a device ethtool does not know fails the backend at open, naming the command', async (t) => {
+  t.throws(() => new EthtoolBackend([pvnicEthtoolMapping], { ethtool: new FakeEthtool([]).run, pollMs: 0 }), {
+    code: 'E_DRIVER',
+    path: 'pvnic/pvnic0',
+    message: /cannot read the driver's version: ethtool -i pvnic0 failed \(exit 1\): netlink error: no device matches name/,
+  });
   const ethtool = new FakeEthtool(['pvnic0']);
   t.throws(() => new EthtoolBackend([pvnicEthtoolMapping], { ethtool: ethtool.run, pollMs: 0 }), {
     code: 'E_DRIVER',
