@@ -69,6 +69,10 @@ void t.test('a restore that fails is reported as such, naming what stays changed
   t.match(error?.message, /scheduler: EINVAL: invalid argument, write; restoring failed/);
   t.same(error?.unrestored, [`merges at ${sysfs.root}/sys/block/loop0/queue/nomerges: EBUSY: resource busy, write`]);
   t.same(backend.read('loop', 'loop0'), { ...INITIAL, merges: 1 }, 'read_ahead is restored after the failed one; merges stays changed');
+  const drifts: unknown[] = [];
+  backend.onDrift((d) => drifts.push(d));
+  await backend.poll();
+  t.same(drifts, [{ driverId: 'loop', resources: ['loop0'], parameters: ['merges'], generation: 1 }], 'the leftover is reported as drift at the next poll');
 });
 
 void t.test('a value the kernel does not keep as written is a failure, and rolled back', async (t) => {
