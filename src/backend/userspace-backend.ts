@@ -113,7 +113,9 @@ export abstract class UserspaceBackend implements DriverBackend {
     const { driver } = state;
     const targets = (resources ?? driver.info.resources).map((r) => this.resource(driver, r));
     for (const [name, value] of Object.entries(values)) driver.check(name, value, `${driverId}/${name}`);
-    const names = driver.order.filter((name) => name in values);
+    // Sets read back sorted, so they are compared and reported sorted.
+    const wanted: Record<string, ParameterValue> = Object.fromEntries(Object.entries(values).map(([name, v]) => [name, Array.isArray(v) ? [...(v as string[])].sort() : v]));
+    const names = driver.order.filter((name) => name in wanted);
     const snapshot = targets.flatMap((resource) =>
       names.map((name) => {
         const target = driver.target(resource, name);
@@ -122,7 +124,7 @@ export abstract class UserspaceBackend implements DriverBackend {
     );
     const written: Write[] = [];
     for (const write of snapshot) {
-      const to = values[write.name]!;
+      const to = wanted[write.name]!;
       if (sameValue(write.from, to)) continue;
       written.push(write);
       try {
@@ -133,7 +135,7 @@ export abstract class UserspaceBackend implements DriverBackend {
         this.rollBack(driverId, write, err, written);
       }
     }
-    const changes: ParameterChange[] = written.map(({ resource, name, from }) => ({ resource, name, from, to: values[name]! }));
+    const changes: ParameterChange[] = written.map(({ resource, name, from }) => ({ resource, name, from, to: wanted[name]! }));
     for (const { resource, name, to } of changes) state.known.get(resource)![name] = to;
     if (changes.length > 0) state.generation++;
     return { driverId, changes, generation: state.generation, durationMs: performance.now() - started };

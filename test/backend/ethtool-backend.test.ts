@@ -25,6 +25,14 @@ void t.test('reports itself as ethtool, with the driver version ethtool -i gives
   t.same(backend.read('pvnic', 'pvnic1'), INITIAL, 'rx-usecs 2000 is 2,000,000 ns');
 });
 
+void t.test('a set is written whole and compared sorted, in whatever order it was given', async (t) => {
+  const { ethtool, backend } = make(t);
+  const r = await backend.apply('pvnic', { feature_set: ['tso', 'gro'] }, ['pvnic0']);
+  t.same(r.changes, [{ resource: 'pvnic0', name: 'feature_set', from: ['rx_checksum'], to: ['gro', 'tso'] }]);
+  t.same(changing(ethtool.log), ['--set-priv-flags pvnic0 gro on lro off rx_checksum off sg off tso on tx_checksum off']);
+  t.same((await backend.apply('pvnic', { feature_set: ['tso', 'gro'] }, ['pvnic0'])).changes, [], 'the same set in another order changes nothing');
+});
+
 void t.test('a command failing midway restores the earlier ones in reverse order', async (t) => {
   const { ethtool, backend } = make(t);
   ethtool.failNthWrite(5);
