@@ -24,7 +24,7 @@ if (!availability.ok) {
   if (process.env.CI) t.fail(availability.reason);
   else t.pass('userspace backends on a real kernel', { skip: availability.reason });
 } else {
-  t.setTimeout(240_000);
+  t.setTimeout(360_000);
   void t.test('EthtoolBackend on pvnic and SysfsBackend on loop devices pass the backend conformance suite', async (t) => {
     const kernel = kmodKernel();
     const build = buildKmod(root, kernel);
@@ -35,7 +35,7 @@ if (!availability.ok) {
     t.equal(setup.exitCode, 0, setup.output);
     const probe = join(root, 'dist/test/vm/userspace-backends-probe.js');
     t.ok(existsSync(probe), `${probe} is built by npm test (npm run build)`);
-    const r = await vm.run(`node ${probe}`, { timeoutMs: 120_000 });
+    const r = await vm.run(`node ${probe}`, { timeoutMs: 220_000 });
     t.equal(r.exitCode, 0, r.output);
     const summary = /^# \{ total: (\d+), pass: (\d+).*$/m.exec(r.output);
     t.comment(`conformance in the VM: ${summary ? summary[0] : r.output.split('\n').slice(-3).join(' ')}`);
