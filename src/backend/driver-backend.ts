@@ -38,7 +38,7 @@ export interface ApplyResult {
   readonly durationMs: number;
 }
 
-export type BackendKind = 'simulated' | 'kmod' | 'sysfs';
+export type BackendKind = 'simulated' | 'kmod' | 'sysfs' | 'ethtool';
 
 /** Thrown when an apply is refused; nothing was changed. */
 export class BackendError extends Error {
@@ -46,6 +46,22 @@ export class BackendError extends Error {
     readonly code: 'E_DRIVER' | 'E_RESOURCE' | 'E_PARAMETER' | 'E_RANGE',
     readonly path: string,
     message: string,
+  ) {
+    super(`${path}: ${message}`);
+  }
+}
+
+/**
+ * Thrown when an apply failed and putting the earlier values back failed too, which only a
+ * userspace backend can meet: the driver is left partly changed, as `unrestored` lists.
+ */
+export class PartialApplyError extends Error {
+  readonly code = 'E_PARTIAL';
+  constructor(
+    readonly path: string,
+    message: string,
+    /** Each parameter left changed: its name, where it lives and why it could not be restored. */
+    readonly unrestored: readonly string[],
   ) {
     super(`${path}: ${message}`);
   }

@@ -20,6 +20,11 @@ import { SignedManifestVerifier } from '../manifests/signed-manifest-verifier.js
 import { ManifestError } from '../manifests/manifest-error.js';
 import { SimulatedBackend, type SimulatedDriver } from '../backend/simulated-backend.js';
 import { KmodBackend } from '../backend/kmod-backend.js';
+import { SysfsBackend } from '../backend/sysfs-backend.js';
+import { parseSysfsMapping } from '../backend/sysfs-mapping.js';
+import { EthtoolBackend } from '../backend/ethtool-backend.js';
+import { parseEthtoolMapping } from '../backend/ethtool-mapping.js';
+import { readDriverMappings } from '../backend/mapping-files.js';
 import { isKernelError } from '../backend/addon-persona.js';
 import type { DriverBackend } from '../backend/driver-backend.js';
 import { StatusPublisher, type ConnectionOptions } from '../mqtt/status-publisher.js';
@@ -169,10 +174,24 @@ function dashboardAddress(config: PersonaConfig): { host: string; port: number; 
 }
 
 /**
- * The kernel module's backend when /dev/persona can be opened; otherwise, unless kmod is
- * required, the simulation, said loudly in the log and (as `note`) in status.
+ * The userspace backend chosen, over the manifest folder's drivers/<id>/sysfs.json or
+ * ethtool.json; else the kernel module's backend when /dev/persona can be opened; otherwise,
+ * unless kmod is required, the simulation, said loudly in the log and (as `note`) in status.
  */
 function openBackend(config: PersonaConfig, logger: Logger): { backend: DriverBackend; note?: string } {
+  if (config.backend === 'sysfs' || config.backend === 'ethtool') {
+    const kind = config.backend;
+    const open = (): DriverBackend =>
+      kind === 'sysfs'
+        ? new SysfsBackend(readDriverMappings(config.manifests, 'sysfs.json', parseSysfsMapping), { logger: logger.child('sysfs') })
+        : new EthtoolBackend(readDriverMappings(config.manifests, 'ethtool.json', parseEthtoolMapping), { logger: logger.child('ethtool') });
+    try {
+      return { backend: open() };
+    } catch (err) {
+      if (err instanceof DocumentError) throw err;
+      throw new DocumentError([{ file: COMMAND_LINE, path: '/backend', message: `${kind} backend chosen, but its drivers cannot be read: ${(err as Error).message}` }]);
+    }
+  }
   if (config.backend !== 'simulated') {
     try {
       return { backend: KmodBackend.open({ logger: logger.child('kmod') }) };

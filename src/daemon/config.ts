@@ -26,7 +26,7 @@ export interface PersonaConfig {
   trust: string;
   manifestState: string;
   instanceProfile?: string;
-  backend: 'auto' | 'kmod' | 'simulated';
+  backend: 'auto' | 'kmod' | 'simulated' | 'sysfs' | 'ethtool';
   onDrift: 'reassert' | 'report';
   sampleIntervalMs: number;
   workloadIntervalMs: number;

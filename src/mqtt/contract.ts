@@ -6,7 +6,7 @@ import type { InstanceFacts } from '../instance/instance-probe.js';
  * Nothing outside this module builds a topic string.
  */
 
-export type BackendKindName = 'simulated' | 'kmod' | 'sysfs';
+export type BackendKindName = 'simulated' | 'kmod' | 'sysfs' | 'ethtool';
 
 /** `persona/<ecu-id>/status`, retained; the last will publishes `offline`. */
 export interface StatusPayload {

@@ -8,7 +8,7 @@ backendConformance(t, () => {
   return Promise.resolve({
     backend,
     failNthWrite: (nth: number) => Promise.resolve(backend.failNthWrite(nth)),
-    driftCoalescing: (resource: string, ns: number) => Promise.resolve(backend.drift('pvnic', resource, { interrupt_coalescence_time: ns })),
+    driftStep: (resource: string, ns: number) => Promise.resolve(backend.drift('pvnic', resource, { interrupt_coalescence_time: ns })),
     close: () => Promise.resolve(),
   });
 });

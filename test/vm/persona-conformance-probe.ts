@@ -18,7 +18,7 @@ backendConformance(t, () => {
   return Promise.resolve({
     backend,
     failNthWrite: (nth: number) => writeFile('/sys/kernel/debug/pvnic/fail_set_at', `${nth}\n`),
-    driftCoalescing: async (resource: string, ns: number) => {
+    driftStep: async (resource: string, ns: number) => {
       await ethtool('ethtool', ['-C', resource, 'rx-usecs', String(ns / 1000)]);
     },
     close: () => backend.stop(),
