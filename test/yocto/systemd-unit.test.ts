@@ -1,10 +1,12 @@
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/common/package-root.js';
 
-const unitFile = join(packageRoot(), 'yocto-layer/recipes-support/persona/files/persona.service');
+const layer = join(packageRoot(), 'yocto-layer');
+const unitFile = join(layer, 'recipes-support/persona/files/persona.service');
+const dropInFile = join(layer, 'recipes-support/persona-mosquitto/files/persona.conf');
 const unit = readFileSync(unitFile, 'utf8');
 
 /** The unit as the recipe installs it, with the paths of this host so that systemd can check them. */
@@ -60,4 +62,23 @@ void t.test("systemd's own exposure rating of the unit stays low", async (t) => 
   // a non-zero exit above 2.5. Node's JIT alone costs MemoryDenyWriteExecute.
   const output = execFileSync('systemd-analyze', ['security', '--offline=yes', '--no-pager', '--threshold=25', path], { encoding: 'utf8' });
   t.match(output, /Overall exposure level for persona\.service: (1\.\d|2\.[0-5]) /);
+});
+
+void t.test("the mosquitto drop-in verifies on top of a mosquitto.service shaped like meta-networking's", async (t) => {
+  const dir = t.testdir();
+  for (const program of ['mosquitto', 'persona-mqtt-passwords']) {
+    writeFileSync(join(dir, program), '#!/bin/sh\n');
+    chmodSync(join(dir, program), 0o755);
+  }
+  writeFileSync(
+    join(dir, 'mosquitto.service'),
+    ['[Unit]', 'Description=Mosquitto MQTT Broker', '[Service]', 'Type=notify', 'NotifyAccess=main', 'ExecStart=/usr/sbin/mosquitto -c /etc/mosquitto/mosquitto.conf', 'Restart=on-failure', '[Install]', 'WantedBy=multi-user.target', ''].join('\n'),
+  );
+  const dropIn = readFileSync(dropInFile, 'utf8');
+  mkdirSync(join(dir, 'mosquitto.service.d'));
+  writeFileSync(join(dir, 'mosquitto.service.d/persona.conf'), dropIn.replaceAll('@LIBEXECDIR@/persona', dir).replaceAll('@SBINDIR@', dir).replaceAll('@SYSCONFDIR@', '/etc'));
+  const result = spawnSync('systemd-analyze', ['verify', '--man=no', join(dir, 'mosquitto.service')], { encoding: 'utf8' });
+  t.equal(result.stderr, '', 'no complaints: the drop-in and the programs it names are found');
+  t.equal(result.status, 0);
+  t.same(settings(dropIn).get('ExecStart'), ['', '@SBINDIR@/mosquitto -c @SYSCONFDIR@/mosquitto/persona-broker.conf'], "the default ExecStart is replaced, not added to");
 });
