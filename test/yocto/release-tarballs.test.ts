@@ -8,6 +8,9 @@ import { pack, RELEASE_INC } from '../../yocto-layer/scripts/pack-release.mjs';
 import { licenseFiles, RecipeVars } from './recipe-vars.js';
 
 const layer = join(packageRoot(), 'yocto-layer');
+const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+// The recipes' PV is persona's version: a release renames them.
+const daemonRecipe = join(layer, `recipes-support/persona/persona_${version}.bb`);
 const out = t.testdir();
 // One pack for every check here: it compiles the daemon and installs the production modules.
 const packed = pack(out);
@@ -20,7 +23,7 @@ function recipes(dir: string): string[] {
 }
 
 void t.test('the recipe pins exactly the tarballs npm run pack:yocto produces', async (t) => {
-  const vars = RecipeVars.read(layer, join(layer, 'recipes-support/persona/persona_0.1.0.bb'));
+  const vars = RecipeVars.read(layer, daemonRecipe);
   t.equal(vars.get('SRC_URI[app.sha256sum]'), createHash('sha256').update(readFileSync(packed.app)).digest('hex'), 'persona tarball');
   t.equal(vars.get('SRC_URI[modules.sha256sum]'), createHash('sha256').update(readFileSync(packed.modules)).digest('hex'), 'node_modules tarball');
   t.equal(readFileSync(RELEASE_INC, 'utf8'), packed.inc, 'pins and dependency licenses are current (else: npm run pack:yocto -- --update-recipe)');
@@ -30,14 +33,14 @@ void t.test('the release tarball carries no signing keys and no unsigned manifes
   const entries = execFileSync('tar', ['-tzf', packed.app], { encoding: 'utf8', maxBuffer: 1 << 26 }).split('\n');
   t.same(entries.filter((e) => /\/manifests\/(keys|src)\//.test(e)), []);
   t.ok(entries.some((e) => /\/manifests\/pvnic\/.+\.dsse\.json$/.test(e)), 'signed manifests are in');
-  t.ok(entries.includes('persona-0.1.0/dist/src/cli/main.js'), 'the compiled daemon is in');
+  t.ok(entries.includes(`persona-${version}/dist/src/cli/main.js`), 'the compiled daemon is in');
   t.same(entries.filter((e) => /\/dist\/(test|bench)\//.test(e) || e.endsWith('.map')), [], 'no tests, benchmarks or source maps');
 });
 
 void t.test('every recipe declares LICENSE and a LIC_FILES_CHKSUM whose md5s match the files', async (t) => {
   const unpacked = t.testdir();
   execFileSync('tar', ['-xzf', packed.app, '-C', unpacked]);
-  const srcdir = join(unpacked, 'persona-0.1.0');
+  const srcdir = join(unpacked, `persona-${version}`);
   execFileSync('tar', ['-xzf', packed.modules, '-C', srcdir]);
   for (const recipe of recipes(layer)) {
     const name = relative(layer, recipe);
