@@ -8,6 +8,7 @@
         "src/device.cc",
         "src/errno-error.cc",
         "src/event-watcher.cc",
+        "src/sd-notify.cc",
         "src/uapi-values.cc"
       ],
       "include_dirs": ["../kmod/include/uapi"],

@@ -2,11 +2,13 @@
 #include <napi.h>
 
 #include "device.h"
+#include "sd-notify.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Device", persona::Device::Init(env));
+  exports.Set("notify", Napi::Function::New(env, persona::SdNotify, "notify"));
   return exports;
 }
 

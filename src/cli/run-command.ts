@@ -4,6 +4,9 @@ import { readFileSync } from 'node:fs';
 import { DocumentError, type DocumentProblem } from '../common/schema.js';
 import type { ConnectionOptions } from '../mqtt/status-publisher.js';
 import { buildDaemon } from '../daemon/build-daemon.js';
+import { systemClock } from '../common/clock.js';
+import { notifySocketSender } from '../daemon/notify-socket.js';
+import { SystemdNotifier } from '../daemon/systemd-notifier.js';
 import { loadConfig, type PersonaConfig } from '../daemon/config.js';
 import { EmbeddedBroker } from '../mqtt/embedded-broker.js';
 import { ConsoleReporter } from './console-reporter.js';
@@ -86,10 +89,15 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
   });
   let config: PersonaConfig;
   let connect: ReturnType<typeof buildDaemon>;
+  let notifier: SystemdNotifier | undefined;
   const logger = createLogger('persona', 'info', (l) => out.log(l));
   try {
     config = loadConfig({ file: values.config, overrides: overridesFrom(values) });
-    connect = buildDaemon(config, { logger: createLogger('persona', config.logLevel, (l) => out.log(l)), observer: new ConsoleReporter((l) => out.print(l)), connection: readConnection(config) });
+    const configured = createLogger('persona', config.logLevel, (l) => out.log(l));
+    // Under systemd (Type=notify): ready after the broker and the first personality, and a watchdog.
+    notifier = SystemdNotifier.fromEnvironment(process.env, process.pid, { sender: notifySocketSender, clock: systemClock, logger: configured.child('systemd') });
+    const reporter = new ConsoleReporter((l) => out.print(l));
+    connect = buildDaemon(config, { logger: configured, observer: notifier?.observing(reporter) ?? reporter, connection: readConnection(config) });
   } catch (err) {
     if (!(err instanceof DocumentError)) throw err;
     out.log(`persona: configuration rejected, nothing started:\n${err.message}`);
@@ -102,6 +110,7 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      notifier?.stop();
       await daemon.stop();
       await embedded?.stop();
     })());
@@ -112,7 +121,9 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    notifier?.start();
     await daemon.start();
+    notifier?.connected(brokerUrl);
     out.print(`persona: reading CAN from ${describeSource(config)}`);
     await daemon.run();
   } catch (err) {
