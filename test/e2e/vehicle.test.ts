@@ -97,6 +97,11 @@ function expectedPort(parameters: Record<string, string>): PortValues {
   };
 }
 
+/** `persona select` placed its hold: at once (exit 0), or waiting for the minimum interval between switches (409, exit 1). */
+function placed(r: { exitCode: number; output: string }): boolean {
+  return /hold \S+ placed/.test(r.output) && (r.exitCode === 0 || /409 placed, but deferred until/.test(r.output));
+}
+
 /** The guest as an image would have it: a writable /etc with user and group persona, /var/lib/persona, the udev rule's mode. */
 function deploySetup(parkedLog: string): string {
   return `set -e
@@ -105,6 +110,7 @@ cp -a /etc /tmp/etc && mount --bind /tmp/etc /etc
 echo 'persona:x:64990:personad' >>/etc/group
 echo 'personad:x:64990:64990:persona daemon:/nonexistent:/usr/sbin/nologin' >>/etc/passwd
 chgrp persona /dev/persona && chmod 0660 /dev/persona
+mount -t debugfs none /sys/kernel/debug
 mount -t tmpfs -o mode=0755 tmpfs /var/lib
 install -d -o personad -g persona -m 0750 /var/lib/persona
 install -d -m 0755 /etc/persona/manifests
@@ -310,7 +316,7 @@ sleep 0.2; cat /tmp/persona.pid; id`,
 
     const holdFrom = journal.mark;
     const select = await vm.run(`${CLI} select highway --hold 5m --priority 50 --broker ${BROKER} --ecu-id ${ECU}`, { user: 'nobody' });
-    t.equal(select.exitCode, 0, select.output);
+    t.ok(placed(select), select.output);
     const hold = /hold (\S+) placed/.exec(select.output)?.[1];
     const token = /token: (\S+)/.exec(select.output)?.[1];
     t.ok(hold && token, `persona select printed the hold and its token: ${select.output.split('\n')[0]}`);
@@ -363,6 +369,31 @@ sleep 0.2; cat /tmp/persona.pid; id`,
     t.match(drift, { driver: 'pvnic', resources: ['pvnic0'], parameters: ['interrupt_coalescence_time'], action: 'reassert' });
     await journal.waitFor<Status>('status', (s) => s.state === 'online', 'online again after reasserting', { from });
     t.same(await readDriver(vm), before, 'the driver shows the personality again');
+  });
+
+  void t.test('health: drops injected into pvnic after a switch to highway revert it within its window, hold or not', async (t) => {
+    const { vm, journal } = booted();
+    // Both ports receive; pvnic0 a flood far beyond what highway's ring takes per interrupt.
+    const flood = await vm.run('ip link set pvnic0 up && ip link set pvnic1 up && echo 1000000 >/sys/kernel/debug/pvnic/pvnic0/rx_rate_pps');
+    t.equal(flood.exitCode, 0, flood.output);
+    const from = journal.mark;
+    const select = await vm.run(`${CLI} select highway --hold 5m --priority 50 --broker ${BROKER} --ecu-id ${ECU}`, { user: 'nobody' });
+    t.ok(placed(select), select.output);
+    const { message: switched } = await journal.waitFor<Switch>('event/switch', (s) => s.to === 'highway', 'the switch to highway', { from, timeoutMs: 30_000 });
+    const { payload: health } = await journal.waitFor<{ personality: string; revertTo: string; afterMs: number; windowMs: number; breaches: Array<{ metric: string; value: number; limit: number }> }>('event/health', () => true, 'event/health', { from, timeoutMs: 30_000 });
+    t.match(health, { personality: 'highway', revertTo: 'parked', windowMs: 5000, breaches: [{ metric: 'rx_dropped_per_s', limit: 100 }] });
+    const { payload: revert, message: reverted } = await journal.waitFor<Switch & { trigger: { rule: string } }>('event/switch', (s) => s.from === 'highway', 'the revert', { from, timeoutMs: 30_000 });
+    t.match(revert, { to: 'parked', trigger: { source: 'safety', rule: 'health of highway', reason: /^health of highway on pvnic: rx_dropped_per_s \d+/ } }, 'reverted as a safety rule, over the hold');
+    await checkSwitch(t, revert, from);
+    const latencyMs = reverted.at - switched.at;
+    t.comment(`health revert: breach ${health.afterMs} ms after the switch (CAN time), ${health.breaches[0]!.value} drops/s; event/switch to highway → event/switch back ${latencyMs} ms (guest wall time)`);
+    t.ok(latencyMs < health.windowMs, 'reverted within the window');
+    const hold = /hold (\S+) placed/.exec(select.output)?.[1];
+    const token = /token: (\S+)/.exec(select.output)?.[1];
+    const cleanup = await vm.run(`${CLI} release ${hold} ${token} --broker ${BROKER} --ecu-id ${ECU} && echo 8000 >/sys/kernel/debug/pvnic/pvnic0/rx_rate_pps && ip link set pvnic0 down && ip link set pvnic1 down`, { user: 'root' });
+    t.equal(cleanup.exitCode, 0, cleanup.output);
+    await journal.refresh();
+    t.notOk(journal.json<Switch>('event/switch', reverted.index + 1).some((s) => s.to === 'highway'), 'highway stays quarantined');
   });
 
   void t.test('SIGTERM: offline published, exit 0, the driver keeps the last personality', async (t) => {
