@@ -386,7 +386,7 @@ sleep 0.2; cat /tmp/persona.pid; id`,
     t.match(revert, { to: 'parked', trigger: { source: 'safety', rule: 'health of highway', reason: /^health of highway on pvnic: rx_dropped_per_s \d+/ } }, 'reverted as a safety rule, over the hold');
     await checkSwitch(t, revert, from);
     const latencyMs = reverted.at - switched.at;
-    t.comment(`health revert: breach ${health.afterMs} ms after the switch (CAN time), ${health.breaches[0]!.value} drops/s; event/switch to highway → event/switch back ${latencyMs} ms (guest wall time)`);
+    t.comment(`health revert: breach ${Math.round(health.afterMs)} ms after the switch (CAN time), ${Math.round(health.breaches[0]!.value)} drops/s; event/switch to highway → event/switch back ${latencyMs} ms (guest wall time)`);
     t.ok(latencyMs < health.windowMs, 'reverted within the window');
     const hold = /hold (\S+) placed/.exec(select.output)?.[1];
     const token = /token: (\S+)/.exec(select.output)?.[1];
