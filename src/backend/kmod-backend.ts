@@ -6,6 +6,7 @@ import { checkParameter, sameValue } from './parameter-check.js';
 import { isKernelError, openPersonaDevice, type KernelEvent, type KernelParam, type PersonaDevice } from './addon-persona.js';
 import { decodeValue, encodeValue, specOf } from './kmod-codec.js';
 import { kmodApplyError } from './kmod-error.js';
+import { SerialQueue } from './serial-queue.js';
 
 export interface KmodBackendOptions {
   /** Default /dev/persona. */
@@ -41,7 +42,7 @@ export class KmodBackend implements DriverBackend {
   private readonly byName = new Map<string, KmodDriver>();
   private readonly byId = new Map<number, KmodDriver>();
   private readonly driftListeners = new Set<(drift: Drift) => void>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   private constructor(
     private readonly device: PersonaDevice,
@@ -81,9 +82,7 @@ export class KmodBackend implements DriverBackend {
   }
 
   apply(driverId: string, values: ParameterValues, resources?: readonly string[]): Promise<ApplyResult> {
-    const result = this.queue.then(() => this.applyNow(driverId, values, resources));
-    this.queue = result.catch(() => undefined);
-    return result;
+    return this.queue.run(() => this.applyNow(driverId, values, resources));
   }
 
   /** Calls `listener` for every change made outside this backend; returns the unsubscribe function. */
@@ -94,7 +93,7 @@ export class KmodBackend implements DriverBackend {
 
   /** Waits for applies in flight, then closes /dev/persona. */
   async stop(): Promise<void> {
-    await this.queue;
+    await this.queue.idle();
     this.device.close();
   }
 

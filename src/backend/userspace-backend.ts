@@ -2,6 +2,7 @@ import type { ParameterValue, ParameterValues } from '../manifests/personality.j
 import { silentLogger, type Logger } from '../common/logger.js';
 import { BackendError, PartialApplyError, type ApplyResult, type BackendKind, type DriverBackend, type DriverInfo, type Drift, type ParameterChange } from './driver-backend.js';
 import { sameValue } from './parameter-check.js';
+import { SerialQueue } from './serial-queue.js';
 
 /** One parameter of one resource, as a userspace backend reaches it. */
 export interface UserspaceTarget {
@@ -49,7 +50,7 @@ export abstract class UserspaceBackend implements DriverBackend {
   private readonly byName: ReadonlyMap<string, { driver: UserspaceDriver; generation: number; known: Map<string, Record<string, ParameterValue>> }>;
   private readonly driftListeners = new Set<(drift: Drift) => void>();
   private readonly logger: Logger;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private poller: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -72,9 +73,7 @@ export abstract class UserspaceBackend implements DriverBackend {
   }
 
   apply(driverId: string, values: ParameterValues, resources?: readonly string[]): Promise<ApplyResult> {
-    const result = this.queue.then(() => this.applyNow(driverId, values, resources));
-    this.queue = result.catch(() => undefined);
-    return result;
+    return this.queue.run(() => this.applyNow(driverId, values, resources));
   }
 
   onDrift(listener: (drift: Drift) => void): () => void {
@@ -84,15 +83,13 @@ export abstract class UserspaceBackend implements DriverBackend {
 
   /** Reads every value now and reports those that changed since persona last saw them as drift. */
   poll(): Promise<void> {
-    const done = this.queue.then(() => this.pollNow());
-    this.queue = done.catch(() => undefined);
-    return done;
+    return this.queue.run(() => this.pollNow());
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.poller);
-    await this.queue;
+    await this.queue.idle();
   }
 
   /** Counted from the end of the last poll, so slow reads (a process per ethtool read) never pile up. */
