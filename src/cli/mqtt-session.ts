@@ -3,6 +3,7 @@ import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 
 import { Topics, type Action, type ResponsePayload } from '../mqtt/contract.js';
 import { EXIT_FAILURE, UsageError, type Output } from './output.js';
 import { sendWithoutDelay } from '../mqtt/no-delay.js';
+import { matches } from '../mqtt/status-publisher.js';
 
 /** The flags every command that talks to a running daemon takes, for `parseArgs`. */
 export const SESSION_FLAGS = {
@@ -163,6 +164,26 @@ export class MqttSession {
       const complete = (): true | undefined => (required.every((t) => found.has(t)) ? true : undefined);
       // The timeout ends the wait with whatever arrived; the caller judges what is missing.
       if (!complete()) await this.waitFor(complete, 'timed out').catch(() => undefined);
+      return found;
+    } finally {
+      this.listeners.delete(collect);
+    }
+  }
+
+  /**
+   * Every retained message under wildcard `filters`, as `readRetained` reads them: the
+   * subscription that follows marks their end on a broker that sends them first.
+   */
+  async readRetainedMatching(filters: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const collect: Listener = (topic, payload, packet) => {
+      if (packet.retain && filters.some((f) => matches(f, topic))) found.set(topic, payload.toString('utf8'));
+    };
+    this.listeners.add(collect);
+    try {
+      await this.subscribe(filters);
+      const marker = this.clientTopic(`sync/${++this.syncs}`);
+      await this.subscribe([marker]);
       return found;
     } finally {
       this.listeners.delete(collect);

@@ -26,6 +26,9 @@ export interface PersonaConfig {
   trust: string;
   manifestState: string;
   instanceProfile?: string;
+  namespace?: string;
+  namespacePollMs: number;
+  instanceStaleMs: number;
   backend: 'auto' | 'kmod' | 'simulated' | 'sysfs' | 'ethtool';
   onDrift: 'reassert' | 'report';
   sampleIntervalMs: number;
@@ -48,10 +51,11 @@ function defaults(): PersonaConfig {
   return Object.fromEntries(entries) as PersonaConfig;
 }
 
-/** Makes relative paths absolute against `base`, including the file of `replay:FILE`. */
+/** Makes relative paths absolute against `base`, including the file of `replay:FILE` and the folder of `dir:FOLDER`. */
 function resolvePaths(config: Partial<PersonaConfig>, base: string): Partial<PersonaConfig> {
   const out = { ...config };
   for (const key of PATH_KEYS) if (out[key] !== undefined) out[key] = resolve(base, out[key]);
+  if (out.namespace?.startsWith('dir:')) out.namespace = `dir:${resolve(base, out.namespace.slice('dir:'.length))}`;
   if (out.can?.startsWith('replay:')) out.can = `replay:${resolve(base, out.can.slice('replay:'.length))}`;
   return out;
 }

@@ -16,6 +16,7 @@ import { formatted, infoPayload, iso, switchPayload } from './payloads.js';
 import { HealthGuard, type HealthFailure } from './health-guard.js';
 import { LimpMode } from './limp-mode.js';
 import { describeBreach } from '../health/health-watch.js';
+import type { AdoptionOutcome } from '../namespace/personality-adopter.js';
 
 export type { DaemonObserver, DaemonStages, SwitchRecord } from './daemon-stages.js';
 
@@ -150,8 +151,20 @@ export class Daemon {
    * the new one, never a mix. A failure keeps the personalities in force.
    */
   reloadManifests(): { personalities: number; rejected: Array<{ file: string; code: string; error: string }> } {
+    this.stages.store.reload();
+    return this.manifestsChanged('manifests reloaded');
+  }
+
+  /** Personalities came from the shared namespace: the store has them (or kept what it had). */
+  personalitiesAdopted(outcome: AdoptionOutcome): void {
+    const adopted = outcome.adopted.map((a) => `${a.personality} v${a.version}`);
+    const refused = outcome.refused.map((r) => `${r.personality} (${r.code})`);
+    this.manifestsChanged([...(adopted.length > 0 ? [`adopted ${adopted.join(', ')}`] : []), ...(refused.length > 0 ? [`refused ${refused.join(', ')}`] : [])].join('; '));
+  }
+
+  /** After a new index: quarantines end, the change is published, and the policy decides again (a new version of a personality in force is applied). */
+  private manifestsChanged(trigger: string): { personalities: number; rejected: Array<{ file: string; code: string; error: string }> } {
     const { store, publisher } = this.stages;
-    store.reload();
     this.health.release();
     const summary = { personalities: store.list().length, rejected: store.rejected.map((e) => ({ file: e.file, code: e.code, error: e.message })) };
     const time = new Date().toISOString();
@@ -159,6 +172,7 @@ export class Daemon {
     // A refused file is also a refusal like any other, where a watcher of event/rejected sees it.
     for (const r of summary.rejected) publisher.publishRejected({ time, what: `manifest ${r.file}`, status: 422, error: r.error, code: r.code });
     this.publishInfo();
+    if (this.features !== null) this.evaluate(trigger);
     return summary;
   }
 

@@ -1,4 +1,4 @@
-import type { StatePublisher } from '../mqtt/contract.js';
+import type { NamespacePayload, StatePublisher } from '../mqtt/contract.js';
 
 /**
  * Hands every state and event to several publishers (MQTT and the dashboard), so that each
@@ -30,6 +30,9 @@ export class FanOutPublisher implements StatePublisher {
   }
   publishWorkload(...args: Parameters<StatePublisher['publishWorkload']>): void {
     for (const o of this.outputs) o.publishWorkload(...args);
+  }
+  publishNamespace(payload: NamespacePayload): void {
+    for (const o of this.outputs) o.publishNamespace?.(payload);
   }
   publishSwitch(...args: Parameters<StatePublisher['publishSwitch']>): void {
     for (const o of this.outputs) o.publishSwitch(...args);

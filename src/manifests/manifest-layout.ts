@@ -55,6 +55,30 @@ export function listManifests(
   });
 }
 
+/**
+ * The manifests of `dir` with those adopted from a shared namespace laid over them: an
+ * adopted file takes the place of the bundled one with the same key, so both share one
+ * anti-rollback record and an adopted version can only ever go up. The adopted folder
+ * holds no mappings; its drivers' mappings come from `dir`.
+ */
+export function listWithAdopted(
+  dir: string,
+  adoptedDir: string | undefined,
+  instanceProfile: string | undefined,
+  logger: Logger,
+): Array<{ driverId: string; locations: ManifestLocation[] }> {
+  const bundled = listManifests(dir, instanceProfile, logger);
+  if (adoptedDir === undefined || !isFolder(adoptedDir)) return bundled;
+  const byDriver = new Map(bundled.map(({ driverId, locations }) => [driverId, locations]));
+  for (const { driverId, locations } of listManifests(adoptedDir, instanceProfile, logger)) {
+    const adopted = new Set(locations.map((l) => l.key));
+    // Generic before profile-specific, as listManifests orders them: the loader relies on it.
+    const merged = [...(byDriver.get(driverId) ?? []).filter((l) => !adopted.has(l.key)), ...locations];
+    byDriver.set(driverId, merged.sort((a, b) => Number(a.profile !== undefined) - Number(b.profile !== undefined)));
+  }
+  return [...byDriver].sort(([a], [b]) => (a < b ? -1 : 1)).map(([driverId, locations]) => ({ driverId, locations }));
+}
+
 function location(dir: string, driverId: string, profile: string | undefined, fileName: string): ManifestLocation {
   const name = fileName.slice(0, -MANIFEST_SUFFIX.length);
   const folder = profile === undefined ? join(dir, driverId) : join(dir, driverId, profile);

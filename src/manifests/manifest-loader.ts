@@ -4,7 +4,7 @@ import { readDocumentFile } from './document-file.js';
 import { resolvePersonality, type Candidate } from './inheritance.js';
 import { ManifestError } from './manifest-error.js';
 import { ManifestIndex, type VerifiedFile } from './manifest-index.js';
-import { listManifests, type ManifestLocation } from './manifest-layout.js';
+import { listWithAdopted, type ManifestLocation } from './manifest-layout.js';
 import { parseManifest, type ManifestDocument } from './manifest-validator.js';
 import type { ManifestVerifier } from './manifest-verifier.js';
 import { missingMapping, ParameterMapping } from './parameter-mapping.js';
@@ -15,6 +15,8 @@ import { formatTimestamp } from './timestamp.js';
 export interface LoadOptions {
   /** This ECU's instance profile: its manifests win over the driver's generic ones. */
   readonly instanceProfile?: string;
+  /** Personalities adopted from a shared namespace, laid out like `dir`: each replaces the bundled one of its key. */
+  readonly adoptedDir?: string;
   /** Anti-rollback and freeze protection; without it, nothing is remembered between loads. */
   readonly rollback?: RollbackState;
   /** Wall clock, ms since the epoch (Date.now by default). */
@@ -53,7 +55,7 @@ export function loadGeneration(input: LoadInput): Generation {
   try {
     const loader = new GenerationLoader(input, time, verifier.refresh(time));
     const byDriver = new Map<string, ReadonlyMap<string, Personality>>();
-    for (const { driverId, locations } of listManifests(dir, options.instanceProfile, logger)) {
+    for (const { driverId, locations } of listWithAdopted(dir, options.adoptedDir, options.instanceProfile, logger)) {
       const personalities = loader.driver(driverId, locations);
       if (personalities.size > 0) byDriver.set(driverId, personalities);
     }

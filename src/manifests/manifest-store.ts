@@ -76,6 +76,11 @@ export class ManifestStore {
     return this.index.rejected;
   }
 
+  /** The manifest admitted at a location key (`<driver>/[<profile>/]<name>`) by the last load. */
+  admitted(key: string): VerifiedFile | undefined {
+    return this.index.admitted.get(key);
+  }
+
   get(driverId: string, name: string): Personality | undefined {
     return this.index.get(driverId, name);
   }

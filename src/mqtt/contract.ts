@@ -154,6 +154,22 @@ export interface ResponsePayload {
   path?: string;
 }
 
+/** `persona/<ecu-id>/state/namespace`, retained: what this instance took from the shared namespace, for `persona host status`. */
+export interface NamespacePayload {
+  /** The namespace read: `dir:<folder>` or `mqtt:persona/fleet`. */
+  source: string;
+  /** The instance profile whose personalities it adopts; null for generic ones only. */
+  profile: string | null;
+  /** Bare metal or the hypervisor persona detected. */
+  hypervisor: string | null;
+  /** The host's instance context as last read; null when there is none. */
+  context: { role: string; resources: string; hostPressure: number | null; updated: string; stale: boolean; from: string } | null;
+  /** Why the latest instance context was refused, if it was. */
+  contextError: string | null;
+  adopted: Array<{ personality: string; version: number; digest: string; from: string; time: string | null }>;
+  rejected: Array<{ personality: string; code: string; error: string; from: string; time: string }>;
+}
+
 /** Where the daemon's state goes: MQTT, or nowhere in an offline simulation. */
 export interface StatePublisher {
   start(): Promise<void>;
@@ -169,6 +185,8 @@ export interface StatePublisher {
   publishManifestEvent(payload: ManifestEventPayload): void;
   publishDrift(payload: DriftPayload): void;
   publishHealth(payload: HealthPayload): void;
+  /** Only outputs a host can read it from take it. */
+  publishNamespace?(payload: NamespacePayload): void;
   /** `status` becomes `degraded` with this reason, or `online` again when undefined. */
   setDegraded(reason: string | undefined): void;
 }
@@ -190,6 +208,7 @@ export class Topics {
   readonly stateDecision: string;
   readonly stateHolds: string;
   readonly stateWorkload: string;
+  readonly stateNamespace: string;
   readonly eventSwitch: string;
   readonly eventRejected: string;
   /** Subscription for every request: `request/<action>`. */
@@ -210,6 +229,7 @@ export class Topics {
     this.stateDecision = `${this.root}/state/decision`;
     this.stateHolds = `${this.root}/state/holds`;
     this.stateWorkload = `${this.root}/state/workload`;
+    this.stateNamespace = `${this.root}/state/namespace`;
     this.eventRejected = `${this.root}/event/rejected`;
     this.requests = `${this.root}/request/+`;
     this.presence = `${this.root}/presence/+`;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { silentLogger, type Logger } from '../common/logger.js';
-import { Topics, type ContextPayload, type DecisionPayload, type DriftPayload, type HealthPayload, type HoldsPayload, type InfoPayload, type ManifestEventPayload, type PersonalityPayload, type RejectedPayload, type StatePublisher, type StatusPayload, type SwitchPayload, type WorkloadPayload } from './contract.js';
+import { Topics, type ContextPayload, type DecisionPayload, type DriftPayload, type HealthPayload, type HoldsPayload, type InfoPayload, type ManifestEventPayload, type NamespacePayload, type PersonalityPayload, type RejectedPayload, type StatePublisher, type StatusPayload, type SwitchPayload, type WorkloadPayload } from './contract.js';
 import { sendWithoutDelay } from './no-delay.js';
 
 export interface ConnectionOptions {
@@ -128,6 +128,10 @@ export class StatusPublisher implements StatePublisher {
 
   publishWorkload(payload: WorkloadPayload): void {
     this.publishState(this.topics.stateWorkload, payload);
+  }
+
+  publishNamespace(payload: NamespacePayload): void {
+    this.publishState(this.topics.stateNamespace, payload);
   }
 
   publishRejected(payload: RejectedPayload): void {

@@ -24,6 +24,8 @@ void t.test('defaults come from the schema, with paths inside the package', asyn
     trust: join(root, 'manifests/trust'),
     manifestState: join(root, 'state/manifest-state.json'),
     backend: 'auto',
+    namespacePollMs: 2000,
+    instanceStaleMs: 60000,
     onDrift: 'reassert',
     sampleIntervalMs: 100,
     workloadIntervalMs: 1000,
@@ -38,6 +40,7 @@ void t.test('the file overrides defaults with paths relative to it; flags overri
   t.equal(config.can, `replay:${join(cwd, 'etc/logs/a.log')}`);
   t.equal(config.speed, 0);
   t.equal(config.broker, 'mqtt://10.0.0.2:1883');
+  t.equal(loadConfig({ cwd, overrides: { namespace: 'dir:ns' } }).namespace, `dir:${join(cwd, 'ns')}`, 'a dir: namespace is a path too');
 });
 
 void t.test('persona.config.json in the working folder is read without --config', async (t) => {

@@ -18,7 +18,7 @@ for (const file of readdirSync(DIR).filter((f) => f.endsWith('.schema.json') && 
 function schemaOf(topic: string): string | undefined {
   const rest = topic.split('/').slice(2).join('/');
   if (topic.includes('/response/') || topic.startsWith('test/answers/')) return 'response';
-  const table: Record<string, string> = { status: 'status', info: 'info', 'state/context': 'context', 'state/workload': 'workload', 'state/personality': 'personality', 'state/holds': 'holds', 'state/decision': 'decision', 'event/switch': 'switch', 'event/rejected': 'rejected', 'event/manifest': 'manifest', 'event/drift': 'drift', 'event/health': 'health' };
+  const table: Record<string, string> = { status: 'status', info: 'info', 'state/context': 'context', 'state/workload': 'workload', 'state/personality': 'personality', 'state/holds': 'holds', 'state/decision': 'decision', 'event/switch': 'switch', 'event/rejected': 'rejected', 'event/manifest': 'manifest', 'event/drift': 'drift', 'event/health': 'health', 'state/namespace': 'namespace' };
   return table[rest];
 }
 

@@ -32,6 +32,8 @@ export interface BootOptions {
   bootTimeoutMs?: number;
   /** Progress lines (building, booting, boot time). Tests pass `(l) => t.comment(l)`. */
   log?: (line: string) => void;
+  /** A host folder shared read-only into the guest (virtio-9p, uncached), seen at /run/<tag>; tag: letters, digits, '-'. */
+  share?: { path: string; tag: string };
   /** Every guest console line (kernel messages, init diagnostics). PERSONA_VM_DEBUG=1 also copies them to stderr. */
   onConsole?: (line: string) => void;
 }

@@ -70,6 +70,12 @@ for p in $VMH_KEEP; do
   mkdir -p "/mnt$p" && mount -o bind "/hosttmp$sub" "/mnt$p" || fail "keep $p visible"
 done
 mount -t tmpfs -o mode=755 run /mnt/run || fail "mount /mnt/run"
+# A host folder shared read-only as a hypervisor shares one into a guest, uncached so that the
+# host's writes show: /run/<tag> in the chroot.
+if [ -n "$VMH_SHARE" ]; then
+  mkdir -p "/mnt/run/$VMH_SHARE"
+  mount -t 9p -o trans=virtio,version=9p2000.L,ro "$VMH_SHARE" "/mnt/run/$VMH_SHARE" || fail "mount 9p share $VMH_SHARE"
+fi
 ip link set lo up
 exec 3<>/dev/ttyS1 || fail "open /dev/ttyS1"
 stty 115200 raw -echo <&3 || fail "stty ttyS1"

@@ -276,7 +276,8 @@ export async function startQemu(
   // A checkout under /tmp would be hidden by the guest's own /tmp: the init script binds it back.
   const project = realpathSync(packageRoot());
   const keep = project.startsWith('/tmp/') && /^[\w./-]+$/.test(project) ? [`VMH_KEEP=${project}`] : [];
-  const cmdline = ['console=ttyS0', 'panic=-1', 'quiet', ...(/^[\w./-]+$/.test(node) ? [`VMH_PREWARM=${node}`] : []), ...keep];
+  const share = options.share ? [`VMH_SHARE=${options.share.tag}`] : [];
+  const cmdline = ['console=ttyS0', 'panic=-1', 'quiet', ...(/^[\w./-]+$/.test(node) ? [`VMH_PREWARM=${node}`] : []), ...keep, ...share];
   const cpus = options.cpus ?? 2;
   const memoryMb = options.memoryMb ?? 1024;
   const args = [
@@ -299,6 +300,7 @@ export async function startQemu(
     '-nic', 'none',
     '-virtfs', 'local,path=/,mount_tag=host,security_model=passthrough,readonly=on,multidevs=remap',
     '-virtfs', `local,path=${xferDir},mount_tag=xfer,security_model=none`,
+    ...(options.share ? ['-virtfs', `local,path=${options.share.path},mount_tag=${options.share.tag},security_model=none,readonly=on`] : []),
   ];
   log(`booting ${kernel.release} under TCG (${cpus} CPUs, ${memoryMb} MiB${image === kernel.image ? '' : ', PVH'})…`);
   const child = spawn(onPath(QEMU_BINARY) ?? QEMU_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });

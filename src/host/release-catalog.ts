@@ -1,0 +1,56 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../common/logger.js';
+import { readDocumentFile } from '../manifests/document-file.js';
+import { parseEnvelope, PAYLOAD_TYPES } from '../manifests/dsse-envelope.js';
+import { ManifestError } from '../manifests/manifest-error.js';
+import { MANIFEST_SUFFIX } from '../manifests/manifest-layout.js';
+import { parseManifest } from '../manifests/manifest-validator.js';
+
+/** A released personality and its place in the namespace's `personalities/`. */
+export interface Release {
+  /** `pvnic/cockpit/highway.dsse.json`, or `pvnic/highway.dsse.json` for every profile. */
+  readonly path: string;
+  readonly version: number;
+  readonly bytes: Buffer;
+  readonly file: string;
+}
+
+/**
+ * The signed personalities in `folder` (any depth), each placed where its own payload
+ * says: `<driver>/<name>` when it is for every profile, else `<driver>/<profile>/<name>`
+ * for each profile it names. The host reads the payload without verifying it: it holds
+ * no trust and needs none, since every guest verifies what it adopts; a file that is no
+ * personality envelope at all is skipped with a warning. Where two files claim one place,
+ * the higher version is distributed.
+ */
+export function readReleases(folder: string, logger: Logger): Map<string, Release> {
+  const releases = new Map<string, Release>();
+  for (const file of manifestFiles(folder)) {
+    let bytes: Buffer;
+    let document: ReturnType<typeof parseManifest>;
+    try {
+      bytes = Buffer.from(readDocumentFile(file));
+      document = parseManifest(parseEnvelope(bytes, file, PAYLOAD_TYPES.personality).payload, file);
+    } catch (error) {
+      if (!(error instanceof ManifestError)) throw error;
+      logger.warn(`releases: skipped ${error.message} [${error.code}]`);
+      continue;
+    }
+    const places = document.instanceProfiles.length === 0 ? [`${document.driverId}/${document.name}`] : document.instanceProfiles.map((p) => `${document.driverId}/${p}/${document.name}`);
+    for (const place of places) {
+      const path = `${place}${MANIFEST_SUFFIX}`;
+      const other = releases.get(path);
+      if (other !== undefined && other.version >= document.version) continue;
+      releases.set(path, { path, version: document.version, bytes, file });
+    }
+  }
+  return releases;
+}
+
+function manifestFiles(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true })
+    .filter((e) => !e.name.startsWith('.'))
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .flatMap((e) => (e.isDirectory() ? manifestFiles(join(folder, e.name)) : e.name.endsWith(MANIFEST_SUFFIX) ? [join(folder, e.name)] : []));
+}

@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { silentLogger } from '../../src/common/logger.js';
+import { ManifestStore } from '../../src/manifests/manifest-store.js';
+import { RollbackState } from '../../src/manifests/rollback-state.js';
+import { SignedManifestVerifier } from '../../src/manifests/signed-manifest-verifier.js';
+import { PersonalityAdopter } from '../../src/namespace/personality-adopter.js';
+import type { NamespaceDocument } from '../../src/namespace/namespace-source.js';
+import { NOW, repository, signedManifest, testKey } from '../manifests/fixtures/signing.js';
+
+const cockpit = (version: number, ring: string, changes: Record<string, unknown> = {}): string =>
+  signedManifest('highway', { version, instanceProfiles: ['cockpit'], parameters: { DMA_buffer_size: ring }, ...changes });
+
+function open(dir: string): { store: ManifestStore; adopter: PersonalityAdopter } {
+  const rollback = RollbackState.open(join(dir, 'state', 'manifest-state.json'));
+  const adoptedDir = join(dir, 'state', 'adopted');
+  const store = ManifestStore.load(dir, new SignedManifestVerifier(join(dir, 'trust'), rollback), silentLogger, { now: () => NOW, rollback, instanceProfile: 'cockpit', adoptedDir });
+  return { store, adopter: new PersonalityAdopter(store, adoptedDir, 'cockpit', silentLogger, () => NOW) };
+}
+
+function setup(t: Test): { dir: string; store: ManifestStore; adopter: PersonalityAdopter } {
+  const dir = t.testdir(repository({ pvnic: { 'highway.dsse.json': signedManifest('highway') } }));
+  return { dir, ...open(dir) };
+}
+
+const from = (entries: Record<string, string>): Map<string, NamespaceDocument> =>
+  new Map(Object.entries(entries).map(([path, text]) => [path, { bytes: Buffer.from(text), origin: `dir:/ns/personalities/${path}` }]));
+
+void t.test('a newer personality for this profile is adopted: verified, in force, kept in the adopted folder', (t) => {
+  const { dir, store, adopter } = setup(t);
+  t.equal(store.require('pvnic', 'highway').parameters.DMA_buffer_size, 262_144, 'bundled first');
+  const outcome = adopter.adopt(from({ 'pvnic/cockpit/highway.dsse.json': cockpit(2, '1MB') }));
+  t.match(outcome, { adopted: [{ personality: 'pvnic/cockpit/highway', version: 2, from: 'dir:/ns/personalities/pvnic/cockpit/highway.dsse.json', atMs: NOW }], refused: [] });
+  t.equal(store.require('pvnic', 'highway').parameters.DMA_buffer_size, 1_048_576);
+  t.ok(existsSync(join(dir, 'state', 'adopted', 'pvnic', 'cockpit', 'highway.dsse.json')));
+  t.equal(adopter.adopt(from({ 'pvnic/cockpit/highway.dsse.json': cockpit(2, '1MB') })), undefined, 'the same bytes again change nothing');
+  t.end();
+});
+
+void t.test('a rollback through the namespace is refused, and the adopted version stays, on disk too', (t) => {
+  const { dir, store, adopter } = setup(t);
+  adopter.adopt(from({ 'pvnic/cockpit/highway.dsse.json': cockpit(3, '1MB') }));
+  const onDisk = readFileSync(join(dir, 'state', 'adopted', 'pvnic', 'cockpit', 'highway.dsse.json'));
+  const outcome = adopter.adopt(from({ 'pvnic/cockpit/highway.dsse.json': cockpit(2, '512KB') }));
+  t.match(outcome, { adopted: [], refused: [{ personality: 'pvnic/cockpit/highway', code: 'E_ROLLBACK', error: /^dir:\/ns\/personalities\/pvnic\/cockpit\/highway\.dsse\.json: \/version: 2 is older than version 3/ }] });
+  t.equal(store.require('pvnic', 'highway').version, 3);
+  t.strictSame(readFileSync(join(dir, 'state', 'adopted', 'pvnic', 'cockpit', 'highway.dsse.json')), onDisk);
+  t.match(adopter.refusals(), [{ code: 'E_ROLLBACK' }]);
+  t.equal(adopter.adopt(from({ 'pvnic/cockpit/highway.dsse.json': cockpit(2, '512KB') })), undefined, 'refused bytes are not tried again');
+  t.end();
+});
+
+void t.test('a tampered file, a foreign signer and an expired one are refused; what was in force stays', (t) => {
+  const { dir, store, adopter } = setup(t);
+  const good = JSON.parse(cockpit(2, '1MB')) as { payload: string };
+  const tampered = JSON.stringify({ ...JSON.parse(cockpit(2, '1MB')), payload: Buffer.from(Buffer.from(good.payload, 'base64').toString().replace('1MB', '2MB')).toString('base64') });
+  const outcome = adopter.adopt(
+    from({
+      'pvnic/cockpit/highway.dsse.json': tampered,
+      'pvnic/cockpit/city.dsse.json': signedManifest('city', { instanceProfiles: ['cockpit'] }, [testKey('stranger')]),
+      'pvnic/cockpit/parked.dsse.json': signedManifest('parked', { instanceProfiles: ['cockpit'], expires: '2026-01-01T00:00:00Z' }),
+    }),
+  );
+  t.strictSame(outcome?.adopted, []);
+  t.strictSame(
+    outcome?.refused.map((r) => [r.personality, r.code]).sort(),
+    [
+      ['pvnic/cockpit/city', 'E_SIGNATURE'],
+      ['pvnic/cockpit/highway', 'E_SIGNATURE'],
+      ['pvnic/cockpit/parked', 'E_EXPIRED'],
+    ],
+  );
+  t.equal(store.require('pvnic', 'highway').parameters.DMA_buffer_size, 262_144, 'the bundled one stays');
+  t.equal(store.get('pvnic', 'city'), undefined);
+  t.notOk(existsSync(join(dir, 'state', 'adopted', 'pvnic', 'cockpit', 'highway.dsse.json')), 'nothing refused is left in the adopted folder');
+  t.end();
+});
+
+void t.test("another profile's personalities are not this instance's business; a withdrawn one stays adopted", (t) => {
+  const { store, adopter } = setup(t);
+  t.equal(adopter.adopt(from({ 'pvnic/adas/highway.dsse.json': signedManifest('highway', { version: 5, instanceProfiles: ['adas'] }) })), undefined);
+  adopter.adopt(from({ 'pvnic/cockpit/highway.dsse.json': cockpit(2, '1MB') }));
+  t.equal(adopter.adopt(new Map()), undefined, 'the namespace no longer has it');
+  t.equal(store.require('pvnic', 'highway').version, 2, 'only a newer signed version replaces it');
+  t.end();
+});
+
+void t.test('a personality signed for another profile cannot be passed off as this one’s', (t) => {
+  const { adopter } = setup(t);
+  const outcome = adopter.adopt(from({ 'pvnic/cockpit/highway.dsse.json': signedManifest('highway', { version: 2, instanceProfiles: ['adas'] }) }));
+  t.match(outcome?.refused, [{ code: 'E_TARGET', error: /instanceProfiles/ }]);
+  t.end();
+});
+
+void t.test('after a restart the adopted personalities load from the adopted folder and are listed', (t) => {
+  const { dir, adopter } = setup(t);
+  adopter.adopt(from({ 'pvnic/cockpit/highway.dsse.json': cockpit(2, '1MB') }));
+  const again = open(dir);
+  t.equal(again.store.require('pvnic', 'highway').version, 2);
+  t.match(again.adopter.list(), [{ personality: 'pvnic/cockpit/highway', version: 2, atMs: 0 }]);
+  t.end();
+});
