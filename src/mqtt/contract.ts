@@ -61,7 +61,7 @@ export interface SwitchPayload {
   from: string | null;
   to: string;
   /** The context when the switch was decided. */
-  context: { driving: string; workload: string; io: string };
+  context: { driving: string; workload: string; io: string; instance: string };
   /** Why: the reason (`driving city → highway`, `standstill`, `hold h1 placed by media`), and who won (policy rule, hold, safety). */
   trigger: { reason: string; source: string; rule: string };
   changes: Array<{ resource: string; name: string; from: string | null; to: string }>;

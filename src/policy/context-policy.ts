@@ -135,7 +135,7 @@ export class ContextPolicy {
       const uncovered: string[] = [];
       for (const driving of known.driving) {
         for (const workload of known.workload) {
-          for (const io of known.io) if (!d.rules.some((r) => matches(r, { driving, workload, io }))) uncovered.push(`${driving}/${workload}/${io}`);
+          for (const io of known.io) if (!d.rules.some((r) => matches(r, { driving, workload, io, instance: 'unknown' }))) uncovered.push(`${driving}/${workload}/${io}`);
         }
       }
       if (uncovered.length > 0) {

@@ -57,7 +57,7 @@ void t.test('the decision in words names the winner, what waits and the holds th
     seq: 7,
     time: iso(12_000),
     trigger: 'sample',
-    context: { driving: 'highway', workload: 'normal', io: 'quiet' },
+    context: { driving: 'highway', workload: 'normal', io: 'quiet', instance: 'unknown' },
     inputs: { signals: {}, features: features(12_000, 104), workload: null },
     drivers: [
       {
@@ -96,7 +96,7 @@ void t.test('a change of driving context is explained by its guard in the statec
   const state = new LiveState({ online, explainTransition: because });
   state.publishContext({ context: 'city', workload: 'normal', io: 'quiet', since: iso(0), speedKmh: 80 });
   state.publishContext({ context: 'highway', workload: 'normal', io: 'quiet', since: iso(10_000), speedKmh: 91 });
-  state.publishDecision({ seq: 1, time: iso(22_000), trigger: 'driving city → highway', context: { driving: 'highway', workload: 'normal', io: 'quiet' }, inputs: { signals: {}, features: features(22_000, 104), workload: null }, drivers: [] });
+  state.publishDecision({ seq: 1, time: iso(22_000), trigger: 'driving city → highway', context: { driving: 'highway', workload: 'normal', io: 'quiet', instance: 'unknown' }, inputs: { signals: {}, features: features(22_000, 104), workload: null }, drivers: [] });
   t.equal(state.snapshot(null).decision?.text, 'highway because speed > 90 km/h (after 5 s in city); now 104.0 km/h, 12 s in highway; decided after driving city → highway');
   t.end();
 });
