@@ -6,7 +6,7 @@ import type { Drift } from '../backend/driver-backend.js';
 import type { ParameterValues } from '../manifests/personality.js';
 import type { DriverPersonality, HoldsPayload } from '../mqtt/contract.js';
 import type { Candidate } from '../policy/arbiter.js';
-import type { Target } from '../policy/context-policy.js';
+import type { PolicyContext, Target } from '../policy/context-policy.js';
 import type { Hold, HoldRequest } from '../policy/hold-registry.js';
 import { planSwitch, type DriverStanding, type SwitchPlan } from '../policy/switch-planner.js';
 import type { SignalSnapshot } from '../signals/signal-decoder.js';
@@ -271,7 +271,7 @@ export class Daemon {
     const context = this.stages.tracker.current;
     const standstill = this.features?.speedKmh !== null && this.features !== null && this.features.speedKmh <= this.stages.standstillKmh;
     // Limping, persona asks for nothing but the safe personality, as if the context were unknown.
-    const decideFor: typeof context = this.limp.active ? { ...context, driving: 'unknown' } : context;
+    const decideFor: PolicyContext = { ...context, ...(this.limp.active ? { driving: 'unknown' } : {}), role: null };
     const planned = this.stages.arbiter.decide(decideFor, nowMs).map((decided) => {
       const verdict = this.health.screen(decided);
       const personality = this.stages.store.require(verdict.driverId, verdict.winner.personality);
