@@ -40,6 +40,20 @@ void t.test('changes are numbered: an update carries only what changed after the
   t.end();
 });
 
+void t.test('the timeline follows every region, the instance too', (t) => {
+  const state = new LiveState({ online });
+  state.publishContext({ context: 'highway', workload: 'normal', io: 'quiet', instance: 'normal', role: 'cockpit', hostPressure: 20, since: iso(0), speedKmh: 110 });
+  state.publishContext({ context: 'highway', workload: 'normal', io: 'quiet', instance: 'constrained', role: 'cockpit', hostPressure: 70, since: iso(5_000), speedKmh: 110 });
+  t.same(
+    state.snapshot(null).timeline.map(({ time, driving, instance }) => [time, driving, instance]),
+    [
+      [iso(0), 'highway', 'normal'],
+      [iso(5_000), 'highway', 'constrained'],
+    ],
+  );
+  t.end();
+});
+
 void t.test('the log and the timeline are bounded', (t) => {
   const state = new LiveState({ online, logCapacity: 3, timelineMs: 60_000 });
   for (let i = 0; i < 10; i++) state.publishSwitch({ time: iso(i) } as SwitchPayload);
