@@ -1,3 +1,4 @@
+import type { InstanceInput } from '../context/instance-features.js';
 import type { DecisionRecord } from '../daemon/decision-record.js';
 
 const entries = (values: Readonly<Record<string, string>>): string =>
@@ -19,7 +20,7 @@ export function describeDecision(r: DecisionRecord, detailed = true): string[] {
   const speed = f?.speedKmh === null || f === null ? 'speed unknown' : `${f.speedKmh.toFixed(1)} km/h`;
   const lines = [
     `decision ${r.seq} at ${r.time}, after ${r.trigger}`,
-    `  context: driving ${r.context.driving}, workload ${r.context.workload}, io ${r.context.io} (${speed})`,
+    `  context: driving ${r.context.driving}, workload ${r.context.workload}, io ${r.context.io}, instance ${r.context.instance} (${speed})`,
   ];
   for (const d of r.drivers) {
     const by = d.winner.source === 'hold' ? `hold ${d.winner.rule} of ${d.winner.owner} (priority ${d.winner.priority})` : d.winner.source === 'safety' ? `safety rule ${d.winner.rule}` : `policy rule ${d.winner.rule}`;
@@ -34,8 +35,17 @@ export function describeDecision(r: DecisionRecord, detailed = true): string[] {
     if (f) lines.push(`  features: vertical RMS ${fmt(f.verticalRms)} m/s², wheel slip ${fmt(f.wheelSlip)}, steering ${fmt(f.steeringActivity)} °/s, standstill ${(f.standstillMs / 1000).toFixed(1)} s, ${f.stopsPerMinute} stops/min`);
     const w = r.inputs.workload;
     if (w) lines.push(`  workload: pressure cpu ${w.cpuPressure.toFixed(1)} %, memory ${w.memoryPressure.toFixed(1)} %, io ${w.ioPressure === null ? 'n/a' : `${w.ioPressure.toFixed(1)} %`}`);
+    const i = r.inputs.instance;
+    if (i) lines.push(`  host: ${describeHostContext(i)}`);
   }
   return lines;
+}
+
+/** The host's instance context as received; a stale one is shown for what it was, and as ignored. */
+function describeHostContext(i: InstanceInput): string {
+  const said = `role ${i.role ?? 'n/a'}, resources ${i.resources ?? 'n/a'}, host pressure ${i.hostPressure === null ? 'n/a' : `${i.hostPressure.toFixed(1)} %`}`;
+  const origin = `from ${i.source ?? 'nowhere'}, updated ${i.updated ?? 'never'}`;
+  return i.stale ? `stale, ignored (${said}; ${origin})` : `${said} (${origin})`;
 }
 
 function fmt(v: number | null): string {

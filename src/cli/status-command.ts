@@ -28,7 +28,9 @@ export function describeStatus(s: StatusPayload): string {
 }
 
 export function describeContext(c: ContextPayload): string {
-  return `driving ${c.context}, workload ${c.workload}, io ${c.io}, ${c.speedKmh === null ? 'speed unknown' : `${c.speedKmh.toFixed(1)} km/h`}, since ${c.since}`;
+  const host = [...(c.role !== null ? [`role ${c.role}`] : []), ...(c.hostPressure !== null ? [`host pressure ${c.hostPressure.toFixed(1)} %`] : [])];
+  const instance = `instance ${c.instance}${host.length > 0 ? ` (${host.join(', ')})` : ''}`;
+  return `driving ${c.context}, workload ${c.workload}, io ${c.io}, ${instance}, ${c.speedKmh === null ? 'speed unknown' : `${c.speedKmh.toFixed(1)} km/h`}, since ${c.since}`;
 }
 
 export function describeWorkload(w: WorkloadPayload): string {

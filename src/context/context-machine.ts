@@ -2,6 +2,7 @@ import { assign, setup } from 'xstate';
 import { DocumentError, type DocumentProblem } from '../common/schema.js';
 import { REGIONS, type RegionName } from './context-names.js';
 import type { DrivingFeatures } from './driving-features.js';
+import type { InstanceInput } from './instance-features.js';
 import { ioTraffic, peakPressure, type WorkloadInput } from './workload-features.js';
 
 /** One evaluation of the driving features. */
@@ -16,13 +17,20 @@ export interface WorkloadEvent {
   workload: WorkloadInput;
 }
 
-export type ContextEvent = SampleEvent | WorkloadEvent;
+/** The host's instance context, as last delivered. */
+export interface InstanceEvent {
+  type: 'INSTANCE';
+  instance: InstanceInput;
+}
+
+export type ContextEvent = SampleEvent | WorkloadEvent | InstanceEvent;
 
 /** When each region entered its current state: the start of its dwell. */
 export interface ContextMachineState {
   drivingSinceMs: number;
   workloadSinceMs: number;
   ioSinceMs: number;
+  instanceSinceMs: number;
 }
 
 interface Dwell {
@@ -35,6 +43,7 @@ type Args = { context: ContextMachineState; event: ContextEvent };
 /** The features of a SAMPLE event, or undefined for any other event (which then never matches). */
 const driving = (event: ContextEvent): DrivingFeatures | undefined => (event.type === 'SAMPLE' ? event.features : undefined);
 const workload = (event: ContextEvent): WorkloadInput | undefined => (event.type === 'WORKLOAD' ? event.workload : undefined);
+const instance = (event: ContextEvent): InstanceInput | undefined => (event.type === 'INSTANCE' ? event.instance : undefined);
 const dwelt = (sinceMs: number, timeMs: number, p: Partial<Dwell>): boolean => timeMs - sinceMs >= (p.minDwellMs ?? 0);
 
 /**
@@ -101,19 +110,44 @@ const guards = {
     const io = ioTraffic(w);
     return io.bytesPerS < p.bytesPerSBelow && io.opsPerS < p.opsPerSBelow;
   },
+  isInstanceStale: ({ event }: Args) => instance(event)?.stale === true,
+  isInstanceFresh: ({ event }: Args) => instance(event)?.stale === false,
+  /** The host rates the instance's resources constrained, or its own pressure is high; a stale context says nothing. */
+  isConstrained: ({ context, event }: Args, p: Dwell & { hostPressureAbove: number }) => {
+    const i = instance(event);
+    if (!i || i.stale || !dwelt(context.instanceSinceMs, i.timeMs, p)) return false;
+    return i.resources === 'constrained' || (i.hostPressure !== null && i.hostPressure > p.hostPressureAbove);
+  },
+  /** Neither the host's rating nor its pressure says constrained: what the host leaves out (null) does not hold the instance there. */
+  isUnconstrained: ({ context, event }: Args, p: Dwell & { hostPressureBelow: number }) => {
+    const i = instance(event);
+    if (!i || i.stale || !dwelt(context.instanceSinceMs, i.timeMs, p)) return false;
+    return i.resources !== 'constrained' && (i.hostPressure === null || i.hostPressure < p.hostPressureBelow);
+  },
 };
 
-const SINCE_FIELD = { driving: 'drivingSinceMs', workload: 'workloadSinceMs', io: 'ioSinceMs' } as const;
+const SINCE_FIELD = { driving: 'drivingSinceMs', workload: 'workloadSinceMs', io: 'ioSinceMs', instance: 'instanceSinceMs' } as const;
+
+/** The time an event carries; xstate's init event, typed as one of ours, carries none. */
+function eventTimeMs(event: ContextEvent): number {
+  switch (event.type) {
+    case 'SAMPLE':
+      return event.features.timeMs;
+    case 'WORKLOAD':
+      return event.workload.timeMs;
+    case 'INSTANCE':
+      return event.instance.timeMs;
+    default:
+      return 0;
+  }
+}
 
 const contextSetup = setup({
   types: { context: {} as ContextMachineState, events: {} as ContextEvent },
   guards,
   actions: {
-    // Entry on xstate's init event carries no time: the region starts its dwell at 0.
-    recordEntry: assign(({ event }, params: { region: RegionName }) => {
-      const timeMs = event.type === 'SAMPLE' ? event.features.timeMs : event.type === 'WORKLOAD' ? event.workload.timeMs : 0;
-      return { [SINCE_FIELD[params.region]]: timeMs };
-    }),
+    // Entry on xstate's init event starts the region's dwell at 0.
+    recordEntry: assign(({ event }, params: { region: RegionName }) => ({ [SINCE_FIELD[params.region]]: eventTimeMs(event) })),
   },
 });
 const ACTION_NAMES = ['recordEntry'];
@@ -135,7 +169,7 @@ export function createContextMachine(definition: unknown, file: string) {
 function checkDefinition(definition: unknown, file: string): DocumentProblem[] {
   const problems: DocumentProblem[] = [];
   const root = definition as { type?: unknown; states?: Record<string, { states?: Record<string, unknown> }> } | null;
-  if (root?.type !== 'parallel') problems.push({ file, path: '/type', message: 'must be "parallel" (regions driving, workload, io)' });
+  if (root?.type !== 'parallel') problems.push({ file, path: '/type', message: `must be "parallel" (regions ${Object.keys(REGIONS).join(', ')})` });
   const regions = root?.states;
   if (typeof regions !== 'object' || regions === null) return [...problems, { file, path: '/states', message: 'is required' }];
   for (const [region, names] of Object.entries(REGIONS)) {

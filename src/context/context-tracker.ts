@@ -2,6 +2,7 @@ import { createActor, type Actor } from 'xstate';
 import type { ContextMachine } from './context-machine.js';
 import type { ContextState, RegionName } from './context-names.js';
 import type { DrivingFeatures } from './driving-features.js';
+import type { InstanceInput } from './instance-features.js';
 import type { WorkloadInput } from './workload-features.js';
 
 export interface ContextChange {
@@ -13,7 +14,7 @@ export interface ContextChange {
   readonly state: ContextState;
 }
 
-/** Runs the context statechart over driving samples and workload samples. */
+/** Runs the context statechart over driving samples, workload samples and the host's instance context. */
 export class ContextTracker {
   private readonly actor: Actor<ContextMachine>;
 
@@ -41,6 +42,11 @@ export class ContextTracker {
   /** Feeds one workload sample; returns the changes of the workload and io regions. */
   workload(workload: WorkloadInput): ContextChange[] {
     return this.send({ type: 'WORKLOAD', workload }, workload.timeMs);
+  }
+
+  /** Feeds the host's instance context; returns the change of the instance region, if any. */
+  instance(instance: InstanceInput): ContextChange[] {
+    return this.send({ type: 'INSTANCE', instance }, instance.timeMs);
   }
 
   private send(event: Parameters<Actor<ContextMachine>['send']>[0], timeMs: number): ContextChange[] {

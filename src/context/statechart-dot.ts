@@ -10,7 +10,7 @@ interface RegionNode {
   states: Record<string, { description?: string; on?: Record<string, Transition[]> }>;
 }
 
-const REGION_TITLE: Record<string, string> = { driving: 'driving context (SAMPLE)', workload: 'workload (WORKLOAD)', io: 'I/O pattern (WORKLOAD)' };
+const REGION_TITLE: Record<string, string> = { driving: 'driving context (SAMPLE)', workload: 'workload (WORKLOAD)', io: 'I/O pattern (WORKLOAD)', instance: 'instance, as the host rates it (INSTANCE)' };
 const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 
 /** `kmh 90, dwell 5 s`: a guard's params as a short edge label. */

@@ -1,12 +1,13 @@
 import type { CanFrame } from '../can/can-frame.js';
 import type { ContextChange } from '../context/context-tracker.js';
 import { REQUIRED_SIGNALS, type DrivingFeatures } from '../context/driving-features.js';
+import type { InstanceInput } from '../context/instance-features.js';
 import type { WorkloadInput } from '../context/workload-features.js';
 import type { Drift } from '../backend/driver-backend.js';
 import type { ParameterValues } from '../manifests/personality.js';
 import type { DriverPersonality, HoldsPayload } from '../mqtt/contract.js';
 import type { Candidate } from '../policy/arbiter.js';
-import type { Target } from '../policy/context-policy.js';
+import type { PolicyContext, Target } from '../policy/context-policy.js';
 import type { Hold, HoldRequest } from '../policy/hold-registry.js';
 import { planSwitch, type DriverStanding, type SwitchPlan } from '../policy/switch-planner.js';
 import type { SignalSnapshot } from '../signals/signal-decoder.js';
@@ -15,6 +16,7 @@ import type { DaemonObserver, DaemonStages, SwitchRecord } from './daemon-stages
 import { formatted, infoPayload, iso, switchPayload } from './payloads.js';
 import { HealthGuard, type HealthFailure } from './health-guard.js';
 import { LimpMode } from './limp-mode.js';
+import { InstanceFeed } from './instance-feed.js';
 import { describeBreach } from '../health/health-watch.js';
 import type { AdoptionOutcome } from '../namespace/personality-adopter.js';
 
@@ -56,6 +58,7 @@ export class Daemon {
 
   private readonly health: HealthGuard;
   private readonly limp: LimpMode;
+  private readonly instanceFeed: InstanceFeed;
 
   constructor(
     private readonly stages: DaemonStages,
@@ -63,6 +66,7 @@ export class Daemon {
   ) {
     this.health = new HealthGuard(stages.counters, stages.logger.child('health'));
     this.limp = new LimpMode(stages.clock);
+    this.instanceFeed = new InstanceFeed(stages.logger.child('instance'));
   }
 
   async start(): Promise<void> {
@@ -117,7 +121,18 @@ export class Daemon {
     if (changes.length > 0) this.evaluate(changes.map(describe).join(', '));
   }
 
-  /** Places a hold for a personality that exists (ManifestError E_NOT_FOUND otherwise). */
+  /** Feeds the host's instance context; a stale one moves the instance region to unknown and is ignored. */
+  onInstance(input: InstanceInput): void {
+    this.instanceFeed.accept(input);
+    const changes = this.stages.tracker.instance(input);
+    const roleChange = this.instanceFeed.roleChange(this.stages.tracker.current.instance);
+    for (const change of changes) this.contextChanged(change);
+    // A role that changes alone still changes state/context.
+    if (roleChange && changes.length === 0) this.publishContext(this.timeMs);
+    const triggers = [...changes.map(describe), ...(roleChange ? [roleChange] : [])];
+    if (triggers.length > 0) this.evaluate(triggers.join(', '));
+  }
+
   /** A broken /proc is logged once per change, never per sample; the regions keep their last state. */
   private sampleWorkload(sample: () => WorkloadInput): void {
     let workload: WorkloadInput;
@@ -133,6 +148,7 @@ export class Daemon {
     this.onWorkload(workload);
   }
 
+  /** Places a hold for a personality that exists (ManifestError E_NOT_FOUND otherwise). */
   placeHold(request: HoldRequest): { hold: Hold; token: string } {
     this.stages.store.require(request.driverId, request.personality);
     const placed = this.stages.holds.add(request, this.timeMs);
@@ -276,8 +292,8 @@ export class Daemon {
   }
 
   private publishContext(sinceMs: number): void {
-    const { driving, workload, io } = this.stages.tracker.current;
-    this.stages.publisher.publishContext({ context: driving, workload, io, since: iso(sinceMs), speedKmh: round(this.features?.speedKmh ?? null) });
+    const { driving, workload, io, instance } = this.stages.tracker.current;
+    this.stages.publisher.publishContext({ context: driving, workload, io, instance, ...this.instanceFeed.describe(instance), since: iso(sinceMs), speedKmh: round(this.features?.speedKmh ?? null) });
   }
 
   private evaluate(trigger: string): void {
@@ -285,7 +301,7 @@ export class Daemon {
     const context = this.stages.tracker.current;
     const standstill = this.features?.speedKmh !== null && this.features !== null && this.features.speedKmh <= this.stages.standstillKmh;
     // Limping, persona asks for nothing but the safe personality, as if the context were unknown.
-    const decideFor: typeof context = this.limp.active ? { ...context, driving: 'unknown' } : context;
+    const decideFor: PolicyContext = { ...context, ...(this.limp.active ? { driving: 'unknown' } : {}), role: this.instanceFeed.describe(context.instance).role };
     const planned = this.stages.arbiter.decide(decideFor, nowMs).map((decided) => {
       const verdict = this.health.screen(decided);
       const personality = this.stages.store.require(verdict.driverId, verdict.winner.personality);
@@ -360,7 +376,7 @@ export class Daemon {
       time: iso(nowMs),
       trigger,
       context,
-      inputs: { signals: this.snapshot, features: this.features, workload: this.workload },
+      inputs: { signals: this.snapshot, features: this.features, workload: this.workload, instance: this.instanceFeed.input },
       drivers,
     };
     this.decisions.push(record);

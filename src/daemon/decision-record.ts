@@ -1,5 +1,6 @@
 import type { ContextState } from '../context/context-names.js';
 import type { DrivingFeatures } from '../context/driving-features.js';
+import type { InstanceInput } from '../context/instance-features.js';
 import type { WorkloadInput } from '../context/workload-features.js';
 import type { Candidate } from '../policy/arbiter.js';
 import type { PlanResult } from '../policy/switch-planner.js';
@@ -33,6 +34,8 @@ export interface DecisionRecord {
     readonly signals: SignalSnapshot;
     readonly features: DrivingFeatures | null;
     readonly workload: WorkloadInput | null;
+    /** The host's instance context as last received, stale or not; null before any. */
+    readonly instance: InstanceInput | null;
   };
   readonly drivers: readonly DriverDecision[];
 }

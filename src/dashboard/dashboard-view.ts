@@ -27,6 +27,7 @@ export interface TimelinePoint {
   driving: string;
   workload: string;
   io: string;
+  instance: string;
 }
 
 export type LogEntry = { seq: number } & (

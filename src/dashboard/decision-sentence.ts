@@ -36,7 +36,7 @@ function driverPart(d: DriverDecision): string {
  * The decision in one line of words, for people watching the dashboard:
  * "highway because speed > 90 km/h (after 5 s in city); now 104.0 km/h, 12 s in highway;
  * decided after driving city → highway; pvnic: highway by policy rule
- * policy.json#/drivers/pvnic/rules/3, applied; outranked holds: none".
+ * policy.json#/drivers/pvnic/rules/4, applied; outranked holds: none".
  * `drivingSince` is when the driving context last changed (ISO, pipeline time) and
  * `because` why, from the statechart's guard.
  */

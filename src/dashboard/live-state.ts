@@ -70,7 +70,7 @@ export class LiveState implements StatePublisher {
       this.drivingBecause = previous ? this.options.explainTransition?.(previous.context, payload.context) : undefined;
     }
     this.set('context', payload);
-    this.addTimelinePoint({ seq: this.changes, time: payload.since, driving: payload.context, workload: payload.workload, io: payload.io });
+    this.addTimelinePoint({ seq: this.changes, time: payload.since, driving: payload.context, workload: payload.workload, io: payload.io, instance: payload.instance });
   }
 
   publishPersonality(payload: PersonalityPayload): void {

@@ -28,6 +28,11 @@ export interface ContextPayload {
   /** The ECU's own load: idle, normal or pressured; and its I/O pattern: quiet, interactive or bulk. */
   workload: string;
   io: string;
+  /** How the hypervisor host rates this instance: normal or constrained, unknown without a fresh host context. */
+  instance: string;
+  /** What the host says the instance runs (cockpit, adas, gateway, batch) and its own pressure (0–100); null while instance is unknown or the host does not say. */
+  role: string | null;
+  hostPressure: number | null;
   /** ISO time (pipeline clock) of the last change. */
   since: string;
   speedKmh: number | null;
@@ -61,7 +66,7 @@ export interface SwitchPayload {
   from: string | null;
   to: string;
   /** The context when the switch was decided. */
-  context: { driving: string; workload: string; io: string };
+  context: { driving: string; workload: string; io: string; instance: string };
   /** Why: the reason (`driving city → highway`, `standstill`, `hold h1 placed by media`), and who won (policy rule, hold, safety). */
   trigger: { reason: string; source: string; rule: string };
   changes: Array<{ resource: string; name: string; from: string | null; to: string }>;

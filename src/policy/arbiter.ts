@@ -1,5 +1,4 @@
-import type { ContextState } from '../context/context-names.js';
-import type { ContextPolicy, Target } from './context-policy.js';
+import type { ContextPolicy, PolicyContext, Target } from './context-policy.js';
 import type { HoldRegistry } from './hold-registry.js';
 
 /** One contender for a driver: the safety rule, a hold, or the automatic policy. */
@@ -31,7 +30,7 @@ export class Arbiter {
     readonly targets: readonly Target[],
   ) {}
 
-  decide(context: ContextState, nowMs: number): Verdict[] {
+  decide(context: PolicyContext, nowMs: number): Verdict[] {
     this.holds.expire(nowMs);
     return this.policy.decide(context, this.targets).map((choice) => {
       const target = choice.target;

@@ -1,13 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { DRIVING_CONTEXTS, IO_PATTERNS, WORKLOAD_LEVELS, type ContextState } from '../context/context-names.js';
+import { DRIVING_CONTEXTS, INSTANCE_STATES, IO_PATTERNS, WORKLOAD_LEVELS, type ContextState } from '../context/context-names.js';
+import { INSTANCE_ROLES, type InstanceRole } from '../context/instance-features.js';
 import { compileDocumentSchema, DocumentError, readJsonDocument, type DocumentProblem } from '../common/schema.js';
 import schema from './policy.schema.json' with { type: 'json' };
 
 type OneOrMore = string | string[];
 
+/** What a rule may name: the statechart's regions, and the role the host gives this instance. */
+const CONDITIONS = ['driving', 'workload', 'io', 'instance', 'role'] as const;
+type Condition = (typeof CONDITIONS)[number];
+
 interface RuleDocument {
-  when: { driving?: OneOrMore; workload?: OneOrMore; io?: OneOrMore };
+  when: Partial<Record<Condition, OneOrMore>>;
   personality: string;
 }
 
@@ -20,6 +25,14 @@ interface PolicyDocument {
   minSwitchIntervalMs?: number;
   standstillKmh?: number;
   drivers: Record<string, RuleSet & { resources?: Record<string, Partial<RuleSet> & { rules: RuleDocument[] }> }>;
+}
+
+/**
+ * What the policy decides on: the state of each region, and the role the host names for
+ * this instance, null when it names none or its context is not fresh.
+ */
+export interface PolicyContext extends ContextState {
+  readonly role: InstanceRole | null;
 }
 
 /** What one decision is about: a driver's resources that share a policy. */
@@ -44,7 +57,7 @@ export interface PolicyChoice {
 const validate = compileDocumentSchema<PolicyDocument>(schema);
 const asList = (v: OneOrMore | undefined): readonly string[] | undefined => (v === undefined ? undefined : typeof v === 'string' ? [v] : v);
 
-/** Maps the context (driving, workload, io) to a personality per driver by the first matching rule. */
+/** Maps the context (driving, workload, io, instance, and the instance's role) to a personality per driver by the first matching rule. */
 export class ContextPolicy {
   readonly minSwitchIntervalMs: number;
   readonly standstillKmh: number;
@@ -94,7 +107,8 @@ export class ContextPolicy {
     });
   }
 
-  decide(context: ContextState, targets: readonly Target[]): PolicyChoice[] {
+  /** The driving context unknown gives the safe personality, whatever the other regions and the role say. */
+  decide(context: PolicyContext, targets: readonly Target[]): PolicyChoice[] {
     const name = basename(this.file);
     return targets.map((target) => {
       const driver = this.doc.drivers[target.driverId]!;
@@ -121,35 +135,52 @@ export class ContextPolicy {
 
   private check(): DocumentProblem[] {
     const problems: DocumentProblem[] = [];
-    const known = { driving: DRIVING_CONTEXTS.filter((c) => c !== 'unknown'), workload: WORKLOAD_LEVELS, io: IO_PATTERNS } as const;
+    const known: Record<Condition, readonly string[]> = { driving: DRIVING_CONTEXTS.filter((c) => c !== 'unknown'), workload: WORKLOAD_LEVELS, io: IO_PATTERNS, instance: INSTANCE_STATES, role: INSTANCE_ROLES };
+    const contexts = everyContext();
     for (const { base, set: d } of this.ruleSets()) {
       d.rules.forEach((rule, i) => {
-        for (const region of ['driving', 'workload', 'io'] as const) {
-          for (const name of asList(rule.when[region]) ?? []) {
-            if (!(known[region] as readonly string[]).includes(name)) {
-              problems.push({ file: this.file, path: `${base}/rules/${i}/when/${region}`, message: `"${name}" is not one of ${known[region].join(', ')}` });
+        for (const condition of CONDITIONS) {
+          for (const name of asList(rule.when[condition]) ?? []) {
+            if (!known[condition].includes(name)) {
+              problems.push({ file: this.file, path: `${base}/rules/${i}/when/${condition}`, message: `"${name}" is not one of ${known[condition].join(', ')}` });
             }
           }
         }
       });
-      const uncovered: string[] = [];
-      for (const driving of known.driving) {
-        for (const workload of known.workload) {
-          for (const io of known.io) if (!d.rules.some((r) => matches(r, { driving, workload, io }))) uncovered.push(`${driving}/${workload}/${io}`);
-        }
-      }
+      const uncovered = contexts
+        .filter((context) => !d.rules.some((r) => matches(r, context)))
+        .map((c) => `${c.driving}/${c.workload}/${c.io}/${c.instance}/${c.role ?? 'none'}`);
       if (uncovered.length > 0) {
         const shown = uncovered.slice(0, 6).join(', ') + (uncovered.length > 6 ? `, … (${uncovered.length} in all)` : '');
-        problems.push({ file: this.file, path: `${base}/rules`, message: `no rule matches driving/workload/io ${shown}` });
+        problems.push({ file: this.file, path: `${base}/rules`, message: `no rule matches driving/workload/io/instance/role ${shown}` });
       }
     }
     return problems;
   }
 }
 
-function matches(rule: RuleDocument, context: ContextState): boolean {
-  return (['driving', 'workload', 'io'] as const).every((region) => {
-    const allowed = asList(rule.when[region]);
-    return allowed === undefined || allowed.includes(context[region]);
+/**
+ * Every context the rules must cover: driving other than unknown (that is safety's), and a
+ * role only where the instance region is not unknown, since only then can one be named.
+ */
+function everyContext(): PolicyContext[] {
+  const contexts: PolicyContext[] = [];
+  for (const instance of INSTANCE_STATES) {
+    for (const role of instance === 'unknown' ? [null] : [null, ...INSTANCE_ROLES]) {
+      for (const driving of DRIVING_CONTEXTS.filter((c) => c !== 'unknown')) {
+        for (const workload of WORKLOAD_LEVELS) for (const io of IO_PATTERNS) contexts.push({ driving, workload, io, instance, role });
+      }
+    }
+  }
+  return contexts;
+}
+
+/** A condition left out matches anything; `role` matches only a role the host names while its context is fresh. */
+function matches(rule: RuleDocument, context: PolicyContext): boolean {
+  const role = context.instance === 'unknown' ? null : context.role;
+  const value: Record<Condition, string | null> = { ...context, role };
+  return CONDITIONS.every((condition) => {
+    const allowed = asList(rule.when[condition]);
+    return allowed === undefined || (value[condition] !== null && allowed.includes(value[condition]));
   });
 }

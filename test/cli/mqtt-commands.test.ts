@@ -9,7 +9,7 @@ import { listCommand } from '../../src/cli/list-command.js';
 import type { Output } from '../../src/cli/output.js';
 import { releaseCommand } from '../../src/cli/release-command.js';
 import { selectCommand } from '../../src/cli/select-command.js';
-import { describeStatus, describeWorkload, statusCommand } from '../../src/cli/status-command.js';
+import { describeContext, describeStatus, describeWorkload, statusCommand } from '../../src/cli/status-command.js';
 import { whyCommand } from '../../src/cli/why-command.js';
 import { main as infotainment } from '../../examples/infotainment.js';
 import { startLiveDaemon } from '../helpers/live-daemon.js';
@@ -65,7 +65,7 @@ void t.test('status, list, select, release and watch against a running daemon (M
     const text = await cli(statusCommand, at);
     t.equal(text.code, 0, text.err);
     t.match(text.out, new RegExp(`^persona/cli at ${broker.url}: online, simulated backend \\(.*no driver is changed\\)$`, 'm'), 'with the note');
-    t.match(text.out, /^context: driving city, workload \w+, io \w+, [\d.]+ km\/h, since \S+$/m);
+    t.match(text.out, /^context: driving city, workload \w+, io \w+, instance unknown, [\d.]+ km\/h, since \S+$/m);
     t.match(text.out, /^pvnic \(pvnic0(, \w+)*\): city, generation \d+, since \S+$/m);
     t.match(text.out, /^holds: none$/m);
     const json = await cli(statusCommand, [...at, '--json']);
@@ -144,6 +144,17 @@ void t.test('status, list, select, release and watch against a running daemon (M
     t.match(JSON.parse(answer.out), { status: 409, error: /deferred/, data: { hold: /^h\d+-/, token: String, personality: 'parked' } });
   });
 
+  await t.test("the host's instance context in watch, status and why", async (t) => {
+    daemon.onInstance({ timeMs: daemon.timeMs, stale: false, role: 'cockpit', resources: 'constrained', hostPressure: 70, updated: '2026-01-01T09:00:20.000Z', source: 'mqtt:host/instances/cockpit' });
+    t.match(await watch.waitForLine(/^context .*instance constrained/), /^context driving city, workload \w+, io \w+, instance constrained \(role cockpit, host pressure 70\.0 %\), [\d.]+ km\/h, since \S+$/);
+    const status = await cli(statusCommand, at);
+    t.match(status.out, /^context: driving city, workload \w+, io \w+, instance constrained \(role cockpit, host pressure 70\.0 %\), /m);
+    const why = await cli(whyCommand, at);
+    t.match(why.out, /^decision \d+ at \S+, after instance unknown → constrained, instance role none → cockpit$/m);
+    t.match(why.out, /^ {2}context: driving city, workload \w+, io \w+, instance constrained \(/m);
+    t.match(why.out, /^ {2}host: role cockpit, resources constrained, host pressure 70\.0 % \(from mqtt:host\/instances\/cockpit, updated 2026-01-01T09:00:20\.000Z\)$/m);
+  });
+
   await t.test('watch stops on Ctrl-C', async (t) => {
     watch.child.kill('SIGINT');
     t.same(await watch.exited, { code: 0, signal: null });
@@ -174,9 +185,12 @@ void t.test('a user the documented ACL does not know: its request is refused at 
   t.ok(performance.now() - started < 60_000, 'the process ends without sitting out the timeout');
 });
 
-void t.test('status in words: degraded with its reason, events lost to an outage, the workload', async (t) => {
+void t.test('status in words: degraded with its reason, events lost to an outage, the context, the workload', async (t) => {
   t.equal(describeStatus({ state: 'degraded', reason: 'can0 is down', backend: 'kmod', droppedEvents: 3 }), 'degraded (can0 is down), kmod backend, 3 events dropped while the broker was unreachable');
   t.equal(describeStatus({ state: 'offline' }), 'offline');
+  const context = { context: 'city', workload: 'normal', io: 'quiet', since: '2026-01-01T09:00:00.000Z', speedKmh: null };
+  t.equal(describeContext({ ...context, instance: 'unknown', role: null, hostPressure: null }), 'driving city, workload normal, io quiet, instance unknown, speed unknown, since 2026-01-01T09:00:00.000Z');
+  t.equal(describeContext({ ...context, instance: 'normal', role: 'batch', hostPressure: null }), 'driving city, workload normal, io quiet, instance normal (role batch), speed unknown, since 2026-01-01T09:00:00.000Z');
   t.equal(describeWorkload({ workload: 'pressured', io: 'bulk', cpuPressure: 41.25, memoryPressure: 3, ioPressure: null }), 'pressured, io bulk (pressure cpu 41.3 %, memory 3.0 %, io n/a)');
 });
 

@@ -3,19 +3,20 @@ import { createActor, type SnapshotFrom } from 'xstate';
 import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
 import { createContextMachine } from '../../src/context/context-machine.js';
 import { REGIONS, type ContextState } from '../../src/context/context-names.js';
-import { declaredTransitions, load, LOADS, machine, sample, SITUATIONS, statechart, type Load, type Situation } from './machine-fixtures.js';
+import { declaredTransitions, host, HOSTS, load, LOADS, machine, sample, SITUATIONS, statechart, type Host, type Load, type Situation } from './machine-fixtures.js';
 
 type Snapshot = SnapshotFrom<typeof machine>;
 const value = (s: Snapshot): ContextState => s.value as unknown as ContextState;
 
-/** Every situation and load, sent well after every region's dwell has elapsed. */
+/** Every situation, load and host context, sent well after every region's dwell has elapsed. */
 const traversal = {
   events: (s: Snapshot) => {
-    const later = Math.max(s.context.drivingSinceMs, s.context.workloadSinceMs, s.context.ioSinceMs) + 60_000;
-    return [...Object.keys(SITUATIONS).map((n) => sample(n as Situation, later)), ...Object.keys(LOADS).map((n) => load(n as Load, later))];
+    const later = Math.max(s.context.drivingSinceMs, s.context.workloadSinceMs, s.context.ioSinceMs, s.context.instanceSinceMs) + 60_000;
+    return [...Object.keys(SITUATIONS).map((n) => sample(n as Situation, later)), ...Object.keys(LOADS).map((n) => load(n as Load, later)), ...Object.keys(HOSTS).map((n) => host(n as Host, later))];
   },
   serializeState: (s: Snapshot) => JSON.stringify(s.value),
-  serializeEvent: (e: { type: string; features?: unknown; workload?: unknown }) => JSON.stringify({ ...e, features: e.features ? { ...e.features, timeMs: 0 } : undefined, workload: e.workload ? { ...e.workload, timeMs: 0 } : undefined }),
+  serializeEvent: (e: { type: string; features?: unknown; workload?: unknown; instance?: unknown }) =>
+    JSON.stringify({ ...e, features: e.features ? { ...e.features, timeMs: 0 } : undefined, workload: e.workload ? { ...e.workload, timeMs: 0 } : undefined, instance: e.instance ? { ...e.instance, timeMs: 0 } : undefined }),
 };
 
 void t.test('every state of every region is reachable', async (t) => {
@@ -107,6 +108,50 @@ void t.test('workload: pressured after 5 s above 25 %, back to normal after 10 s
   t.equal(value(actor.getSnapshot()).driving, 'unknown', 'workload samples never move the driving region');
 });
 
+void t.test('instance: unknown until a fresh host context, constrained by the host\'s rating or its pressure', async (t) => {
+  const actor = createActor(machine).start();
+  const instance = () => value(actor.getSnapshot()).instance;
+  t.equal(instance(), 'unknown', 'no host context yet');
+  actor.send(host('absent', 1_000));
+  t.equal(instance(), 'unknown', 'none delivered: stale');
+  actor.send(host('roomy', 2_000));
+  t.equal(instance(), 'normal');
+  actor.send(host('hot', 6_999));
+  t.equal(instance(), 'normal', '75 % is above 60 %, but the dwell of 5 s in normal is not over');
+  actor.send(host('hot', 7_000));
+  t.equal(instance(), 'constrained');
+  actor.send(host('easing', 12_000));
+  t.equal(instance(), 'constrained', '50 % is inside the hysteresis band');
+  actor.send(host('roomy', 16_999));
+  t.equal(instance(), 'constrained', 'below 40 %, but the dwell of 10 s in constrained is not over');
+  actor.send(host('roomy', 17_000));
+  t.equal(instance(), 'normal');
+  actor.send(host('rationed', 30_000));
+  t.equal(instance(), 'constrained', 'the host rates its resources constrained, whatever its pressure');
+  actor.send(host('silent', 60_000));
+  t.equal(instance(), 'normal', 'a host that no longer says constrained nor names a pressure lets it go');
+  t.same(value(actor.getSnapshot()), { driving: 'unknown', workload: 'normal', io: 'quiet', instance: 'normal' }, 'host contexts never move the other regions');
+});
+
+void t.test('instance: a stale host context moves any instance state to unknown at once, and it is left only by a fresh one', async (t) => {
+  for (const before of ['roomy', 'hot', 'rationed'] as const) {
+    const actor = createActor(machine).start();
+    actor.send(host(before, 0));
+    actor.send(host('outdated', 1));
+    t.equal(value(actor.getSnapshot()).instance, 'unknown', `${before}, then stale`);
+    actor.send(host('outdated', 60_000));
+    t.equal(value(actor.getSnapshot()).instance, 'unknown', 'what a stale context says is ignored');
+    actor.send(host('easing', 60_001));
+    t.equal(value(actor.getSnapshot()).instance, 'normal', 'fresh again: normal unless it says constrained');
+  }
+  const actor = createActor(machine).start();
+  actor.send(host('rationed', 0));
+  t.equal(value(actor.getSnapshot()).instance, 'constrained', 'from unknown, constrained at once');
+  actor.send(sample('cityDriving', 1));
+  actor.send(load('stalled', 60_000));
+  t.equal(value(actor.getSnapshot()).instance, 'constrained', 'driving and workload samples never move the instance region');
+});
+
 void t.test('a statechart naming unknown guards, actions, states or regions is refused with paths', async (t) => {
   const bad = structuredClone(statechart) as unknown as { type?: string; states: Record<string, { states: Record<string, unknown> }> };
   const city = bad.states.driving!.states.city as { on: { SAMPLE: Array<{ guard: unknown }> } };
@@ -119,10 +164,10 @@ void t.test('a statechart naming unknown guards, actions, states or regions is r
   t.throws(() => createContextMachine(bad, 'chart.json'), {
     code: 'E_DOCUMENT',
     problems: [
-      { file: 'chart.json', path: '/type', message: 'must be "parallel" (regions driving, workload, io)' },
+      { file: 'chart.json', path: '/type', message: 'must be "parallel" (regions driving, workload, io, instance)' },
       { file: 'chart.json', path: '/states/driving/states/offroad', message: 'is required' },
       { file: 'chart.json', path: '/states/driving/states/space', message: 'is not a state of driving (parked, city, highway, offroad, unknown)' },
-      { file: 'chart.json', path: '/states/weather', message: 'is not a region (driving, workload, io)' },
+      { file: 'chart.json', path: '/states/weather', message: 'is not a region (driving, workload, io, instance)' },
       { file: 'chart.json', path: '/states/driving/states/parked/entry', message: 'unknown action "launch"' },
       { file: 'chart.json', path: '/states/driving/states/city/on/SAMPLE/1/guard', message: 'unknown guard "isFlying"' },
     ],

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createContextMachine } from '../../src/context/context-machine.js';
 import type { DrivingFeatures } from '../../src/context/driving-features.js';
+import type { InstanceInput } from '../../src/context/instance-features.js';
 import type { WorkloadInput } from '../../src/context/workload-features.js';
 
 export const STATECHART_FILE = new URL('../../statecharts/driving-context.json', import.meta.url).pathname;
@@ -36,8 +37,22 @@ export const LOADS = {
   chatty: { cpuPressure: 12, memoryPressure: 3, ioPressure: 1, disk: null, net: { rxBytesPerS: 300e3, txBytesPerS: 100e3, packetsPerS: 800, meanPacketBytes: 500 } },
 } satisfies Record<string, Omit<WorkloadInput, 'timeMs'>>;
 
+const fresh = { stale: false, role: 'cockpit', updated: '2026-01-01T09:00:00.000Z', source: 'dir:/run/host-context' } as const;
+
+/** Representative host instance contexts: the thresholds are 60 % up and 40 % down. */
+export const HOSTS = {
+  absent: { stale: true, role: null, resources: null, hostPressure: null, updated: null, source: null },
+  outdated: { ...fresh, stale: true, resources: 'normal', hostPressure: 10 },
+  roomy: { ...fresh, resources: 'normal', hostPressure: 10 },
+  silent: { ...fresh, resources: null, hostPressure: null },
+  easing: { ...fresh, resources: 'normal', hostPressure: 50 },
+  hot: { ...fresh, resources: 'normal', hostPressure: 75 },
+  rationed: { ...fresh, resources: 'constrained', hostPressure: 5 },
+} satisfies Record<string, Omit<InstanceInput, 'timeMs'>>;
+
 export type Situation = keyof typeof SITUATIONS;
 export type Load = keyof typeof LOADS;
+export type Host = keyof typeof HOSTS;
 
 export function sample(situation: Situation, timeMs: number) {
   return { type: 'SAMPLE' as const, features: { ...SITUATIONS[situation], timeMs } };
@@ -45,6 +60,10 @@ export function sample(situation: Situation, timeMs: number) {
 
 export function load(name: Load, timeMs: number) {
   return { type: 'WORKLOAD' as const, workload: { ...LOADS[name], timeMs } };
+}
+
+export function host(name: Host, timeMs: number) {
+  return { type: 'INSTANCE' as const, instance: { ...HOSTS[name], timeMs } };
 }
 
 /** Every transition the statechart file declares, as `region: from → to`. */

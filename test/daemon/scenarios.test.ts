@@ -6,6 +6,9 @@ import type { CounterSource } from '../../src/health/counter-source.js';
 import { BackendError, type DriverBackend } from '../../src/backend/driver-backend.js';
 import { SimulatedBackend, type SimulatedDriver } from '../../src/backend/simulated-backend.js';
 import pvnic from '../../src/backend/simulated-pvnic.json' with { type: 'json' };
+import { createLogger } from '../../src/common/logger.js';
+import type { InstanceInput } from '../../src/context/instance-features.js';
+import { contractProblems } from '../helpers/contract-schemas.js';
 
 const D = 4; // a forward gear
 const P = 126;
@@ -157,6 +160,64 @@ void t.test('workload: on the motorway under sustained pressure the policy keeps
   const personalities = r.switches.filter((s) => s.changes.length > 0).map((s) => `${s.to} (${s.trigger})`);
   t.same(personalities.slice(-2), ['highway (driving city → highway)', 'city (workload normal → pressured)']);
   t.equal(r.switches.at(-1)!.winner.rule, 'policy.json#/drivers/pvnic/rules/2');
+});
+
+void t.test('instance: a host that rates the instance constrained keeps city on the motorway; stale is ignored with one warning; driving unknown is still safe', async (t) => {
+  const logged: string[] = [];
+  const host = (daemon: Daemon, fields: Partial<InstanceInput>): void =>
+    daemon.onInstance({ timeMs: daemon.timeMs, stale: false, role: 'cockpit', resources: 'normal', hostPressure: 20, updated: '2026-01-01T09:00:00.000Z', source: 'dir:/run/host-context', ...fields });
+  const r = await runScenario(
+    (daemon) => [
+      { seconds: 1, speedKmh: 0, gear: P },
+      { seconds: 20, speedKmh: 40, gear: D, onStart: () => host(daemon(), {}) },
+      { seconds: 40, speedKmh: 110, gear: D },
+      { seconds: 30, speedKmh: 110, gear: D, onStart: () => host(daemon(), { resources: 'constrained', hostPressure: 70, updated: '2026-01-01T09:01:00.000Z' }) },
+      {
+        seconds: 30,
+        speedKmh: 110,
+        gear: D,
+        // The namespace keeps delivering the last context it had, marked stale.
+        onStart: () => [1, 2, 3].forEach(() => host(daemon(), { stale: true, resources: 'constrained', hostPressure: 70, updated: '2026-01-01T09:01:00.000Z' })),
+      },
+      { seconds: 20, speedKmh: 110, gear: D, onStart: () => host(daemon(), { role: 'adas', updated: '2026-01-01T09:02:10.000Z' }) },
+      { seconds: 2, silent: true },
+    ],
+    {},
+    undefined,
+    undefined,
+    undefined,
+    createLogger('persona', 'info', (line) => logged.push(line)),
+  );
+  t.same(
+    r.changes.filter((c) => c.region === 'instance').map((c) => `${c.from} → ${c.to}`),
+    ['unknown → normal', 'normal → constrained', 'constrained → unknown', 'unknown → normal'],
+  );
+  const personalities = r.switches.filter((s) => s.changes.length > 0).map((s) => `${s.to} (${s.trigger})`);
+  t.same(personalities.slice(-4), [
+    'highway (driving city → highway)',
+    'city (instance normal → constrained)',
+    'highway (instance constrained → unknown, instance role cockpit → none)',
+    'safe (driving highway → unknown)',
+  ]);
+  const constrained = r.published.decisions.find((d) => d.trigger === 'instance normal → constrained')!;
+  t.match(constrained, { context: { driving: 'highway', instance: 'constrained' }, inputs: { instance: { stale: false, resources: 'constrained', hostPressure: 70 } } });
+  t.same(constrained.drivers[0]!.winner, { source: 'policy', personality: 'city', rule: 'policy.json#/drivers/pvnic/rules/3' }, 'the decision names the rule that keeps city while constrained');
+  t.same(
+    logged.filter((l) => l.includes('persona:instance')),
+    ['warn  persona:instance: instance context from dir:/run/host-context is stale (updated 2026-01-01T09:01:00.000Z): ignored', 'info  persona:instance: instance context from dir:/run/host-context is fresh again (updated 2026-01-01T09:02:10.000Z)'],
+    'three stale inputs, one warning; once more when fresh again',
+  );
+  const last = r.published.decisions.at(-1)!;
+  t.match(last, { trigger: 'driving highway → unknown', context: { driving: 'unknown', instance: 'normal' }, inputs: { instance: { stale: false, role: 'adas' } } });
+  t.same(last.drivers[0]!.winner, { source: 'safety', personality: 'safe', rule: 'policy.json#/drivers/pvnic/safe' }, 'driving unknown gives safe while the instance says normal');
+  t.same(
+    r.published.contexts.filter((c) => c.context === 'highway').map((c) => [c.instance, c.role, c.hostPressure]),
+    [['normal', 'cockpit', 20], ['constrained', 'cockpit', 70], ['unknown', null, null], ['normal', 'adas', 20]],
+    'state/context carries the role and host pressure, null while unknown',
+  );
+  const bootId = '00000000-0000-4000-8000-000000000000';
+  t.same(r.published.contexts.flatMap((c, i) => contractProblems('persona/demo/state/context', JSON.stringify({ ...c, seq: i + 1, bootId }))), [], 'state/context matches its schema');
+  t.same(r.published.decisions.flatMap((d, i) => contractProblems('persona/demo/state/decision', JSON.stringify({ ...d, seq: i + 1, bootId }))), [], 'state/decision matches its schema');
 });
 
 void t.test('per resource: a device with rules of its own switches on its own', async (t) => {

@@ -42,6 +42,8 @@ void t.test('the page follows the drive: contexts, timeline, switch log, decisio
   const lane = await page.getAttribute('#timeline .lane:first-child .bar', 'aria-label');
   // A loaded machine may delay frames long enough for a moment of unknown: the timeline shows that too.
   t.match(lane, /^driving: (.*, )?parked until [\d:]+, (.*, )?city until [\d:]+, (.*, )?highway now$/, 'the timeline has every context of the drive so far');
+  t.equal(await page.textContent('#ctx-instance'), 'unknown', 'no host context in the demo');
+  t.equal(await page.getAttribute('#timeline .lane-instance .bar', 'aria-label'), 'instance: unknown now');
   t.match(await page.textContent('#signals'), /Speed/, 'the VSS signals are listed');
   if (screenshots) {
     await waitForText(page, '#speed', /^1\d\d\.\d$/);

@@ -29,7 +29,7 @@ void t.test('a stale signal keeps its last value, marked stale, with its growing
 
 void t.test('changes are numbered: an update carries only what changed after the last one', (t) => {
   const state = new LiveState({ online });
-  state.publishContext({ context: 'city', workload: 'normal', io: 'quiet', since: iso(0), speedKmh: 30 });
+  state.publishContext({ context: 'city', workload: 'normal', io: 'quiet', instance: 'unknown', role: null, hostPressure: null, since: iso(0), speedKmh: 30 });
   const first = state.version;
   state.publishHolds({ holds: [] });
   state.publishSwitch({ time: iso(5) } as SwitchPayload);
@@ -40,10 +40,24 @@ void t.test('changes are numbered: an update carries only what changed after the
   t.end();
 });
 
+void t.test('the timeline follows every region, the instance too', (t) => {
+  const state = new LiveState({ online });
+  state.publishContext({ context: 'highway', workload: 'normal', io: 'quiet', instance: 'normal', role: 'cockpit', hostPressure: 20, since: iso(0), speedKmh: 110 });
+  state.publishContext({ context: 'highway', workload: 'normal', io: 'quiet', instance: 'constrained', role: 'cockpit', hostPressure: 70, since: iso(5_000), speedKmh: 110 });
+  t.same(
+    state.snapshot(null).timeline.map(({ time, driving, instance }) => [time, driving, instance]),
+    [
+      [iso(0), 'highway', 'normal'],
+      [iso(5_000), 'highway', 'constrained'],
+    ],
+  );
+  t.end();
+});
+
 void t.test('the log and the timeline are bounded', (t) => {
   const state = new LiveState({ online, logCapacity: 3, timelineMs: 60_000 });
   for (let i = 0; i < 10; i++) state.publishSwitch({ time: iso(i) } as SwitchPayload);
-  for (let s = 0; s <= 120; s += 30) state.publishContext({ context: s % 60 === 0 ? 'city' : 'highway', workload: 'normal', io: 'quiet', since: iso(s * 1000), speedKmh: 50 });
+  for (let s = 0; s <= 120; s += 30) state.publishContext({ context: s % 60 === 0 ? 'city' : 'highway', workload: 'normal', io: 'quiet', instance: 'unknown', role: null, hostPressure: null, since: iso(s * 1000), speedKmh: 50 });
   const snapshot = state.snapshot(null);
   t.same(snapshot.log.map((e) => e.event.time), [iso(7), iso(8), iso(9)], 'the newest entries');
   t.same(snapshot.timeline.map((p) => p.time), [iso(60_000), iso(90_000), iso(120_000)], 'the last minute, and the point it starts in');
@@ -52,13 +66,13 @@ void t.test('the log and the timeline are bounded', (t) => {
 
 void t.test('the decision in words names the winner, what waits and the holds that lost', (t) => {
   const state = new LiveState({ online });
-  state.publishContext({ context: 'highway', workload: 'normal', io: 'quiet', since: iso(0), speedKmh: 95 });
+  state.publishContext({ context: 'highway', workload: 'normal', io: 'quiet', instance: 'unknown', role: null, hostPressure: null, since: iso(0), speedKmh: 95 });
   const record: DecisionRecord = {
     seq: 7,
     time: iso(12_000),
     trigger: 'sample',
-    context: { driving: 'highway', workload: 'normal', io: 'quiet' },
-    inputs: { signals: {}, features: features(12_000, 104), workload: null },
+    context: { driving: 'highway', workload: 'normal', io: 'quiet', instance: 'unknown' },
+    inputs: { signals: {}, features: features(12_000, 104), workload: null, instance: null },
     drivers: [
       {
         target: 'pvnic',
@@ -94,9 +108,9 @@ void t.test('a change of driving context is explained by its guard in the statec
   t.equal(because('highway', 'parked'), undefined, 'no such transition');
 
   const state = new LiveState({ online, explainTransition: because });
-  state.publishContext({ context: 'city', workload: 'normal', io: 'quiet', since: iso(0), speedKmh: 80 });
-  state.publishContext({ context: 'highway', workload: 'normal', io: 'quiet', since: iso(10_000), speedKmh: 91 });
-  state.publishDecision({ seq: 1, time: iso(22_000), trigger: 'driving city → highway', context: { driving: 'highway', workload: 'normal', io: 'quiet' }, inputs: { signals: {}, features: features(22_000, 104), workload: null }, drivers: [] });
+  state.publishContext({ context: 'city', workload: 'normal', io: 'quiet', instance: 'unknown', role: null, hostPressure: null, since: iso(0), speedKmh: 80 });
+  state.publishContext({ context: 'highway', workload: 'normal', io: 'quiet', instance: 'unknown', role: null, hostPressure: null, since: iso(10_000), speedKmh: 91 });
+  state.publishDecision({ seq: 1, time: iso(22_000), trigger: 'driving city → highway', context: { driving: 'highway', workload: 'normal', io: 'quiet', instance: 'unknown' }, inputs: { signals: {}, features: features(22_000, 104), workload: null, instance: null }, drivers: [] });
   t.equal(state.snapshot(null).decision?.text, 'highway because speed > 90 km/h (after 5 s in city); now 104.0 km/h, 12 s in highway; decided after driving city → highway');
   t.end();
 });

@@ -46,7 +46,7 @@ void t.test('the bundled drive through a real Mosquitto, as fast as possible', a
   const toHighway = parsed[4]!;
   t.equal(toHighway.driver, 'pvnic');
   t.equal(toHighway.context.driving, 'highway');
-  t.same(toHighway.trigger, { reason: 'driving city → highway', source: 'policy', rule: 'policy.json#/drivers/pvnic/rules/3' });
+  t.same(toHighway.trigger, { reason: 'driving city → highway', source: 'policy', rule: 'policy.json#/drivers/pvnic/rules/4' });
   t.same(
     toHighway.changes.filter((c) => c.name === 'interrupt_coalescence_time'),
     ['pvnic0', 'pvnic1'].map((resource) => ({ resource, name: 'interrupt_coalescence_time', from: '1ms', to: '4ms' })),

@@ -1,5 +1,5 @@
 import { SimulatedClock } from '../../src/common/clock.js';
-import { silentLogger } from '../../src/common/logger.js';
+import { silentLogger, type Logger } from '../../src/common/logger.js';
 import { packageRoot } from '../../src/common/package-root.js';
 import type { ContextChange } from '../../src/context/context-tracker.js';
 import type { WorkloadInput } from '../../src/context/workload-features.js';
@@ -91,6 +91,7 @@ export async function runScenario(
   workload?: (clock: SimulatedClock) => WorkloadInput,
   backend?: DriverBackend,
   counters?: CounterSource,
+  logger: Logger = silentLogger,
 ): Promise<ScenarioResult> {
   const clock = new SimulatedClock();
   // Without a scripted workload the regions stay put: the real /proc would make runs differ.
@@ -102,7 +103,7 @@ export async function runScenario(
   const get = (): Daemon => daemon;
   const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), legs(get), clock);
   const workloadSampler = workload ? { sample: () => workload(clock) } : undefined;
-  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, ...(workloadSampler ? { workloadSampler } : {}), ...(backend ? { backend } : {}), ...(counters ? { counters } : {}), observer: { contextChanged: (c) => changes.push(c), switched: (s) => switches.push(s) } })({ publisher: published });
+  const daemon = buildDaemon(config, { logger, clock, source, ...(workloadSampler ? { workloadSampler } : {}), ...(backend ? { backend } : {}), ...(counters ? { counters } : {}), observer: { contextChanged: (c) => changes.push(c), switched: (s) => switches.push(s) } })({ publisher: published });
   await daemon.start();
   await daemon.run();
   await daemon.stop();

@@ -83,6 +83,12 @@ void t.test('the request API over a real Mosquitto, MQTT v5 and 3.1.1', async (t
   // release with the token
   t.match(await askV5(v5, 'release', { hold, token }, 'r1'), { status: 200, data: { hold, released: true } });
   t.same(daemon.holds(), []);
+
+  // the host's instance context: in state/context and in the decision's inputs
+  daemon.onInstance({ timeMs: daemon.timeMs, stale: false, role: 'cockpit', resources: 'constrained', hostPressure: 72.5, updated: '2026-01-01T09:00:15.000Z', source: 'mqtt:host/instances/cockpit' });
+  const context = await recorder.waitFor((m) => m.topic === `${ROOT}/state/context` && m.text.includes('"constrained"'));
+  t.match(JSON.parse(context.text), { context: 'city', instance: 'constrained', role: 'cockpit', hostPressure: 72.5 });
+  await recorder.waitFor((m) => m.topic === `${ROOT}/state/decision` && m.text.includes('"trigger":"instance unknown → constrained, instance role none → cockpit"'));
   await recorder.sync();
   t.same(recorder.messages.flatMap((m) => contractProblems(m.topic, m.text)), [], `all ${recorder.messages.length} messages, answers included, match the contract's schemas`);
 });

@@ -11,7 +11,7 @@ const hold = (owner: string, personality: string, priority: number, expiresAtMs?
 
 void t.test('without holds the policy decides', async (t) => {
   const [v] = new Arbiter(policy, new HoldRegistry(), targets).decide(at('city'), 0);
-  t.same(v, { target, driverId: 'pvnic', winner: { source: 'policy', personality: 'city', rule: 'policy.json#/drivers/pvnic/rules/4' }, losers: [] });
+  t.same(v, { target, driverId: 'pvnic', winner: { source: 'policy', personality: 'city', rule: 'policy.json#/drivers/pvnic/rules/5' }, losers: [] });
 });
 
 void t.test('holds beat the policy, the highest priority first; losers say why', async (t) => {

@@ -6,7 +6,7 @@ const TIMELINE_MS = 5 * 60_000;
 const LOG_KEPT = 100;
 /** With neither update nor ping for this long, the daemon is taken for gone. */
 const SILENCE_MS = 15_000;
-const REGIONS = [['driving', 'driving'], ['workload', 'workload'], ['io', 'instance I/O']];
+const REGIONS = [['driving', 'driving'], ['workload', 'workload'], ['io', 'I/O'], ['instance', 'instance']];
 
 const $ = (id) => document.getElementById(id);
 let view = null;
@@ -131,6 +131,7 @@ function renderContext() {
   $('ctx-driving').textContent = c?.context ?? '–';
   $('ctx-workload').textContent = c?.workload ?? '–';
   $('ctx-io').textContent = c?.io ?? '–';
+  $('ctx-instance').textContent = c ? `${c.instance}${c.role ? ` (${c.role})` : ''}` : '–';
   const points = view.timeline;
   const nowIso = view.vehicle?.time ?? points.at(-1)?.time;
   if (!nowIso || points.length === 0) return $('timeline').replaceChildren();
@@ -159,7 +160,7 @@ function renderContext() {
     }
     bar.setAttribute('role', 'img');
     bar.setAttribute('aria-label', `${label}: ${spoken.join(', ')}`);
-    return el('div', { class: 'lane' }, el('span', { text: label }), bar);
+    return el('div', { class: `lane lane-${key}` }, el('span', { text: label }), bar);
   });
   $('timeline').replaceChildren(...lanes);
 }

@@ -1,0 +1,24 @@
+import t from 'tap';
+import { describeDecision } from '../../src/cli/decision-text.js';
+import type { DecisionRecord } from '../../src/daemon/decision-record.js';
+
+const record = (instance: DecisionRecord['inputs']['instance']): DecisionRecord => ({
+  seq: 4,
+  time: '2026-01-01T09:01:30.000Z',
+  trigger: 'instance constrained → unknown',
+  context: { driving: 'highway', workload: 'normal', io: 'quiet', instance: 'unknown' },
+  inputs: { signals: {}, features: null, workload: null, instance },
+  drivers: [],
+});
+
+void t.test("why names the instance state and the host's context as received; a stale one as ignored", async (t) => {
+  const stale = { timeMs: 0, stale: true, role: 'batch', resources: 'constrained', hostPressure: 71.25, updated: '2026-01-01T09:00:00.000Z', source: 'dir:/run/host-context' } as const;
+  t.same(describeDecision(record(stale)), [
+    'decision 4 at 2026-01-01T09:01:30.000Z, after instance constrained → unknown',
+    '  context: driving highway, workload normal, io quiet, instance unknown (speed unknown)',
+    '  signals: none yet',
+    '  host: stale, ignored (role batch, resources constrained, host pressure 71.3 %; from dir:/run/host-context, updated 2026-01-01T09:00:00.000Z)',
+  ]);
+  t.notOk(describeDecision(record(null)).some((l) => l.startsWith('  host:')), 'no host context received: no line');
+  t.same(describeDecision(record(stale), false).length, 2, 'simulate leaves the inputs out');
+});
