@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { packageRoot } from '../common/package-root.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { DocumentError, readJsonDocument, type DocumentProblem } from '../common/schema.js';
@@ -40,6 +40,12 @@ import type { CounterSource } from '../health/counter-source.js';
 import { NetdevCounters } from '../health/netdev-counters.js';
 import { probeInstance } from '../instance/instance-probe.js';
 import { COMMAND_LINE, type PersonaConfig } from './config.js';
+import { NamespaceLink } from './namespace-link.js';
+import { DirectoryNamespace } from '../namespace/directory-namespace.js';
+import { MqttNamespace } from '../namespace/mqtt-namespace.js';
+import { InstanceFeed } from '../namespace/instance-feed.js';
+import { PersonalityAdopter } from '../namespace/personality-adopter.js';
+import type { InstanceFacts } from '../instance/instance-probe.js';
 import simulatedPvnic from '../backend/simulated-pvnic.json' with { type: 'json' };
 
 export interface DaemonOptions {
@@ -77,7 +83,9 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
   const statechart = readJsonDocument(config.statechart, (f) => readFileSync(f, 'utf8'));
   const machine = createContextMachine(statechart, config.statechart);
   const policy = ContextPolicy.load(config.policy);
-  const store = loadStore(config, logger);
+  // What the shared namespace gave this instance lives with its anti-rollback state.
+  const adoptedDir = config.namespace === undefined ? undefined : join(dirname(config.manifestState), 'adopted');
+  const store = loadStore(config, logger, adoptedDir);
   const { backend, note } = options.backend ? { backend: options.backend, note: undefined } : openBackend(config, logger);
   checkPolicy(policy, store, backend);
   const holds = new HoldRegistry();
@@ -115,6 +123,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
       : undefined;
     // The dashboard is fed the very payloads MQTT gets: one source of truth, two outputs.
     const publisher = dashboard ? new FanOutPublisher([output, dashboard]) : output;
+    const namespace = adoptedDir === undefined ? undefined : openNamespace(config, output, publisher, store, adoptedDir, instance, clock, logger.child('namespace'));
     const daemon = new Daemon(
     {
       source,
@@ -135,6 +144,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
       onDrift: config.onDrift,
       ...(workload ? { workload: { sample: () => workload.sampler.sample(), intervalMs: workload.intervalMs } } : {}),
       ...(counters ? { counters } : {}),
+      ...(namespace ? { namespace } : {}),
       logger,
     },
     options.observer,
@@ -208,17 +218,39 @@ function openBackend(config: PersonaConfig, logger: Logger): { backend: DriverBa
 }
 
 /** The signed manifests, checked against the trust root and the anti-rollback state; trust problems are configuration problems. */
-function loadStore(config: PersonaConfig, logger: Logger): ManifestStore {
+function loadStore(config: PersonaConfig, logger: Logger, adoptedDir: string | undefined): ManifestStore {
   try {
     const rollback = RollbackState.open(config.manifestState);
     return ManifestStore.load(config.manifests, new SignedManifestVerifier(config.trust, rollback), logger.child('manifests'), {
       rollback,
       ...(config.instanceProfile !== undefined ? { instanceProfile: config.instanceProfile } : {}),
+      ...(adoptedDir !== undefined ? { adoptedDir } : {}),
     });
   } catch (err) {
     if (!(err instanceof ManifestError)) throw err;
     throw new DocumentError([{ file: err.file, path: err.path ?? '', message: `${err.text} [${err.code}]` }]);
   }
+}
+
+/**
+ * The shared namespace of `config.namespace`: a `dir:` folder, polled, or the retained
+ * persona/fleet/ topics on the daemon's own broker. An offline run has no broker and
+ * adopts nothing: what it decides must not depend on what a host happens to hold.
+ */
+function openNamespace(config: PersonaConfig, output: StatePublisher, publisher: StatePublisher, store: ManifestStore, adoptedDir: string, instance: InstanceFacts, clock: Clock, logger: Logger): NamespaceLink | undefined {
+  if (!(output instanceof StatusPublisher)) {
+    logger.warn(`namespace ${config.namespace} not used: this run publishes to no broker`);
+    return undefined;
+  }
+  const profile = config.instanceProfile;
+  const source =
+    config.namespace === 'mqtt'
+      ? new MqttNamespace((filter, handler) => output.subscribe(filter, handler), config.ecuId, profile, logger)
+      : new DirectoryNamespace(config.namespace!.slice('dir:'.length), config.ecuId, profile, config.namespacePollMs, clock, logger);
+  const adopter = new PersonalityAdopter(store, adoptedDir, profile, logger);
+  const feed = new InstanceFeed(config.ecuId, config.instanceStaleMs, logger);
+  logger.info(`reading ${source.describe} as instance ${config.ecuId}${profile ? `, profile ${profile}` : ''}; adopted personalities in ${adoptedDir}`);
+  return new NamespaceLink(source, adopter, feed, publisher, { profile, hypervisor: instance.hypervisor, pollMs: config.namespacePollMs, clock, logger });
 }
 
 /** Every personality the policy names must be loaded and fit its driver's version; drivers and resources must exist. */

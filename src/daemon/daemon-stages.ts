@@ -17,6 +17,7 @@ import type { HoldRegistry } from '../policy/hold-registry.js';
 import type { SignalDecoder } from '../signals/signal-decoder.js';
 import type { DecisionRecord } from './decision-record.js';
 import type { HealthFailure } from './health-guard.js';
+import type { NamespaceSink } from './namespace-link.js';
 
 /** The stages of the pipeline, in the order data flows through them. */
 export interface DaemonStages {
@@ -44,6 +45,8 @@ export interface DaemonStages {
   onDrift: 'reassert' | 'report';
   /** Bare metal or a guest, and its limits, for `info`. */
   instance: InstanceFacts;
+  /** The shared namespace: instance context in, adopted personalities in, what was adopted out; absent without one. */
+  namespace?: { start(sink: NamespaceSink): void; stop(): void };
   /** The drivers' counters, for the health bounds of manifests; absent when there are none to read. */
   counters?: CounterSource;
 }

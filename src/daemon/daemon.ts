@@ -16,7 +16,7 @@ import type { DaemonObserver, DaemonStages, SwitchRecord } from './daemon-stages
 import { formatted, infoPayload, iso, switchPayload } from './payloads.js';
 import { HealthGuard, type HealthFailure } from './health-guard.js';
 import { LimpMode } from './limp-mode.js';
-import { InstanceFeed } from './instance-feed.js';
+import { InstanceTracker } from './instance-tracker.js';
 import { describeBreach } from '../health/health-watch.js';
 import type { AdoptionOutcome } from '../namespace/personality-adopter.js';
 
@@ -58,7 +58,7 @@ export class Daemon {
 
   private readonly health: HealthGuard;
   private readonly limp: LimpMode;
-  private readonly instanceFeed: InstanceFeed;
+  private readonly instanceTracker: InstanceTracker;
 
   constructor(
     private readonly stages: DaemonStages,
@@ -66,7 +66,7 @@ export class Daemon {
   ) {
     this.health = new HealthGuard(stages.counters, stages.logger.child('health'));
     this.limp = new LimpMode(stages.clock);
-    this.instanceFeed = new InstanceFeed(stages.logger.child('instance'));
+    this.instanceTracker = new InstanceTracker(stages.logger.child('instance'));
   }
 
   async start(): Promise<void> {
@@ -76,6 +76,7 @@ export class Daemon {
     this.cancelTimers.push(this.stages.backend.onDrift((drift) => this.driftDetected(drift)));
     this.publishInfo();
     this.stages.tracker.start();
+    this.stages.namespace?.start(this);
     const { source, clock, workload } = this.stages;
     if (source.nowUs) this.anchor = { timeUs: source.nowUs(), clockMs: clock.now() };
     if (source.timeScale > 0) this.cancelTimers.push(clock.every(this.idleTickMs(), () => this.idleTick()));
@@ -91,6 +92,7 @@ export class Daemon {
   async stop(): Promise<void> {
     process.off('SIGHUP', this.onHangup);
     for (const cancel of this.cancelTimers.splice(0)) cancel();
+    this.stages.namespace?.stop();
     await this.stages.source.stop();
     await this.work;
     await this.stages.backend.stop();
@@ -123,14 +125,15 @@ export class Daemon {
 
   /** Feeds the host's instance context; a stale one moves the instance region to unknown and is ignored. */
   onInstance(input: InstanceInput): void {
-    this.instanceFeed.accept(input);
+    this.instanceTracker.accept(input);
     const changes = this.stages.tracker.instance(input);
-    const roleChange = this.instanceFeed.roleChange(this.stages.tracker.current.instance);
+    const roleChange = this.instanceTracker.roleChange(this.stages.tracker.current.instance);
     for (const change of changes) this.contextChanged(change);
     // A role that changes alone still changes state/context.
     if (roleChange && changes.length === 0) this.publishContext(this.timeMs);
     const triggers = [...changes.map(describe), ...(roleChange ? [roleChange] : [])];
-    if (triggers.length > 0) this.evaluate(triggers.join(', '));
+    // Before the first sample there is nothing to decide on: that sample decides with this.
+    if (triggers.length > 0 && this.features !== null) this.evaluate(triggers.join(', '));
   }
 
   /** A broken /proc is logged once per change, never per sample; the regions keep their last state. */
@@ -293,7 +296,7 @@ export class Daemon {
 
   private publishContext(sinceMs: number): void {
     const { driving, workload, io, instance } = this.stages.tracker.current;
-    this.stages.publisher.publishContext({ context: driving, workload, io, instance, ...this.instanceFeed.describe(instance), since: iso(sinceMs), speedKmh: round(this.features?.speedKmh ?? null) });
+    this.stages.publisher.publishContext({ context: driving, workload, io, instance, ...this.instanceTracker.describe(instance), since: iso(sinceMs), speedKmh: round(this.features?.speedKmh ?? null) });
   }
 
   private evaluate(trigger: string): void {
@@ -301,7 +304,7 @@ export class Daemon {
     const context = this.stages.tracker.current;
     const standstill = this.features?.speedKmh !== null && this.features !== null && this.features.speedKmh <= this.stages.standstillKmh;
     // Limping, persona asks for nothing but the safe personality, as if the context were unknown.
-    const decideFor: PolicyContext = { ...context, ...(this.limp.active ? { driving: 'unknown' } : {}), role: this.instanceFeed.describe(context.instance).role };
+    const decideFor: PolicyContext = { ...context, ...(this.limp.active ? { driving: 'unknown' } : {}), role: this.instanceTracker.describe(context.instance).role };
     const planned = this.stages.arbiter.decide(decideFor, nowMs).map((decided) => {
       const verdict = this.health.screen(decided);
       const personality = this.stages.store.require(verdict.driverId, verdict.winner.personality);
@@ -376,7 +379,7 @@ export class Daemon {
       time: iso(nowMs),
       trigger,
       context,
-      inputs: { signals: this.snapshot, features: this.features, workload: this.workload, instance: this.instanceFeed.input },
+      inputs: { signals: this.snapshot, features: this.features, workload: this.workload, instance: this.instanceTracker.input },
       drivers,
     };
     this.decisions.push(record);

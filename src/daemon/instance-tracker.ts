@@ -15,7 +15,7 @@ const NOTHING: InstanceDescription = { role: null, hostPressure: null };
  * only while the instance region knows a state, so a stale context is ignored everywhere at
  * once. Going stale, and fresh again, is logged once each, never per input.
  */
-export class InstanceFeed {
+export class InstanceTracker {
   private latest: InstanceInput | null = null;
   /** The last fresh context: a stale one may no longer say where it came from. */
   private lastFresh: InstanceInput | null = null;

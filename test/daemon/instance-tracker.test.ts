@@ -1,14 +1,14 @@
 import t from 'tap';
 import { createLogger } from '../../src/common/logger.js';
 import type { InstanceInput } from '../../src/context/instance-features.js';
-import { InstanceFeed } from '../../src/daemon/instance-feed.js';
+import { InstanceTracker } from '../../src/daemon/instance-tracker.js';
 
 const none: InstanceInput = { timeMs: 0, stale: true, role: null, resources: null, hostPressure: null, updated: null, source: null };
 const fresh: InstanceInput = { timeMs: 0, stale: false, role: 'gateway', resources: 'normal', hostPressure: 12.5, updated: '2026-01-01T09:00:00.000Z', source: 'mqtt:host/instances/gw' };
 
-function feed(): { feed: InstanceFeed; logged: string[] } {
+function feed(): { feed: InstanceTracker; logged: string[] } {
   const logged: string[] = [];
-  return { feed: new InstanceFeed(createLogger('persona:instance', 'debug', (l) => logged.push(l))), logged };
+  return { feed: new InstanceTracker(createLogger('persona:instance', 'debug', (l) => logged.push(l))), logged };
 }
 
 void t.test('a host context that never was fresh is no news', async (t) => {
