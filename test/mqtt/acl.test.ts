@@ -32,3 +32,25 @@ void t.test('the documented ACL: the head unit may ask and read, never write sta
   t.ok(seen.some((s) => s.startsWith('persona/demo-ecu/response/why')), 'requests are allowed and answered');
   await t.rejects(mqtt.connectAsync(broker.url, { protocolVersion: 5, username: 'infotainment', password: 'wrong', reconnectPeriod: 0 }), 'a wrong password is refused');
 });
+
+void t.test('the documented ACL: only the host agent writes the shared namespace', async (t) => {
+  const dir = t.testdir();
+  const passwords = join(dir, 'passwords');
+  execFileSync('mosquitto_passwd', ['-b', '-c', passwords, 'persona', 'daemon-secret']);
+  execFileSync('mosquitto_passwd', ['-b', passwords, 'persona-host', 'host-secret']);
+  execFileSync('mosquitto_passwd', ['-b', passwords, 'infotainment', 'hu-secret']);
+  const broker = await startMosquitto(['allow_anonymous false', `password_file ${passwords}`, `acl_file ${ACL}`]);
+  t.teardown(() => broker.stop());
+  const connect = (username: string, password: string) => mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: username, username, password, reconnectPeriod: 0 });
+  const host = await connect('persona-host', 'host-secret');
+  const daemon = await connect('persona', 'daemon-secret');
+  const hu = await connect('infotainment', 'hu-secret');
+  t.teardown(() => Promise.all([host, daemon, hu].map((c) => c.endAsync())));
+  const topic = 'persona/fleet/personalities/pvnic/cockpit/highway';
+  await host.publishAsync(topic, '{"payloadType":"x"}', { qos: 1, retain: true });
+  await t.rejects(daemon.publishAsync(topic, 'forged', { qos: 1, retain: true }), { code: 135 }, 'an instance cannot write the namespace');
+  await t.rejects(hu.publishAsync(topic, 'forged', { qos: 1, retain: true }), { code: 135 }, 'nor can the head unit');
+  const read = new Promise<string>((resolve) => daemon.on('message', (_topic, payload) => resolve(payload.toString())));
+  await daemon.subscribeAsync('persona/fleet/#', { qos: 1 });
+  t.equal(await read, '{"payloadType":"x"}', "the instance reads the host's retained message, and nothing forged");
+});

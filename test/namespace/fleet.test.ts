@@ -39,12 +39,12 @@ function hostConfig(cockpitResources: string): string {
 let BROKER: { url: string; stop(): Promise<void> };
 
 /** A daemon of the fleet on the broker, driven by `legs` on its own simulated clock; its switches are collected. */
-async function startInstance(t: Test, dir: string, ecuId: string, profile: string, legs: readonly Leg[]): Promise<SwitchRecord[]> {
+async function startInstance(t: Test, dir: string, ecuId: string, profile: string, legs: readonly Leg[], brokerUrl = BROKER.url): Promise<SwitchRecord[]> {
   const clock = new SimulatedClock();
   const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), legs, clock, true);
   const config = loadConfig({ cwd: packageRoot(), overrides: { ecuId, instanceProfile: profile, namespace: 'mqtt', backend: 'simulated', manifestState: join(dir, ecuId, 'manifest-state.json'), workloadIntervalMs: 0 } });
   const switches: SwitchRecord[] = [];
-  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, observer: { switched: (r) => void switches.push(r) } })({ brokerUrl: BROKER.url });
+  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, observer: { switched: (r) => void switches.push(r) } })({ brokerUrl });
   await daemon.start();
   const running = daemon.run();
   t.teardown(async () => {
@@ -146,5 +146,25 @@ if (!mosquittoBinary()) {
 
     const problems = recorder.messages.filter((m) => !m.topic.startsWith('persona/fleet/')).flatMap((m) => contractProblems(m.topic, m.text));
     t.strictSame(problems, [], 'every message the instances published fits the contract');
+  });
+
+  void t.test('a fleet on existing brokers: the namespace reaches an ECU over a Mosquitto bridge, and its report comes back', async (t) => {
+    const fleet = await startMosquitto();
+    t.teardown(() => fleet.stop());
+    const ecu = await startMosquitto(['connection fleet', `address 127.0.0.1:${fleet.port}`, 'topic persona/fleet/# in 1', 'topic persona/bridged-1/state/namespace out 1']);
+    t.teardown(() => ecu.stop());
+    const dir = t.testdir({ releases: { 'highway.dsse.json': demoSigned('highway', { version: 4, instanceProfiles: ['cockpit'] }) } });
+    writeFileSync(join(dir, 'host.json'), JSON.stringify({ broker: fleet.url, releases: 'releases', instances: { 'bridged-1': { role: 'cockpit', profile: 'cockpit', resources: 'normal' } } }));
+    const atFleet = await MqttRecorder.connect(fleet.url, ['persona/+/state/namespace']);
+    t.teardown(() => atFleet.close());
+    const agent = new HostAgent(join(dir, 'host.json'), { logger: silentLogger, clock: new SimulatedClock(), pressure: () => null });
+    await agent.start();
+    t.teardown(() => agent.stop());
+    await startInstance(t, dir, 'bridged-1', 'cockpit', [{ seconds: 1, speedKmh: 0, gear: 126 }], ecu.url);
+    const report = await atFleet.waitFor((m) => m.topic === 'persona/bridged-1/state/namespace' && (JSON.parse(m.text) as NamespacePayload).adopted.length > 0);
+    t.match(JSON.parse(report.text), { source: 'mqtt:persona/fleet', adopted: [{ personality: 'pvnic/cockpit/highway', version: 4 }], context: { role: 'cockpit', stale: false } }, 'adopted through the bridge; the report crossed back');
+    const lines: string[] = [];
+    t.equal(await hostCommand(['status', '--broker', fleet.url], { print: (l) => lines.push(l), log: (l) => lines.push(`log: ${l}`) }), 0);
+    t.match(lines.join('\n'), /^bridged-1 \(profile cockpit.*\n {2}host says: cockpit, normal, host pressure n\/a.*\n {2}instance sees: fresh.*\n {2}adopted {2}pvnic\/cockpit\/highway version 4/m);
   });
 }
