@@ -41,8 +41,9 @@ class SilentBus implements FrameSource {
   start(): Promise<void> {
     return new Promise((resolve) => (this.end = resolve));
   }
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.end?.();
+    return Promise.resolve();
   }
 }
 
