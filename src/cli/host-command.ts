@@ -64,9 +64,13 @@ async function hostStatus(args: string[], out: Output): Promise<number> {
       const fromContext = instanceOfContextTopic(topic);
       try {
         if (fromContext !== undefined) view(fromContext).context = JSON.parse(text) as InstanceContextDocument;
-        else view(topic.split('/')[1]!).report = JSON.parse(text) as NamespacePayload;
-      } catch {
-        out.log(`persona host status: ${topic} holds no JSON; skipped`);
+        else {
+          const report = JSON.parse(text) as Partial<NamespacePayload> | null;
+          if (!Array.isArray(report?.adopted) || !Array.isArray(report?.rejected)) throw new Error('not a state/namespace report');
+          view(topic.split('/')[1]!).report = report as NamespacePayload;
+        }
+      } catch (error) {
+        out.log(`persona host status: skipped ${topic}: ${(error as Error).message}`);
       }
     }
     if (views.size === 0) {

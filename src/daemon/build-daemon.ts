@@ -83,8 +83,9 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
   const statechart = readJsonDocument(config.statechart, (f) => readFileSync(f, 'utf8'));
   const machine = createContextMachine(statechart, config.statechart);
   const policy = ContextPolicy.load(config.policy);
-  // What the shared namespace gave this instance lives with its anti-rollback state.
-  const adoptedDir = config.namespace === undefined ? undefined : join(dirname(config.manifestState), 'adopted');
+  // What the shared namespace gave this instance lives with its anti-rollback state, and is
+  // loaded even when no namespace is configured any more: its versions are the ones trusted.
+  const adoptedDir = join(dirname(config.manifestState), 'adopted');
   const store = loadStore(config, logger, adoptedDir);
   const { backend, note } = options.backend ? { backend: options.backend, note: undefined } : openBackend(config, logger);
   checkPolicy(policy, store, backend);
@@ -123,7 +124,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
       : undefined;
     // The dashboard is fed the very payloads MQTT gets: one source of truth, two outputs.
     const publisher = dashboard ? new FanOutPublisher([output, dashboard]) : output;
-    const namespace = adoptedDir === undefined ? undefined : openNamespace(config, output, publisher, store, adoptedDir, instance, clock, logger.child('namespace'));
+    const namespace = config.namespace === undefined ? undefined : openNamespace(config, output, publisher, store, adoptedDir, instance, clock, logger.child('namespace'));
     const daemon = new Daemon(
     {
       source,
@@ -218,13 +219,13 @@ function openBackend(config: PersonaConfig, logger: Logger): { backend: DriverBa
 }
 
 /** The signed manifests, checked against the trust root and the anti-rollback state; trust problems are configuration problems. */
-function loadStore(config: PersonaConfig, logger: Logger, adoptedDir: string | undefined): ManifestStore {
+function loadStore(config: PersonaConfig, logger: Logger, adoptedDir: string): ManifestStore {
   try {
     const rollback = RollbackState.open(config.manifestState);
     return ManifestStore.load(config.manifests, new SignedManifestVerifier(config.trust, rollback), logger.child('manifests'), {
       rollback,
       ...(config.instanceProfile !== undefined ? { instanceProfile: config.instanceProfile } : {}),
-      ...(adoptedDir !== undefined ? { adoptedDir } : {}),
+      adoptedDir,
     });
   } catch (err) {
     if (!(err instanceof ManifestError)) throw err;

@@ -171,20 +171,27 @@ export class Daemon {
    */
   reloadManifests(): { personalities: number; rejected: Array<{ file: string; code: string; error: string }> } {
     this.stages.store.reload();
-    return this.manifestsChanged('manifests reloaded');
+    return this.manifestsChanged('manifests reloaded', undefined);
   }
 
-  /** Personalities came from the shared namespace: the store has them (or kept what it had). */
+  /**
+   * Personalities came from the shared namespace. Refusals alone change nothing: they are
+   * reported, and neither lift a health quarantine nor make persona decide again.
+   */
   personalitiesAdopted(outcome: AdoptionOutcome): void {
+    const time = new Date().toISOString();
+    for (const r of outcome.refused) this.stages.publisher.publishRejected({ time, what: `manifest ${r.from}`, status: 422, error: r.error, code: r.code });
+    if (outcome.adopted.length === 0) return;
     const adopted = outcome.adopted.map((a) => `${a.personality} v${a.version}`);
-    const refused = outcome.refused.map((r) => `${r.personality} (${r.code})`);
-    this.manifestsChanged([...(adopted.length > 0 ? [`adopted ${adopted.join(', ')}`] : []), ...(refused.length > 0 ? [`refused ${refused.join(', ')}`] : [])].join('; '));
+    // Only what was adopted gets another chance after breaking its health bounds.
+    const renewed = outcome.adopted.map((a) => ({ driverId: a.personality.split('/')[0]!, name: a.personality.split('/').at(-1)! }));
+    this.manifestsChanged(`adopted ${adopted.join(', ')}`, renewed);
   }
 
   /** After a new index: quarantines end, the change is published, and the policy decides again (a new version of a personality in force is applied). */
-  private manifestsChanged(trigger: string): { personalities: number; rejected: Array<{ file: string; code: string; error: string }> } {
+  private manifestsChanged(trigger: string, renewed: Parameters<HealthGuard['release']>[0]): { personalities: number; rejected: Array<{ file: string; code: string; error: string }> } {
     const { store, publisher } = this.stages;
-    this.health.release();
+    this.health.release(renewed);
     const summary = { personalities: store.list().length, rejected: store.rejected.map((e) => ({ file: e.file, code: e.code, error: e.message })) };
     const time = new Date().toISOString();
     publisher.publishManifestEvent({ time, ...summary });

@@ -95,9 +95,10 @@ export class HealthGuard {
     };
   }
 
-  /** New manifests: every personality gets another chance. */
-  release(): void {
-    this.quarantined.clear();
+  /** New manifests: every personality gets another chance, or only those named (`driver`, `name`). */
+  release(only?: ReadonlyArray<{ driverId: string; name: string }>): void {
+    if (only === undefined) this.quarantined.clear();
+    else for (const p of only) this.quarantined.delete(quarantineKey(p.driverId, p.name));
   }
 }
 

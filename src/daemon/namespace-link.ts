@@ -39,14 +39,14 @@ export class NamespaceLink {
     this.sink = sink;
     this.publish();
     this.source.start((snapshot) => {
-      this.contextError = this.feed.update(snapshot.context) ?? null;
-      let outcome: AdoptionOutcome | undefined;
+      // Nothing the namespace holds may stop the daemon: whatever goes wrong is said, and what is in force stays.
       try {
-        outcome = this.adopter.adopt(snapshot.personalities);
+        this.contextError = this.feed.update(snapshot.context) ?? null;
+        const outcome = this.adopter.adopt(snapshot.personalities);
+        if (outcome) sink.personalitiesAdopted(outcome);
       } catch (error) {
         this.options.logger.error(`adopting from ${this.source.describe} failed, the personalities in force stay: ${(error as Error).message}`);
       }
-      if (outcome) sink.personalitiesAdopted(outcome);
       this.checkInstance();
       this.publish();
     });
@@ -65,7 +65,11 @@ export class NamespaceLink {
     if (key === this.lastReading) return;
     const wasFed = this.lastReading !== '';
     this.lastReading = key;
-    this.sink?.onInstance({ ...reading, timeMs: this.sink.timeMs });
+    try {
+      this.sink?.onInstance({ ...reading, timeMs: this.sink.timeMs });
+    } catch (error) {
+      this.options.logger.error(`the instance context could not be taken: ${(error as Error).message}`);
+    }
     if (wasFed) this.publish();
   }
 

@@ -33,8 +33,11 @@ export class HostAgent {
   private configStamp: number;
   private client: MqttClient | undefined;
   private cancel: (() => void) | undefined;
-  /** What was last distributed at each place, so unchanged files are not rewritten. */
-  private readonly distributed = new Map<string, Buffer>();
+  /** What was last distributed at each place, per target, so unchanged files are not sent again. */
+  private inFolder = new Map<string, Buffer>();
+  private readonly onBroker = new Map<string, Buffer>();
+  private running = false;
+  private brokerDown = false;
 
   /** @throws DocumentError when the configuration is invalid */
   constructor(
@@ -63,12 +66,27 @@ export class HostAgent {
     await this.client?.endAsync();
   }
 
-  /** One round: configuration, contexts, releases. */
+  /**
+   * One round: configuration, contexts, releases. Files are written first, then what the
+   * broker should retain is published, if it is reachable: a broker that is down delays
+   * nothing else, and what it missed is published at the next round it is up.
+   */
   async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await this.round();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async round(): Promise<void> {
     this.reloadIfChanged();
     const pressure = this.options.pressure();
     const updated = new Date(Math.floor((this.options.now ?? Date.now)())).toISOString();
-    for (const [id, instance] of Object.entries(this.config.instances)) {
+    const { namespaceDir } = this.config;
+    const contexts = Object.entries(this.config.instances).map(([id, instance]) => {
       const document: InstanceContextDocument = {
         format: 1,
         instance: id,
@@ -78,16 +96,30 @@ export class HostAgent {
         updated,
         ...(instance.limits ? { limits: instance.limits } : {}),
       };
-      const bytes = Buffer.from(`${JSON.stringify(document, null, 2)}\n`);
-      if (this.config.namespaceDir !== undefined) writeDurably(contextFile(this.config.namespaceDir, id), bytes);
-      await this.client?.publishAsync(contextTopic(id), bytes, { qos: 1, retain: true });
+      return { id, bytes: Buffer.from(`${JSON.stringify(document, null, 2)}\n`) };
+    });
+    const releases = [...readReleases(this.config.releases, this.options.logger).values()];
+    if (namespaceDir !== undefined) {
+      for (const { id, bytes } of contexts) writeDurably(contextFile(namespaceDir, id), bytes);
+      for (const release of releases.filter((r) => !this.inFolder.get(r.path)?.equals(r.bytes))) {
+        writeDurably(join(personalitiesFolder(namespaceDir), release.path), release.bytes);
+        this.inFolder.set(release.path, release.bytes);
+        this.options.logger.info(`distributed ${release.path} version ${release.version} from ${release.file} to ${namespaceDir}`);
+      }
     }
-    for (const release of readReleases(this.config.releases, this.options.logger).values()) {
-      if (this.distributed.get(release.path)?.equals(release.bytes)) continue;
-      if (this.config.namespaceDir !== undefined) writeDurably(join(personalitiesFolder(this.config.namespaceDir), release.path), release.bytes);
-      await this.client?.publishAsync(personalityTopic(release.path), release.bytes, { qos: 1, retain: true });
-      this.distributed.set(release.path, release.bytes);
-      this.options.logger.info(`distributed ${release.path} version ${release.version} from ${release.file}`);
+    const client = this.client;
+    if (client === undefined) return;
+    if (!client.connected) {
+      if (!this.brokerDown) this.options.logger.warn(`${this.config.broker} is unreachable: contexts and releases are published once it is back`);
+      this.brokerDown = true;
+      return;
+    }
+    this.brokerDown = false;
+    await Promise.all(contexts.map(({ id, bytes }) => client.publishAsync(contextTopic(id), bytes, { qos: 1, retain: true })));
+    for (const release of releases.filter((r) => !this.onBroker.get(r.path)?.equals(r.bytes))) {
+      await client.publishAsync(personalityTopic(release.path), release.bytes, { qos: 1, retain: true });
+      this.onBroker.set(release.path, release.bytes);
+      this.options.logger.info(`distributed ${release.path} version ${release.version} from ${release.file} to ${this.config.broker}`);
     }
   }
 
@@ -105,7 +137,10 @@ export class HostAgent {
     try {
       const next = loadHostConfig(this.configFile);
       const rearm = next.intervalMs !== this.config.intervalMs;
-      this.config = next;
+      if (next.broker !== this.config.broker) this.options.logger.warn(`${this.configFile}: broker changes take effect at the next start; still ${this.config.broker ?? 'none'}`);
+      // A new folder gets every release.
+      if (next.namespaceDir !== this.config.namespaceDir) this.inFolder = new Map();
+      this.config = { ...next, broker: this.config.broker };
       this.options.logger.info(`${this.configFile} changed: ${Object.keys(next.instances).length} instances`);
       if (rearm) this.arm();
     } catch (error) {

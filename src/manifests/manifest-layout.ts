@@ -13,6 +13,8 @@ export const MANIFEST_SUFFIX = '.dsse.json';
 export const RESERVED_FOLDERS: ReadonlySet<string> = new Set(['schema', 'drivers', 'trust', 'keys', 'src']);
 
 const DRIVER_ID = /^[a-z][a-z0-9_]{0,31}$/;
+/** As config.schema.json's instanceProfile. */
+const PROFILE = /^[a-z][a-z0-9-]{0,62}$/;
 
 /** Where a manifest file sits, which says what it must be. */
 export interface ManifestLocation {
@@ -77,6 +79,21 @@ export function listWithAdopted(
     byDriver.set(driverId, merged.sort((a, b) => Number(a.profile !== undefined) - Number(b.profile !== undefined)));
   }
   return [...byDriver].sort(([a], [b]) => (a < b ? -1 : 1)).map(([driverId, locations]) => ({ driverId, locations }));
+}
+
+/**
+ * Where `relativePath` (`pvnic/highway.dsse.json`, `pvnic/cockpit/highway.dsse.json`) puts a
+ * manifest under `dir`, or undefined when it is no such place: the driver folder must be a
+ * driver id that is not reserved, and the profile folder a profile name.
+ */
+export function locationOf(dir: string, relativePath: string): ManifestLocation | undefined {
+  const parts = relativePath.split('/');
+  const fileName = parts.at(-1)!;
+  if (parts.length < 2 || parts.length > 3 || !fileName.endsWith(MANIFEST_SUFFIX) || fileName.startsWith('.')) return undefined;
+  const [driverId, profile] = parts;
+  if (!DRIVER_ID.test(driverId!) || RESERVED_FOLDERS.has(driverId!)) return undefined;
+  if (parts.length === 3 && !PROFILE.test(profile!)) return undefined;
+  return location(dir, driverId!, parts.length === 3 ? profile : undefined, fileName);
 }
 
 function location(dir: string, driverId: string, profile: string | undefined, fileName: string): ManifestLocation {

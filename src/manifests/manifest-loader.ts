@@ -160,6 +160,31 @@ class GenerationLoader {
 }
 
 /**
+ * The checks a candidate for `location` can pass or fail on its own, before it is put
+ * anywhere: signature and trust, payload schema, target, expiry, the driver's mapping, and
+ * the anti-rollback state (asked, not told). Inheritance and the load as a whole come
+ * later, in a real load.
+ * @throws ManifestError naming `origin`
+ */
+export function vetCandidate(input: Pick<LoadInput, 'dir' | 'verifier' | 'options'>, location: ManifestLocation, bytes: Uint8Array, origin: string): VerifiedFile {
+  const { verifier, options } = input;
+  const clock = options.now ?? Date.now;
+  const time = options.rollback?.trustedTime(clock()) ?? clock();
+  const trustId = verifier.refresh(time);
+  const { payload, trust } = verifier.verify(bytes, origin);
+  const document = parseManifest(payload, origin);
+  checkTarget({ ...location, file: origin }, document);
+  if (document.expiresAt !== undefined && time >= document.expiresAt) {
+    throw new ManifestError('E_EXPIRED', origin, `expired at ${document.expires} (trusted time ${formatTimestamp(time)})`, '/expires');
+  }
+  const mapping = ParameterMapping.find(input.dir, location.driverId);
+  if (mapping === undefined) throw missingMapping(input.dir, location.driverId, origin);
+  mapping.check(document.parameters, origin);
+  options.rollback?.check(location.key, { version: document.version, digest: document.digest }, origin);
+  return { trustId, document, trust };
+}
+
+/**
  * Mix-and-match: a manifest signed for one driver, name or instance profile must
  * not be used as another by copying it elsewhere.
  * @throws ManifestError E_TARGET

@@ -2,7 +2,8 @@ import semver from 'semver';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { ManifestError } from './manifest-error.js';
 import { ManifestIndex, type VerifiedFile } from './manifest-index.js';
-import { loadGeneration, type LoadOptions } from './manifest-loader.js';
+import { loadGeneration, vetCandidate, type LoadOptions } from './manifest-loader.js';
+import { locationOf, MANIFEST_SUFFIX } from './manifest-layout.js';
 import type { ManifestVerifier } from './manifest-verifier.js';
 import type { Personality } from './personality.js';
 
@@ -69,6 +70,17 @@ export class ManifestStore {
         `(${this.verifier.kind}), ${index.rejected.length} rejected`,
     );
     return index;
+  }
+
+  /**
+   * Checks bytes meant for `relativePath` under the adopted folder as far as they can be
+   * checked alone (see vetCandidate), changing nothing.
+   * @throws ManifestError naming `origin`: E_TARGET for a path that is no manifest's place
+   */
+  vet(relativePath: string, bytes: Uint8Array, origin: string): VerifiedFile {
+    const location = locationOf(this.options.adoptedDir ?? this.dir, relativePath);
+    if (location === undefined) throw new ManifestError('E_TARGET', origin, `${relativePath} is not <driver>/[<profile>/]<name>${MANIFEST_SUFFIX}`);
+    return vetCandidate({ dir: this.dir, verifier: this.verifier, options: this.options }, location, bytes, origin);
   }
 
   /** Every file the last load refused, with its reason, in load order. */

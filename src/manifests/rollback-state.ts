@@ -86,6 +86,15 @@ export class RollbackState {
    * @throws ManifestError E_ROLLBACK (older than trusted before) or E_SUBSTITUTION (same version, other bytes)
    */
   admit(key: string, record: VersionRecord, file: string): void {
+    this.check(key, record, file);
+    this.personalities.set(key, record);
+  }
+
+  /**
+   * Whether `admit` would take this version, without remembering it.
+   * @throws ManifestError E_ROLLBACK or E_SUBSTITUTION
+   */
+  check(key: string, record: VersionRecord, file: string): void {
     const seen = this.personalities.get(key);
     if (seen !== undefined && record.version < seen.version) {
       const text = `${record.version} is older than version ${seen.version}, trusted before`;
@@ -95,7 +104,6 @@ export class RollbackState {
       const text = `${record.version} was trusted before with other content (sha256 ${seen.digest})`;
       throw new ManifestError('E_SUBSTITUTION', file, text, '/version');
     }
-    this.personalities.set(key, record);
   }
 
   /**

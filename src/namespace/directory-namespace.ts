@@ -1,11 +1,11 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
-import { readDocumentFile } from '../manifests/document-file.js';
 import { ManifestError } from '../manifests/manifest-error.js';
 import { MANIFEST_SUFFIX } from '../manifests/manifest-layout.js';
 import { contextFile, personalitiesFolder } from './namespace-layout.js';
+import { MAX_NAMESPACE_ENTRIES, readSharedFile } from './shared-file.js';
 import { sameSnapshot, type NamespaceDocument, type NamespaceSnapshot, type NamespaceSource } from './namespace-source.js';
 
 /**
@@ -33,7 +33,13 @@ export class DirectoryNamespace implements NamespaceSource {
 
   start(listener: (snapshot: NamespaceSnapshot) => void): void {
     const poll = (): void => {
-      const snapshot = this.read();
+      let snapshot: NamespaceSnapshot;
+      try {
+        snapshot = this.read();
+      } catch (error) {
+        this.warnOnce(`namespace: reading ${this.root} failed, the last reading stays: ${(error as Error).message}`);
+        return;
+      }
       if (this.last !== undefined && sameSnapshot(this.last, snapshot)) return;
       this.last = snapshot;
       listener(snapshot);
@@ -47,42 +53,60 @@ export class DirectoryNamespace implements NamespaceSource {
     this.cancel = undefined;
   }
 
-  /** Reads the namespace now. */
+  /**
+   * Reads the namespace now. Only real folders and regular files count: a symbolic link in
+   * a folder the host writes is skipped, said once, whatever it points at.
+   */
   read(): NamespaceSnapshot {
     const personalities = new Map<string, NamespaceDocument>();
     const folder = personalitiesFolder(this.root);
-    for (const driver of this.list(folder)) {
-      const driverFolder = join(folder, driver);
-      if (!isFolder(driverFolder)) continue;
-      for (const name of this.list(driverFolder).filter((n) => n.endsWith(MANIFEST_SUFFIX))) this.take(personalities, `${driver}/${name}`);
-      if (this.profile === undefined || !isFolder(join(driverFolder, this.profile))) continue;
-      for (const name of this.list(join(driverFolder, this.profile)).filter((n) => n.endsWith(MANIFEST_SUFFIX))) this.take(personalities, `${driver}/${this.profile}/${name}`);
+    for (const driver of this.entries(folder).filter((e) => e.isDirectory())) {
+      const driverFolder = join(folder, driver.name);
+      const inDriver = this.entries(driverFolder);
+      this.take(personalities, driver.name, inDriver);
+      const profile = inDriver.find((e) => e.name === this.profile && e.isDirectory());
+      if (profile !== undefined) this.take(personalities, `${driver.name}/${profile.name}`, this.entries(join(driverFolder, profile.name)));
     }
-    const file = contextFile(this.root, this.instanceId);
-    const context = isFile(file) ? this.document(file) : null;
-    return { context, personalities };
+    return { context: this.document(contextFile(this.root, this.instanceId), true), personalities };
   }
 
-  private take(into: Map<string, NamespaceDocument>, relativePath: string): void {
-    const document = this.document(join(personalitiesFolder(this.root), relativePath));
-    if (document !== null) into.set(relativePath, document);
+  private take(into: Map<string, NamespaceDocument>, folder: string, entries: readonly Dirent[]): void {
+    for (const entry of entries.filter((e) => e.name.endsWith(MANIFEST_SUFFIX))) {
+      if (into.size >= MAX_NAMESPACE_ENTRIES) {
+        this.warnOnce(`namespace: more than ${MAX_NAMESPACE_ENTRIES} personalities under ${personalitiesFolder(this.root)}; the rest are ignored`);
+        return;
+      }
+      const document = this.document(join(personalitiesFolder(this.root), folder, entry.name));
+      if (document !== null) into.set(`${folder}/${entry.name}`, document);
+    }
   }
 
-  /** A file's bytes, or null (said once) when it cannot be read or is too big to be a document. */
-  private document(file: string): NamespaceDocument | null {
+  /**
+   * A file's bytes, or null (said once) when it cannot be read, is no regular file or is too
+   * big to be a document; null unsaid when it may be missing (an instance without a context).
+   */
+  private document(file: string, mayBeMissing = false): NamespaceDocument | null {
     try {
-      return { bytes: Buffer.from(readDocumentFile(file)), origin: `dir:${file}` };
+      return { bytes: readSharedFile(file), origin: `dir:${file}` };
     } catch (error) {
       if (!(error instanceof ManifestError)) throw error;
+      if (mayBeMissing && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return null;
       this.warnOnce(`namespace: skipped ${error.message} [${error.code}]`);
       return null;
     }
   }
 
-  /** A folder's entries in code-unit order; a folder that is missing or unreadable is empty, said once. */
-  private list(folder: string): string[] {
+  /** A folder's entries (not followed if links) in code-unit order; a folder that is missing or unreadable is empty, said once. */
+  private entries(folder: string): Dirent[] {
     try {
-      return readdirSync(folder).filter((n) => !n.startsWith('.')).sort();
+      return readdirSync(folder, { withFileTypes: true })
+        .filter((e) => !e.name.startsWith('.'))
+        .filter((e) => {
+          if (!e.isSymbolicLink()) return true;
+          this.warnOnce(`namespace: skipped ${join(folder, e.name)}: a symbolic link, not followed in a shared folder`);
+          return false;
+        })
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       this.warnOnce(`namespace: cannot read ${folder} (${code ?? (error as Error).message}); taken as empty`);
@@ -95,12 +119,4 @@ export class DirectoryNamespace implements NamespaceSource {
     this.warned.add(text);
     this.logger.warn(text);
   }
-}
-
-function isFolder(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
-}
-
-function isFile(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false }) !== undefined;
 }

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeDurably } from '../common/durable-file.js';
 import type { Logger } from '../common/logger.js';
-import type { ManifestError } from '../manifests/manifest-error.js';
+import { ManifestError } from '../manifests/manifest-error.js';
+import type { VerifiedFile } from '../manifests/manifest-index.js';
 import { listManifests, MANIFEST_SUFFIX } from '../manifests/manifest-layout.js';
 import type { ManifestStore } from '../manifests/manifest-store.js';
 import { isForProfile } from './namespace-layout.js';
@@ -20,7 +21,7 @@ export interface Adopted {
   readonly atMs: number;
 }
 
-/** A file of the namespace refused, and why; its bytes are not tried again. */
+/** A file of the namespace refused, and why; its bytes are not tried again while the namespace holds them. */
 export interface Refused {
   readonly personality: string;
   readonly code: string;
@@ -48,6 +49,8 @@ export interface AdoptionOutcome {
 export class PersonalityAdopter {
   private readonly adopted = new Map<string, Adopted>();
   private readonly refused = new Map<string, Refused>();
+  /** The bytes of each path at the last look, so that an unchanged namespace costs nothing. */
+  private seen = new Map<string, Buffer>();
 
   constructor(
     private readonly store: ManifestStore,
@@ -76,33 +79,56 @@ export class PersonalityAdopter {
   }
 
   /**
-   * Adopts what is new in `personalities` (paths inside `personalities/`).
+   * Adopts what is new in `personalities` (paths inside `personalities/`). Each file is
+   * vetted in memory first (signature, target, expiry, mapping, rollback): only files that
+   * pass are staged, so junk costs neither a write nor a reload. A child whose parent is
+   * neither in force nor arriving with it is refused for now and tried again later.
    * @returns what changed, or undefined when nothing was new
    */
   adopt(personalities: ReadonlyMap<string, NamespaceDocument>): AdoptionOutcome | undefined {
-    const staged = [...personalities]
-      .filter(([path]) => isForProfile(path, this.profile))
-      .map(([path, document]) => ({ path, key: path.slice(0, -MANIFEST_SUFFIX.length), file: join(this.adoptedDir, path), document, digest: sha256(document.bytes) }))
-      .filter((s) => this.refused.get(s.key)?.digest !== s.digest)
-      .map((s) => ({ ...s, previous: readIfPresent(s.file) }))
-      .filter((s) => s.previous === undefined || !s.previous.equals(s.document.bytes));
-    if (staged.length === 0) return undefined;
-    for (const s of staged) writeDurably(s.file, s.document.bytes, 0o640);
     const atMs = this.now();
+    const refused: Refused[] = [];
+    const fresh = [...personalities].filter(([path, document]) => isForProfile(path, this.profile) && !this.seen.get(path)?.equals(document.bytes));
+    // What the namespace no longer holds is no longer refused there.
+    for (const key of this.refused.keys()) if (!personalities.has(`${key}${MANIFEST_SUFFIX}`)) this.refused.delete(key);
+    this.seen = new Map([...personalities].map(([path, d]) => [path, d.bytes]));
+    const vetted: Array<{ path: string; key: string; file: string; document: NamespaceDocument; digest: string; verified: VerifiedFile }> = [];
+    for (const [path, document] of fresh) {
+      const key = path.slice(0, -MANIFEST_SUFFIX.length);
+      const file = join(this.adoptedDir, path);
+      const digest = sha256(document.bytes);
+      if (readIfPresent(file)?.equals(document.bytes)) continue;
+      try {
+        vetted.push({ path, key, file, document, digest, verified: this.store.vet(path, document.bytes, document.origin) });
+      } catch (error) {
+        if (!(error instanceof ManifestError)) throw error;
+        refused.push(this.refuse(key, document, digest, error.code, `${error.path ? `${error.path}: ` : ''}${error.text}`, atMs));
+      }
+    }
+    const staged = vetted.filter((v) => {
+      const { driverId, inherits } = v.verified.document;
+      if (inherits === undefined || this.store.get(driverId, inherits) !== undefined || vetted.some((o) => o.verified.document.driverId === driverId && o.verified.document.name === inherits)) return true;
+      refused.push(this.refuse(v.key, v.document, RETRY, 'E_INHERITS', `/inherits: "${inherits}" is neither in force nor in the namespace yet; tried again when it is`, atMs));
+      this.seen.delete(v.path);
+      return false;
+    });
+    if (staged.length === 0) return refused.length > 0 ? { adopted: [], refused } : undefined;
+    const previous = new Map(staged.map((s) => [s.file, readIfPresent(s.file)]));
+    for (const s of staged) writeDurably(s.file, s.document.bytes, 0o640);
     let rejected: ReadonlyMap<string, ManifestError>;
     try {
       rejected = new Map(this.store.reload().rejected.map((e) => [e.file, e]));
     } catch (error) {
       // Nothing can be trusted now (trust root, anti-rollback state): the store keeps its index.
-      for (const s of staged) restore(s.file, s.previous);
+      for (const s of staged) restore(s.file, previous.get(s.file));
+      for (const s of staged) this.seen.delete(s.path);
       throw error;
     }
     const adopted: Adopted[] = [];
-    const refused: Refused[] = [];
     for (const s of staged) {
       const error = rejected.get(s.file);
       const admitted = this.store.admitted(s.key);
-      if (error === undefined && admitted?.document.digest !== undefined) {
+      if (error === undefined && admitted !== undefined) {
         const a = { personality: s.key, version: admitted.document.version, digest: admitted.document.digest, from: s.document.origin, atMs };
         this.adopted.set(s.key, a);
         this.refused.delete(s.key);
@@ -110,17 +136,23 @@ export class PersonalityAdopter {
         this.logger.info(`adopted ${s.key} version ${a.version} from ${a.from}`);
         continue;
       }
-      restore(s.file, s.previous);
-      const code = error?.code ?? 'E_NOT_ADMITTED';
-      const text = error ? `${error.path ? `${error.path}: ` : ''}${error.text}` : 'not admitted';
-      const r = { personality: s.key, code, error: `${s.document.origin}: ${text}`, from: s.document.origin, atMs, digest: s.digest };
-      this.refused.set(s.key, r);
-      refused.push(r);
-      this.logger.warn(`refused ${r.error} [${code}]; ${this.adopted.has(s.key) ? `version ${this.adopted.get(s.key)!.version} stays adopted` : 'what was in force stays'}`);
+      restore(s.file, previous.get(s.file));
+      refused.push(this.refuse(s.key, s.document, s.digest, error?.code ?? 'E_NOT_ADMITTED', error ? `${error.path ? `${error.path}: ` : ''}${error.text}` : 'not admitted', atMs));
     }
     return { adopted, refused };
   }
+
+  private refuse(key: string, document: NamespaceDocument, digest: string, code: string, text: string, atMs: number): Refused {
+    const r = { personality: key, code, error: `${document.origin}: ${text}`, from: document.origin, atMs, digest };
+    this.refused.set(key, r);
+    const kept = this.adopted.get(key);
+    this.logger.warn(`refused ${r.error} [${code}]; ${kept ? `version ${kept.version} stays adopted` : 'what was in force stays'}`);
+    return r;
+  }
 }
+
+/** The digest of a refusal that is tried again as soon as the namespace changes. */
+const RETRY = '';
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { SimulatedClock } from '../../src/common/clock.js';
@@ -62,5 +62,18 @@ void t.test('a share that is missing is empty, said once; oversize files are ski
   ns.stop();
   t.match(warnings, [/cannot read .*absent\/personalities \(ENOENT\); taken as empty/, /skipped .*big\.dsse\.json: 307200 bytes exceeds the limit .*\[E_SIZE\]/]);
   t.equal(warnings.length, 2, 'each said once over three polls');
+  t.end();
+});
+
+void t.test('symbolic links in the share are never followed: not to a secret, not to a folder', (t) => {
+  const root = t.testdir({ secret: 'root:$6$hash', elsewhere: { 'highway.dsse.json': 'outside' }, personalities: { pvnic: { cockpit: { 'real.dsse.json': 'real' } } } });
+  symlinkSync(join(root, 'secret'), join(root, 'personalities/pvnic/cockpit/shadow.dsse.json'));
+  symlinkSync(join(root, 'elsewhere'), join(root, 'personalities/linked'));
+  const { logger, warnings } = recorder();
+  const seen: NamespaceSnapshot[] = [];
+  new DirectoryNamespace(root, 'x', 'cockpit', 1000, new SimulatedClock(), logger).start((s) => seen.push(s));
+  t.strictSame([...seen[0]!.personalities.keys()], ['pvnic/cockpit/real.dsse.json']);
+  t.notOk(JSON.stringify(warnings).includes('root:$6$'), 'nothing of the target is read');
+  t.match(warnings.sort(), [/skipped .*personalities\/linked: a symbolic link, not followed/, /skipped .*shadow\.dsse\.json: a symbolic link, not followed/]);
   t.end();
 });
