@@ -36,7 +36,9 @@ export class HostAgent {
   /** What was last distributed at each place, per target, so unchanged files are not sent again. */
   private inFolder = new Map<string, Buffer>();
   private readonly onBroker = new Map<string, Buffer>();
-  private running = false;
+  /** Rounds run one after another: the one asked for last sees every change made before. */
+  private rounds: Promise<void> = Promise.resolve();
+  private pending = false;
   private brokerDown = false;
 
   /** @throws DocumentError when the configuration is invalid */
@@ -54,8 +56,22 @@ export class HostAgent {
 
   async start(): Promise<void> {
     if (this.config.broker !== undefined) {
-      this.client = await mqtt.connectAsync(this.config.broker, { clientId: `persona-host-${process.pid}`, reconnectPeriod: 1000, protocolVersion: 5 });
-      sendWithoutDelay(this.client);
+      // Not waited for: the folder is served while the broker is down, and the client reconnects.
+      const client = mqtt.connect(this.config.broker, { clientId: `persona-host-${process.pid}`, reconnectPeriod: 1000, protocolVersion: 5 });
+      client.on('connect', () => {
+        sendWithoutDelay(client);
+        // The broker may have restarted without its retained messages: everything goes again.
+        this.onBroker.clear();
+        this.tick().catch((error: Error) => this.options.logger.error(`host round failed: ${error.message}`));
+      });
+      client.on('error', (error) => this.options.logger.debug(`${this.config.broker}: ${error.message}`));
+      this.client = client;
+      // The first attempt decides whether the first round publishes: connected, refused or closed.
+      await new Promise<void>((resolve) => {
+        client.once('connect', () => resolve());
+        client.once('error', () => resolve());
+        client.once('close', () => resolve());
+      });
     }
     await this.tick();
     this.arm();
@@ -71,14 +87,10 @@ export class HostAgent {
    * broker should retain is published, if it is reachable: a broker that is down delays
    * nothing else, and what it missed is published at the next round it is up.
    */
-  async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.round();
-    } finally {
-      this.running = false;
-    }
+  tick(): Promise<void> {
+    const round = this.rounds.then(() => this.round());
+    this.rounds = round.catch(() => undefined);
+    return round;
   }
 
   private async round(): Promise<void> {
@@ -126,7 +138,12 @@ export class HostAgent {
   private arm(): void {
     this.cancel?.();
     this.cancel = this.options.clock.every(this.config.intervalMs, () => {
-      this.tick().catch((error: Error) => this.options.logger.error(`host round failed: ${error.message}`));
+      // A round still running (a slow folder) is not queued behind again and again.
+      if (this.pending) return;
+      this.pending = true;
+      this.tick()
+        .catch((error: Error) => this.options.logger.error(`host round failed: ${error.message}`))
+        .finally(() => (this.pending = false));
     });
   }
 

@@ -332,6 +332,45 @@ void t.test('health: a personality that drops packets after the switch is revert
   t.notOk(between.some((s) => s.to === 'highway'), 'no highway again until the manifests were reloaded');
 });
 
+void t.test('health: refusals from the shared namespace, or another personality adopted, do not end the quarantine', async (t) => {
+  for (const [what, outcome] of [
+    ['a refusal', { adopted: [], refused: [{ personality: 'pvnic/highway', code: 'E_SIGNATURE', error: 'mqtt:persona/fleet/personalities/pvnic/highway: no valid signature', from: 'mqtt:persona/fleet/personalities/pvnic/highway', atMs: 1, digest: 'x' }] }],
+    ['city adopted', { adopted: [{ personality: 'pvnic/city', version: 1, digest: 'c'.repeat(64), from: 'mqtt:persona/fleet/personalities/pvnic/city', atMs: 1 }], refused: [] }],
+  ] as const) {
+    const backend = new SimulatedBackend([pvnic as unknown as SimulatedDriver]);
+    let dropped = 0;
+    let lastMs: number | undefined;
+    let daemon: (() => Daemon) | undefined;
+    const counters: CounterSource = {
+      read: () => {
+        const now = daemon?.().timeMs ?? 0;
+        const values = backend.read('pvnic', 'pvnic0');
+        const capacityPerS = (values.DMA_buffer_size as number) / 2048 / ((values.interrupt_coalescence_time as number) / 1e9);
+        if (lastMs !== undefined) dropped += (Math.max(0, 8000 - capacityPerS) * (now - lastMs)) / 1000;
+        lastMs = now;
+        return { rx_dropped: dropped, rx_packets: 8 * now };
+      },
+    };
+    const r = await runScenario(
+      (d) => {
+        daemon = d;
+        return [
+          { seconds: 1, speedKmh: 0, gear: P },
+          { seconds: 20, speedKmh: 40, gear: D },
+          { seconds: 30, speedKmh: 110, gear: D },
+          { seconds: 30, speedKmh: 110, gear: D, onStart: () => d().personalitiesAdopted(outcome) },
+        ];
+      },
+      {},
+      undefined,
+      backend,
+      counters,
+    );
+    t.equal(r.published.health.length, 1, `${what}: the breach once`);
+    t.equal(r.switches.filter((s) => s.to === 'highway').length, 1, `${what}: highway stays quarantined`);
+  }
+});
+
 void t.test('limp mode: applies failing again and again give the safe personality with backoff and degraded status, until one succeeds', async (t) => {
   const inner = new SimulatedBackend([pvnic as unknown as SimulatedDriver]);
   let daemon: (() => Daemon) | undefined;

@@ -5,6 +5,8 @@ import { SimulatedClock } from '../../src/common/clock.js';
 import { silentLogger, type Logger } from '../../src/common/logger.js';
 import { DocumentError } from '../../src/common/schema.js';
 import { HostAgent } from '../../src/host/host-agent.js';
+import { freePort, startMosquitto } from '../helpers/mosquitto.js';
+import { MqttRecorder } from '../helpers/mqtt-recorder.js';
 import { demoSigned } from './fixtures/demo-signed.js';
 
 const NOW = Date.parse('2026-12-01T10:00:00Z');
@@ -68,4 +70,25 @@ void t.test('a configuration without a namespace to write to is refused at start
   const dir = t.testdir({ 'host.json': JSON.stringify({ releases: 'r', instances: { a: { role: 'batch' } } }) });
   t.throws(() => new HostAgent(join(dir, 'host.json'), { logger: silentLogger, clock: new SimulatedClock(), pressure: () => null }), new DocumentError([{ file: join(dir, 'host.json'), path: '', message: 'needs namespaceDir or broker (or both): somewhere to distribute to' }]));
   t.end();
+});
+
+void t.test('a broker that is down holds nothing up: the folder is written, and the broker gets everything once it is up', async (t) => {
+  const port = await freePort();
+  const dir = t.testdir({ releases: { 'highway.dsse.json': demoSigned('highway', { version: 3, instanceProfiles: ['cockpit'] }) } });
+  writeFileSync(join(dir, 'host.json'), JSON.stringify({ namespaceDir: 'ns', broker: `mqtt://127.0.0.1:${port}`, releases: 'releases', instances: { 'cockpit-1': { role: 'cockpit' } } }));
+  const { logger, lines } = recorder();
+  const agent = new HostAgent(join(dir, 'host.json'), { logger, clock: new SimulatedClock(), now: () => NOW, pressure: () => null });
+  t.teardown(() => agent.stop());
+  await agent.start();
+  await agent.tick();
+  t.ok(readFileSync(join(dir, 'ns/personalities/pvnic/cockpit/highway.dsse.json')).length > 0, 'the folder is served');
+  t.match(lines.filter((l) => l.startsWith('warn')), [/127\.0\.0\.1:\d+ is unreachable: contexts and releases are published once it is back/], 'said once over two rounds');
+  const broker = await startMosquitto([], port);
+  t.teardown(() => broker.stop());
+  const reader = await MqttRecorder.connect(broker.url, ['persona/fleet/#']);
+  t.teardown(() => reader.close());
+  const release = await reader.waitFor((m) => m.topic === 'persona/fleet/personalities/pvnic/cockpit/highway');
+  t.equal(release.retain, true);
+  t.equal(release.text, readFileSync(join(dir, 'releases/highway.dsse.json'), 'utf8'));
+  t.ok(await reader.waitFor((m) => m.topic === 'persona/fleet/instances/cockpit-1/context'));
 });
