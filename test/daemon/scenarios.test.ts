@@ -278,11 +278,14 @@ void t.test('drift: values changed behind persona\'s back are reported, then re-
   }
 });
 
-void t.test('health: a personality that drops packets after the switch is reverted within its window and quarantined until a reload', async (t) => {
+/**
+ * A simulated pvnic with its physics: 8,000 packets/s arrive and each interrupt takes at most a
+ * ring's worth (DMA_buffer_size / 2 KB), so drops/s = 8000 − ring entries / coalescing time.
+ * Highway's 4 ms before its 256 KB ring is in place (it waits for a standstill) keeps 16 KB:
+ * 6,000 drops/s. `attach` gives the counters the daemon's time.
+ */
+function droppingPvnic(): { backend: SimulatedBackend; counters: CounterSource; attach: (daemon: () => Daemon) => void } {
   const backend = new SimulatedBackend([pvnic as unknown as SimulatedDriver]);
-  // pvnic's physics: 8,000 packets/s arrive and each interrupt takes at most a ring's worth
-  // (DMA_buffer_size / 2 KB), so drops/s = 8000 − ring entries / coalescing time. Highway's 4 ms
-  // before its 256 KB ring is in place (it waits for a standstill) keeps 16 KB: 6,000 drops/s.
   let dropped = 0;
   let lastMs: number | undefined;
   let daemon: (() => Daemon) | undefined;
@@ -290,16 +293,20 @@ void t.test('health: a personality that drops packets after the switch is revert
     read: () => {
       const now = daemon?.().timeMs ?? 0;
       const values = backend.read('pvnic', 'pvnic0');
-      const perInterrupt = (values.DMA_buffer_size as number) / 2048;
-      const capacityPerS = perInterrupt / ((values.interrupt_coalescence_time as number) / 1e9);
+      const capacityPerS = (values.DMA_buffer_size as number) / 2048 / ((values.interrupt_coalescence_time as number) / 1e9);
       if (lastMs !== undefined) dropped += (Math.max(0, 8000 - capacityPerS) * (now - lastMs)) / 1000;
       lastMs = now;
       return { rx_dropped: dropped, rx_packets: 8 * now };
     },
   };
+  return { backend, counters, attach: (d) => (daemon = d) };
+}
+
+void t.test('health: a personality that drops packets after the switch is reverted within its window and quarantined until a reload', async (t) => {
+  const { backend, counters, attach } = droppingPvnic();
   const r = await runScenario(
     (d) => {
-      daemon = d;
+      attach(d);
       return [
         { seconds: 1, speedKmh: 0, gear: P },
         { seconds: 20, speedKmh: 40, gear: D },
@@ -337,23 +344,10 @@ void t.test('health: refusals from the shared namespace, or another personality 
     ['a refusal', { adopted: [], refused: [{ personality: 'pvnic/highway', code: 'E_SIGNATURE', error: 'mqtt:persona/fleet/personalities/pvnic/highway: no valid signature', from: 'mqtt:persona/fleet/personalities/pvnic/highway', atMs: 1, digest: 'x' }] }],
     ['city adopted', { adopted: [{ personality: 'pvnic/city', version: 1, digest: 'c'.repeat(64), from: 'mqtt:persona/fleet/personalities/pvnic/city', atMs: 1 }], refused: [] }],
   ] as const) {
-    const backend = new SimulatedBackend([pvnic as unknown as SimulatedDriver]);
-    let dropped = 0;
-    let lastMs: number | undefined;
-    let daemon: (() => Daemon) | undefined;
-    const counters: CounterSource = {
-      read: () => {
-        const now = daemon?.().timeMs ?? 0;
-        const values = backend.read('pvnic', 'pvnic0');
-        const capacityPerS = (values.DMA_buffer_size as number) / 2048 / ((values.interrupt_coalescence_time as number) / 1e9);
-        if (lastMs !== undefined) dropped += (Math.max(0, 8000 - capacityPerS) * (now - lastMs)) / 1000;
-        lastMs = now;
-        return { rx_dropped: dropped, rx_packets: 8 * now };
-      },
-    };
+    const { backend, counters, attach } = droppingPvnic();
     const r = await runScenario(
       (d) => {
-        daemon = d;
+        attach(d);
         return [
           { seconds: 1, speedKmh: 0, gear: P },
           { seconds: 20, speedKmh: 40, gear: D },

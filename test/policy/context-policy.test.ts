@@ -1,9 +1,17 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContextPolicy } from '../../src/policy/context-policy.js';
 
 const POLICY = new URL('../../manifests/policy.json', import.meta.url).pathname;
+
+/** A policy file with only `pvnic`'s rule set, in a fresh folder. */
+function pvnicPolicy(t: Test, pvnic: object): string {
+  const file = join(t.testdir(), 'policy.json');
+  writeFileSync(file, JSON.stringify({ drivers: { pvnic } }));
+  return file;
+}
+
 const at = (driving: string, workload = 'normal', io = 'quiet', instance = 'unknown', role: string | null = null) => ({ driving, workload, io, instance, role }) as never;
 
 void t.test('the demo policy: first matching rule per context; unknown is always safe', async (t) => {
@@ -140,22 +148,14 @@ void t.test('a policy written before the instance region loads unchanged and dec
 });
 
 void t.test('when.instance and when.role: a role matches only while the instance state is known', async (t) => {
-  const file = join(t.testdir(), 'policy.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      drivers: {
-        pvnic: {
-          safe: 'safe',
-          rules: [
-            { when: { role: ['batch', 'gateway'] }, personality: 'parked' },
-            { when: { instance: 'constrained' }, personality: 'city' },
-            { when: {}, personality: 'highway' },
-          ],
-        },
-      },
-    }),
-  );
+  const file = pvnicPolicy(t, {
+      safe: 'safe',
+      rules: [
+        { when: { role: ['batch', 'gateway'] }, personality: 'parked' },
+        { when: { instance: 'constrained' }, personality: 'city' },
+        { when: {}, personality: 'highway' },
+      ],
+    });
   const policy = ContextPolicy.load(file);
   const targets = policy.targets(() => ['pvnic0']);
   const decide = (instance: string, role: string | null) => policy.decide(at('city', 'normal', 'quiet', instance, role), targets)[0]!;
@@ -168,24 +168,16 @@ void t.test('when.instance and when.role: a role matches only while the instance
 });
 
 void t.test('instance states and roles that do not exist, and instance states or roles no rule covers, are refused with their paths', async (t) => {
-  const file = join(t.testdir(), 'policy.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      drivers: {
-        pvnic: {
-          safe: 'safe',
-          rules: [
-            { when: { instance: ['unknown', 'busy'] }, personality: 'city' },
-            { when: { role: 'infotainment' }, personality: 'parked' },
-            { when: { instance: 'normal' }, personality: 'city' },
-            { when: { instance: 'constrained', role: ['cockpit', 'adas', 'gateway'] }, personality: 'city' },
-          ],
-          resources: { pvnic1: { rules: [{ when: { instance: ['normal', 'constrained'] }, personality: 'city' }] } },
-        },
-      },
-    }),
-  );
+  const file = pvnicPolicy(t, {
+      safe: 'safe',
+      rules: [
+        { when: { instance: ['unknown', 'busy'] }, personality: 'city' },
+        { when: { role: 'infotainment' }, personality: 'parked' },
+        { when: { instance: 'normal' }, personality: 'city' },
+        { when: { instance: 'constrained', role: ['cockpit', 'adas', 'gateway'] }, personality: 'city' },
+      ],
+      resources: { pvnic1: { rules: [{ when: { instance: ['normal', 'constrained'] }, personality: 'city' }] } },
+    });
   t.throws(() => ContextPolicy.load(file), {
     code: 'E_DOCUMENT',
     problems: [
