@@ -82,3 +82,26 @@ void t.test("the mosquitto drop-in verifies on top of a mosquitto.service shaped
   t.equal(result.status, 0);
   t.same(settings(dropIn).get('ExecStart'), ['', '@SBINDIR@/mosquitto -c @SYSCONFDIR@/mosquitto/persona-broker.conf'], "the default ExecStart is replaced, not added to");
 });
+
+void t.test('persona-host.service verifies, is hardened and writes only its namespace folder', async (t) => {
+  const dir = t.testdir();
+  writeFileSync(join(dir, 'persona'), '#!/bin/sh\n');
+  chmodSync(join(dir, 'persona'), 0o755);
+  const text = readFileSync(join(layer, 'recipes-support/persona/files/persona-host.service'), 'utf8');
+  const path = join(dir, 'persona-host.service');
+  writeFileSync(path, text.replaceAll('@BINDIR@', dir).replaceAll('@SYSCONFDIR@', '/etc'));
+  const result = spawnSync('systemd-analyze', ['verify', '--man=no', path], { encoding: 'utf8' });
+  t.equal(result.stderr, '', 'no complaints');
+  t.equal(result.status, 0);
+  const s = settings(text);
+  const one = (key: string): string | undefined => s.get(key)?.at(-1);
+  t.match(one('ExecStart'), /^@BINDIR@\/persona host --config @SYSCONFDIR@\/persona\/persona-host\.json$/);
+  t.equal(one('ConditionPathExists'), '@SYSCONFDIR@/persona/persona-host.json', 'not started before it is configured');
+  t.equal(one('StateDirectory'), 'persona-host', 'the namespace folder');
+  t.equal(one('ProtectSystem'), 'strict');
+  t.equal(one('CapabilityBoundingSet'), '', 'no capabilities at all');
+  t.equal(one('PrivateDevices'), 'yes', 'no device at all');
+  const security = execFileSync('systemd-analyze', ['security', '--offline=yes', '--no-pager', '--threshold=25', path], { encoding: 'utf8' });
+  t.match(security, /Overall exposure level for persona-host\.service: (1\.\d|2\.[0-5]) /);
+  t.comment(/Overall exposure level.*$/m.exec(security)?.[0] ?? '');
+});

@@ -14,6 +14,7 @@ require persona.inc
 # unpacked into it. Not the npm fetchers: the newest release skips recipes that use them.
 SRC_URI += "${PERSONA_RELEASE_URL}/persona-node-modules-${PV}.tar.gz;name=modules;subdir=persona-${PV} \
             file://persona.service \
+            file://persona-host.service \
 "
 S = "${PERSONA_SRCDIR}"
 
@@ -63,17 +64,28 @@ do_install() {
     install -d ${D}${bindir}
     ln -s ${@os.path.relpath(d.getVar('PERSONA_APPDIR'), d.getVar('bindir'))}/dist/src/cli/main.js ${D}${bindir}/persona
 
-    install -D -m 0644 ${PERSONA_UNPACKDIR}/persona.service ${D}${systemd_system_unitdir}/persona.service
-    sed -i -e 's,@BINDIR@,${bindir},g' -e 's,@SYSCONFDIR@,${sysconfdir},g' \
-        ${D}${systemd_system_unitdir}/persona.service
+    for unit in persona.service persona-host.service; do
+        install -D -m 0644 ${PERSONA_UNPACKDIR}/$unit ${D}${systemd_system_unitdir}/$unit
+        sed -i -e 's,@BINDIR@,${bindir},g' -e 's,@SYSCONFDIR@,${sysconfdir},g' \
+            ${D}${systemd_system_unitdir}/$unit
+    done
 }
+
+# The hypervisor side of the shared namespace (docs/namespace.md): the same program, its
+# own unit. A host image installs persona-host and writes /etc/persona/persona-host.json.
+PACKAGES =+ "${PN}-host"
+SUMMARY:${PN}-host = "persona host: instance contexts and signed personalities for a hypervisor's guests"
+FILES:${PN}-host = "${systemd_system_unitdir}/persona-host.service"
+RDEPENDS:${PN}-host = "${PN}"
 
 FILES:${PN} += "${PERSONA_APPDIR}"
 
 RDEPENDS:${PN} = "nodejs"
 RRECOMMENDS:${PN} = "kernel-module-persona"
 
+SYSTEMD_PACKAGES = "${PN} ${PN}-host"
 SYSTEMD_SERVICE:${PN} = "persona.service"
+SYSTEMD_SERVICE:${PN}-host = "persona-host.service"
 
 USERADD_PACKAGES = "${PN}"
 GROUPADD_PARAM:${PN} = "--system persona"
