@@ -37,6 +37,8 @@ export interface PersonaConfig {
 }
 
 export const DEFAULT_CONFIG_FILE = 'persona.config.json';
+/** The ECU id no instance may have: persona/fleet/ is the shared namespace's. */
+const FLEET_ID = 'fleet';
 /** How command-line overrides are named in error messages. */
 export const COMMAND_LINE = '<command line>';
 
@@ -92,6 +94,9 @@ export function loadConfig(sources: ConfigSources = {}): PersonaConfig {
     if (!(err instanceof DocumentError)) throw err;
     problems.push(...err.problems.map((p) => ({ ...p, path: `--${p.path.slice(1).replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}` })));
   }
+  // The schema's pattern cannot say why: the shared namespace owns persona/fleet/.
+  if (fromFile.ecuId === FLEET_ID) problems.push({ file: file!, path: '/ecuId', message: `"${FLEET_ID}" is taken by the shared namespace (persona/${FLEET_ID}/)` });
+  if (fromFlags.ecuId === FLEET_ID) problems.push({ file: COMMAND_LINE, path: '--ecu-id', message: `"${FLEET_ID}" is taken by the shared namespace (persona/${FLEET_ID}/)` });
   if (problems.length > 0) throw new DocumentError(problems);
   return { ...(resolvePaths(defaults(), packageRoot()) as PersonaConfig), ...fromFile, ...fromFlags };
 }

@@ -68,7 +68,7 @@ void t.test('bad flags are reported by flag name, together with file problems', 
     code: 'E_DOCUMENT',
     problems: [
       { file: join(cwd, 'persona.config.json'), path: '/logLevel', message: 'must be one of "error", "warn", "info", "debug"' },
-      { file: COMMAND_LINE, path: '--ecu-id', message: 'must match pattern "^(?!fleet$)[A-Za-z0-9_-]{1,64}$"' },
+      { file: COMMAND_LINE, path: '--ecu-id', message: 'must match pattern "^[A-Za-z0-9_-]{1,64}$"' },
       { file: COMMAND_LINE, path: '--speed', message: 'must be >= 0' },
     ],
   });
@@ -76,14 +76,14 @@ void t.test('bad flags are reported by flag name, together with file problems', 
 
 void t.test('the shared namespace: fleet is no ECU id, and a namespace is mqtt or dir:<folder>', async (t) => {
   const cwd = t.testdir();
-  t.throws(() => loadConfig({ cwd, overrides: { ecuId: 'fleet', namespace: 'ftp://host/ns' } }), {
+  t.throws(() => loadConfig({ cwd, overrides: { namespace: 'ftp://host/ns' } }), {
     code: 'E_DOCUMENT',
-    problems: [
-      { file: COMMAND_LINE, path: '--ecu-id', message: 'must match pattern "^(?!fleet$)[A-Za-z0-9_-]{1,64}$"' },
-      { file: COMMAND_LINE, path: '--namespace', message: 'must match pattern "^(mqtt|dir:.+)$"' },
-    ],
+    problems: [{ file: COMMAND_LINE, path: '--namespace', message: 'must match pattern "^(mqtt|dir:.+)$"' }],
   });
+  t.throws(() => loadConfig({ cwd, overrides: { ecuId: 'fleet' } }), { code: 'E_DOCUMENT', problems: [{ file: COMMAND_LINE, path: '--ecu-id', message: '"fleet" is taken by the shared namespace (persona/fleet/)' }] });
   t.equal(loadConfig({ cwd, overrides: { ecuId: 'fleet-7', namespace: 'mqtt' } }).namespace, 'mqtt');
+  writeFileSync(join(cwd, 'persona.config.json'), '{"ecuId": "fleet"}');
+  t.throws(() => loadConfig({ cwd }), { code: 'E_DOCUMENT', problems: [{ file: join(cwd, 'persona.config.json'), path: '/ecuId', message: '"fleet" is taken by the shared namespace (persona/fleet/)' }] });
 });
 
 void t.test('a missing --config file or broken JSON is an error, not a silent default', async (t) => {
