@@ -4,32 +4,20 @@ import { REQUIRED_SIGNALS, type DrivingFeatures } from '../context/driving-featu
 import type { InstanceInput } from '../context/instance-features.js';
 import type { WorkloadInput } from '../context/workload-features.js';
 import type { Drift } from '../backend/driver-backend.js';
-import type { ParameterValues } from '../manifests/personality.js';
-import type { DriverPersonality, HoldsPayload } from '../mqtt/contract.js';
-import type { Candidate } from '../policy/arbiter.js';
-import type { PolicyContext, Target } from '../policy/context-policy.js';
+import type { HoldsPayload } from '../mqtt/contract.js';
+import type { PolicyContext } from '../policy/context-policy.js';
 import type { Hold, HoldRequest } from '../policy/hold-registry.js';
-import { planSwitch, type DriverStanding, type SwitchPlan } from '../policy/switch-planner.js';
+import { planSwitch } from '../policy/switch-planner.js';
 import type { SignalSnapshot } from '../signals/signal-decoder.js';
 import { DecisionLog, type DecisionRecord, type DriverDecision } from './decision-record.js';
-import type { DaemonObserver, DaemonStages, SwitchRecord } from './daemon-stages.js';
-import { formatted, infoPayload, iso, switchPayload } from './payloads.js';
-import { HealthGuard, type HealthFailure } from './health-guard.js';
-import { LimpMode } from './limp-mode.js';
+import type { DaemonObserver, DaemonStages } from './daemon-stages.js';
+import { formatted, infoPayload, iso } from './payloads.js';
+import { SwitchApplier } from './switch-applier.js';
 import { InstanceTracker } from './instance-tracker.js';
 import { describeBreach } from '../health/health-watch.js';
 import type { AdoptionOutcome } from '../namespace/personality-adopter.js';
 
 export type { DaemonObserver, DaemonStages, SwitchRecord } from './daemon-stages.js';
-
-interface Standing extends DriverStanding {
-  /** Changed behind persona's back and, as configured, left so until the next switch. */
-  readonly drifted?: boolean;
-  readonly sinceMs: number;
-  readonly generation: number;
-  readonly waiting: ParameterValues;
-}
-
 
 /**
  * Runs the pipeline: frames → signals → features → context → arbitration → manifests →
@@ -39,9 +27,6 @@ interface Standing extends DriverStanding {
  */
 export class Daemon {
   readonly decisions = new DecisionLog();
-  private readonly standings = new Map<string, Standing>();
-  /** Applies run one after another, in decision order, while frames keep flowing. */
-  private work: Promise<void> = Promise.resolve();
   private nextSampleUs: number | undefined;
   /** Where CAN time and the clock were last seen together: the last frame, or a live source's start. */
   private anchor: { timeUs: number; clockMs: number } | undefined;
@@ -56,16 +41,14 @@ export class Daemon {
   private readonly cancelTimers: Array<() => void> = [];
   private workloadFailing = false;
 
-  private readonly health: HealthGuard;
-  private readonly limp: LimpMode;
+  private readonly applier: SwitchApplier;
   private readonly instanceTracker: InstanceTracker;
 
   constructor(
     private readonly stages: DaemonStages,
     private readonly observer: DaemonObserver = {},
   ) {
-    this.health = new HealthGuard(stages.counters, stages.logger.child('health'));
-    this.limp = new LimpMode(stages.clock);
+    this.applier = new SwitchApplier(stages, observer, () => this.timeMs);
     this.instanceTracker = new InstanceTracker(stages.logger.child('instance'));
   }
 
@@ -86,7 +69,7 @@ export class Daemon {
   /** Consumes the source until it ends or is stopped, and waits for pending switches. */
   async run(): Promise<void> {
     await this.stages.source.start((frame) => this.onFrame(frame));
-    await this.work;
+    await this.applier.settled();
   }
 
   async stop(): Promise<void> {
@@ -94,7 +77,7 @@ export class Daemon {
     for (const cancel of this.cancelTimers.splice(0)) cancel();
     this.stages.namespace?.stop();
     await this.stages.source.stop();
-    await this.work;
+    await this.applier.settled();
     await this.stages.backend.stop();
     this.stages.tracker.stop();
     await this.stages.publisher.stop();
@@ -189,9 +172,9 @@ export class Daemon {
   }
 
   /** After a new index: quarantines end, the change is published, and the policy decides again (a new version of a personality in force is applied). */
-  private manifestsChanged(trigger: string, renewed: Parameters<HealthGuard['release']>[0]): { personalities: number; rejected: Array<{ file: string; code: string; error: string }> } {
+  private manifestsChanged(trigger: string, renewed: Parameters<SwitchApplier['health']['release']>[0]): { personalities: number; rejected: Array<{ file: string; code: string; error: string }> } {
     const { store, publisher } = this.stages;
-    this.health.release(renewed);
+    this.applier.health.release(renewed);
     const summary = { personalities: store.list().length, rejected: store.rejected.map((e) => ({ file: e.file, code: e.code, error: e.message })) };
     const time = new Date().toISOString();
     publisher.publishManifestEvent({ time, ...summary });
@@ -226,13 +209,7 @@ export class Daemon {
     logger.warn(`${reason}; ${this.stages.onDrift === 'reassert' ? 'applying the personality again' : 'reporting only'}`);
     publisher.setDegraded(reason);
     publisher.publishDrift({ time: new Date().toISOString(), driver: drift.driverId, resources: drift.resources, parameters: drift.parameters, generation: drift.generation, action: this.stages.onDrift });
-    for (const target of this.stages.arbiter.targets) {
-      const standing = this.standings.get(target.key);
-      const drifted = target.driverId === drift.driverId ? target.resources.find((r) => drift.resources.includes(r)) : undefined;
-      if (!standing || drifted === undefined) continue;
-      // The target's resources no longer agree: plan from the one that drifted.
-      this.standings.set(target.key, { ...standing, values: this.stages.backend.read(target.driverId, drifted), drifted: this.stages.onDrift === 'report' });
-    }
+    this.applier.drifted(drift);
     this.evaluate(`drift on ${drift.driverId}`);
   }
 
@@ -290,8 +267,8 @@ export class Daemon {
     const first = this.seq === 0;
     if (change) this.contextChanged(change);
     else if (first) this.publishContext(features.timeMs);
-    const failures = this.health.check(features.timeMs);
-    for (const failure of failures) this.healthFailed(failure);
+    const failures = this.applier.health.check(features.timeMs);
+    for (const failure of failures) this.applier.healthFailed(failure);
     const trigger = failures.map((f) => `health of ${f.personality} on ${f.target.key}: ${f.breaches.map(describeBreach).join(', ')}`).join('; ');
     this.evaluate(change ? describe(change) : trigger || (first ? 'start' : 'sample'));
   }
@@ -311,11 +288,11 @@ export class Daemon {
     const context = this.stages.tracker.current;
     const standstill = this.features?.speedKmh !== null && this.features !== null && this.features.speedKmh <= this.stages.standstillKmh;
     // Limping, persona asks for nothing but the safe personality, as if the context were unknown.
-    const decideFor: PolicyContext = { ...context, ...(this.limp.active ? { driving: 'unknown' } : {}), role: this.instanceTracker.describe(context.instance).role };
+    const decideFor: PolicyContext = { ...context, ...(this.applier.limp.active ? { driving: 'unknown' } : {}), role: this.instanceTracker.describe(context.instance).role };
     const planned = this.stages.arbiter.decide(decideFor, nowMs).map((decided) => {
-      const verdict = this.health.screen(decided);
+      const verdict = this.applier.health.screen(decided);
       const personality = this.stages.store.require(verdict.driverId, verdict.winner.personality);
-      const held = this.standing(verdict.target);
+      const held = this.applier.standing(verdict.target);
       // Reported drift stays until another personality wins; then the switch clears it.
       const keep = held.drifted === true && held.personality === verdict.winner.personality;
       const standing = keep ? { ...held, values: personality.parameters } : held;
@@ -344,12 +321,12 @@ export class Daemon {
     }));
     const reason = trigger === 'sample' ? this.sampleTrigger(drivers, standstill) : trigger;
     this.publishHoldsIfChanged();
-    const mayApply = this.limp.mayApply();
+    const mayApply = this.applier.limp.mayApply();
     for (const { verdict, plan, standing } of planned) {
       if (!mayApply) break;
       // A winner whose values the driver already has is taken over without touching the driver.
       const adopt = plan.result === 'unchanged' && standing.personality !== verdict.winner.personality;
-      if (Object.keys(plan.apply).length > 0 || adopt) this.queueApply(verdict.target, verdict.winner, plan, standing, reason, nowMs);
+      if (Object.keys(plan.apply).length > 0 || adopt) this.applier.queue({ target: verdict.target, winner: verdict.winner, plan, before: standing, trigger: reason, nowMs, speedKmh: round(this.features?.speedKmh ?? null), context });
     }
     this.record(reason, context, drivers, nowMs);
   }
@@ -392,111 +369,6 @@ export class Daemon {
     this.decisions.push(record);
     this.stages.publisher.publishDecision(record);
     this.observer.decided?.(record);
-  }
-
-  /** What a target has now; a target's resources share a policy, so the first speaks for all. */
-  private standing(target: Target): Standing {
-    let standing = this.standings.get(target.key);
-    if (!standing) {
-      standing = { personality: null, lastSwitchMs: undefined, values: this.read(target), sinceMs: this.timeMs, generation: 0, waiting: {} };
-      this.standings.set(target.key, standing);
-    }
-    return standing;
-  }
-
-  /** Takes the plan as done at once (so the next decision builds on it) and applies it in order. */
-  private read(target: Target): ParameterValues {
-    return this.stages.backend.read(target.driverId, target.resources[0]);
-  }
-
-  private queueApply(target: Target, winner: Candidate, plan: SwitchPlan, before: Standing, trigger: string, nowMs: number): void {
-    const from = before.personality;
-    const { driverId } = target;
-    this.standings.set(target.key, {
-      ...before,
-      personality: winner.personality,
-      lastSwitchMs: Object.keys(plan.apply).length > 0 ? nowMs : before.lastSwitchMs,
-      sinceMs: from === winner.personality ? before.sinceMs : nowMs,
-      values: { ...before.values, ...plan.apply },
-      waiting: plan.waiting,
-    });
-    const speedKmh = round(this.features?.speedKmh ?? null);
-    const context = this.stages.tracker.current;
-    this.work = this.work.then(async () => {
-      try {
-        const result = await this.stages.backend.apply(driverId, plan.apply, target.resources);
-        const standing = this.standing(target);
-        this.standings.set(target.key, { ...standing, generation: result.generation, values: this.read(target), drifted: false });
-        if (trigger.startsWith('drift on ')) this.stages.publisher.setDegraded(undefined);
-        const record: SwitchRecord = { timeMs: nowMs, speedKmh, target, driverId, from, to: winner.personality, winner, trigger, context, changes: result.changes, waiting: plan.waiting, durationMs: result.durationMs, generation: result.generation };
-        this.publishSwitch(record);
-        this.observer.switched?.(record);
-        this.health.switched(target, this.stages.store.get(driverId, winner.personality), from, this.timeMs);
-        if (this.limp.succeeded()) {
-          this.stages.logger.info(`limp mode over: ${winner.personality} applied to ${target.key}`);
-          this.stages.publisher.setDegraded(undefined);
-        }
-      } catch (err) {
-        this.applyFailed(target, winner.personality, before, err as Error);
-      }
-    });
-  }
-
-  /**
-   * The backend changed nothing: the standing goes back to what the driver really has, if it
-   * can still be read. Failing again and again, or losing the driver, makes persona limp.
-   */
-  private applyFailed(target: Target, personality: string, before: Standing, err: Error): void {
-    const { backend, logger, publisher } = this.stages;
-    const vanished = !backend.drivers().some((d) => d.id === target.driverId);
-    let values = this.standing(target).values;
-    if (!vanished) {
-      try {
-        values = this.read(target);
-      } catch (readErr) {
-        logger.warn(`reading ${target.key} after the failed apply failed too: ${(readErr as Error).message}`);
-      }
-    }
-    // Nothing switched, so the minimum interval runs from the last switch that did.
-    this.standings.set(target.key, { ...this.standing(target), values, personality: before.personality, lastSwitchMs: before.lastSwitchMs, waiting: {} });
-    logger.error(`applying ${personality} to ${target.key} failed: ${err.message}`);
-    this.observer.applyFailed?.(target.key, personality, err);
-    const reason = vanished ? `driver ${target.driverId} vanished (${err.message})` : `applying ${personality}: ${err.message}`;
-    if (this.limp.failed(reason, vanished)) {
-      logger.error(`limp mode: ${this.limp.reason}; only the safe personality from now on, retried with backoff`);
-      publisher.setDegraded(`limp mode: ${this.limp.reason}`);
-    }
-  }
-
-  /** A personality broke its bounds: said loudly; the decision that follows reverts it. */
-  private healthFailed(failure: HealthFailure): void {
-    const { target } = failure;
-    const breaches = failure.breaches.map(describeBreach).join(', ');
-    this.stages.logger.warn(`${failure.personality} on ${target.key} broke its health bounds ${failure.afterMs} ms after the switch (${breaches}): back to ${failure.revertTo ?? 'nothing'}, quarantined until the manifests are reloaded`);
-    this.stages.publisher.publishHealth({
-      time: iso(this.timeMs),
-      target: target.key,
-      driver: failure.driverId,
-      resources: target.resources,
-      personality: failure.personality,
-      revertTo: failure.revertTo,
-      breaches: failure.breaches.map((b) => ({ ...b, value: Math.round(b.value * 1000) / 1000 })),
-      afterMs: failure.afterMs,
-      windowMs: failure.windowMs,
-    });
-    this.observer.healthFailed?.(failure);
-  }
-
-  private publishSwitch(r: SwitchRecord): void {
-    const { publisher, backend } = this.stages;
-    const drivers: Record<string, DriverPersonality> = {};
-    for (const target of this.stages.arbiter.targets) {
-      const s = this.standings.get(target.key);
-      if (!s || s.personality === null) continue;
-      drivers[target.key] = { personality: s.personality, resources: target.resources, generation: s.generation, since: iso(s.sinceMs), parameters: formatted(this.read(target)), pending: formatted(s.waiting) };
-    }
-    publisher.publishPersonality({ backend: backend.kind, drivers });
-    publisher.publishSwitch(switchPayload(r));
   }
 }
 

@@ -1,0 +1,179 @@
+import type { Drift } from '../backend/driver-backend.js';
+import type { ContextState } from '../context/context-names.js';
+import { describeBreach } from '../health/health-watch.js';
+import type { ParameterValues } from '../manifests/personality.js';
+import type { DriverPersonality } from '../mqtt/contract.js';
+import type { Candidate } from '../policy/arbiter.js';
+import type { Target } from '../policy/context-policy.js';
+import type { DriverStanding, SwitchPlan } from '../policy/switch-planner.js';
+import type { DaemonObserver, DaemonStages, SwitchRecord } from './daemon-stages.js';
+import { HealthGuard, type HealthFailure } from './health-guard.js';
+import { LimpMode } from './limp-mode.js';
+import { formatted, iso, switchPayload } from './payloads.js';
+
+/** What a target has, as the decisions see it. */
+export interface Standing extends DriverStanding {
+  /** Changed behind persona's back and, as configured, left so until the next switch. */
+  readonly drifted?: boolean;
+  readonly sinceMs: number;
+  readonly generation: number;
+  readonly waiting: ParameterValues;
+}
+
+/** One planned switch of a target, with what the decision knew. */
+export interface ApplyRequest {
+  readonly target: Target;
+  readonly winner: Candidate;
+  readonly plan: SwitchPlan;
+  readonly before: Standing;
+  readonly trigger: string;
+  readonly nowMs: number;
+  readonly speedKmh: number | null;
+  readonly context: ContextState;
+}
+
+/**
+ * The applying side of the daemon: what each target has, the applies run one after another
+ * in decision order while frames keep flowing, the failures that make persona limp, and the
+ * health watch after each switch.
+ */
+export class SwitchApplier {
+  readonly health: HealthGuard;
+  readonly limp: LimpMode;
+  private readonly standings = new Map<string, Standing>();
+  private work: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly stages: DaemonStages,
+    private readonly observer: DaemonObserver,
+    /** Pipeline time now. */
+    private readonly timeMs: () => number,
+  ) {
+    this.health = new HealthGuard(stages.counters, stages.logger.child('health'));
+    this.limp = new LimpMode(stages.clock);
+  }
+
+  /** Resolves once every apply queued so far is done. */
+  settled(): Promise<void> {
+    return this.work;
+  }
+
+  /** A driver drifted: each target on its resources plans from what the drifted resource has now. */
+  drifted(drift: Drift): void {
+    for (const target of this.stages.arbiter.targets) {
+      const standing = this.standings.get(target.key);
+      const drifted = target.driverId === drift.driverId ? target.resources.find((r) => drift.resources.includes(r)) : undefined;
+      if (!standing || drifted === undefined) continue;
+      // The target's resources no longer agree: plan from the one that drifted.
+      this.standings.set(target.key, { ...standing, values: this.stages.backend.read(target.driverId, drifted), drifted: this.stages.onDrift === 'report' });
+    }
+  }
+
+  /** What a target has now; a target's resources share a policy, so the first speaks for all. */
+  standing(target: Target): Standing {
+    let standing = this.standings.get(target.key);
+    if (!standing) {
+      standing = { personality: null, lastSwitchMs: undefined, values: this.read(target), sinceMs: this.timeMs(), generation: 0, waiting: {} };
+      this.standings.set(target.key, standing);
+    }
+    return standing;
+  }
+
+  /** What the driver has, read from the target's first resource. */
+  private read(target: Target): ParameterValues {
+    return this.stages.backend.read(target.driverId, target.resources[0]);
+  }
+
+  /**
+   * Takes the plan as done at once (so that the next decision builds on it) and applies it
+   * after every apply queued before.
+   */
+  queue(request: ApplyRequest): void {
+    const { target, winner, plan, before, trigger, nowMs, speedKmh, context } = request;
+    const from = before.personality;
+    const { driverId } = target;
+    this.standings.set(target.key, {
+      ...before,
+      personality: winner.personality,
+      lastSwitchMs: Object.keys(plan.apply).length > 0 ? nowMs : before.lastSwitchMs,
+      sinceMs: from === winner.personality ? before.sinceMs : nowMs,
+      values: { ...before.values, ...plan.apply },
+      waiting: plan.waiting,
+    });
+    this.work = this.work.then(async () => {
+      try {
+        const result = await this.stages.backend.apply(driverId, plan.apply, target.resources);
+        const standing = this.standing(target);
+        this.standings.set(target.key, { ...standing, generation: result.generation, values: this.read(target), drifted: false });
+        if (trigger.startsWith('drift on ')) this.stages.publisher.setDegraded(undefined);
+        const record: SwitchRecord = { timeMs: nowMs, speedKmh, target, driverId, from, to: winner.personality, winner, trigger, context, changes: result.changes, waiting: plan.waiting, durationMs: result.durationMs, generation: result.generation };
+        this.publishSwitch(record);
+        this.observer.switched?.(record);
+        this.health.switched(target, this.stages.store.get(driverId, winner.personality), from, this.timeMs());
+        if (this.limp.succeeded()) {
+          this.stages.logger.info(`limp mode over: ${winner.personality} applied to ${target.key}`);
+          this.stages.publisher.setDegraded(undefined);
+        }
+      } catch (err) {
+        this.applyFailed(target, winner.personality, before, err as Error);
+      }
+    });
+  }
+
+  /**
+   * The backend changed nothing: the standing goes back to what the driver really has, if it
+   * can still be read. Failing again and again, or losing the driver, makes persona limp.
+   */
+  private applyFailed(target: Target, personality: string, before: Standing, err: Error): void {
+    const { backend, logger, publisher } = this.stages;
+    const vanished = !backend.drivers().some((d) => d.id === target.driverId);
+    let values = this.standing(target).values;
+    if (!vanished) {
+      try {
+        values = this.read(target);
+      } catch (readErr) {
+        logger.warn(`reading ${target.key} after the failed apply failed too: ${(readErr as Error).message}`);
+      }
+    }
+    // Nothing switched, so the minimum interval runs from the last switch that did.
+    this.standings.set(target.key, { ...this.standing(target), values, personality: before.personality, lastSwitchMs: before.lastSwitchMs, waiting: {} });
+    logger.error(`applying ${personality} to ${target.key} failed: ${err.message}`);
+    this.observer.applyFailed?.(target.key, personality, err);
+    const reason = vanished ? `driver ${target.driverId} vanished (${err.message})` : `applying ${personality}: ${err.message}`;
+    if (this.limp.failed(reason, vanished)) {
+      logger.error(`limp mode: ${this.limp.reason}; only the safe personality from now on, retried with backoff`);
+      publisher.setDegraded(`limp mode: ${this.limp.reason}`);
+    }
+  }
+
+  /** A personality broke its bounds: said loudly; the decision that follows reverts it. */
+  healthFailed(failure: HealthFailure): void {
+    const { target } = failure;
+    const breaches = failure.breaches.map(describeBreach).join(', ');
+    this.stages.logger.warn(`${failure.personality} on ${target.key} broke its health bounds ${failure.afterMs} ms after the switch (${breaches}): back to ${failure.revertTo ?? 'nothing'}, quarantined until the manifests are reloaded`);
+    this.stages.publisher.publishHealth({
+      time: iso(this.timeMs()),
+      target: target.key,
+      driver: failure.driverId,
+      resources: target.resources,
+      personality: failure.personality,
+      revertTo: failure.revertTo,
+      breaches: failure.breaches.map((b) => ({ ...b, value: Math.round(b.value * 1000) / 1000 })),
+      afterMs: failure.afterMs,
+      windowMs: failure.windowMs,
+    });
+    this.observer.healthFailed?.(failure);
+  }
+
+  private publishSwitch(r: SwitchRecord): void {
+    const { publisher, backend } = this.stages;
+    const drivers: Record<string, DriverPersonality> = {};
+    for (const target of this.stages.arbiter.targets) {
+      const s = this.standings.get(target.key);
+      if (!s || s.personality === null) continue;
+      drivers[target.key] = { personality: s.personality, resources: target.resources, generation: s.generation, since: iso(s.sinceMs), parameters: formatted(this.read(target)), pending: formatted(s.waiting) };
+    }
+    publisher.publishPersonality({ backend: backend.kind, drivers });
+    publisher.publishSwitch(switchPayload(r));
+  }
+}
