@@ -59,9 +59,10 @@ export class Daemon {
     this.cancelTimers.push(this.stages.backend.onDrift((drift) => this.driftDetected(drift)));
     this.publishInfo();
     this.stages.tracker.start();
-    this.stages.namespace?.start(this);
     const { source, clock, workload } = this.stages;
     if (source.nowUs) this.anchor = { timeUs: source.nowUs(), clockMs: clock.now() };
+    // After the anchor: what the namespace says first is stamped with the source's time.
+    this.stages.namespace?.start(this);
     if (source.timeScale > 0) this.cancelTimers.push(clock.every(this.idleTickMs(), () => this.idleTick()));
     if (workload) this.cancelTimers.push(clock.every(workload.intervalMs, () => this.sampleWorkload(() => workload.sample())));
   }
@@ -83,9 +84,10 @@ export class Daemon {
     await this.stages.publisher.stop();
   }
 
-  /** Pipeline time: the time of the latest sample. */
+  /** Pipeline time: the time of the latest sample, or before it the start of a live source. */
   get timeMs(): number {
-    return this.features?.timeMs ?? 0;
+    // Before the first sample, a live source's start is the time: an instance context can come first.
+    return this.features?.timeMs ?? (this.anchor ? this.anchor.timeUs / 1000 : 0);
   }
 
   /** The latest sample's signals and features, for live views between decisions. */

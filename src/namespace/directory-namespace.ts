@@ -37,7 +37,7 @@ export class DirectoryNamespace implements NamespaceSource {
       try {
         snapshot = this.read();
       } catch (error) {
-        this.warnOnce(`namespace: reading ${this.root} failed, the last reading stays: ${(error as Error).message}`);
+        this.warnOnce(`reading ${this.root} failed, the last reading stays: ${(error as Error).message}`);
         return;
       }
       if (this.last !== undefined && sameSnapshot(this.last, snapshot)) return;
@@ -73,7 +73,7 @@ export class DirectoryNamespace implements NamespaceSource {
   private take(into: Map<string, NamespaceDocument>, folder: string, entries: readonly Dirent[]): void {
     for (const entry of entries.filter((e) => e.name.endsWith(MANIFEST_SUFFIX))) {
       if (into.size >= MAX_NAMESPACE_ENTRIES) {
-        this.warnOnce(`namespace: more than ${MAX_NAMESPACE_ENTRIES} personalities under ${personalitiesFolder(this.root)}; the rest are ignored`);
+        this.warnOnce(`more than ${MAX_NAMESPACE_ENTRIES} personalities under ${personalitiesFolder(this.root)}; the rest are ignored`);
         return;
       }
       const document = this.document(join(personalitiesFolder(this.root), folder, entry.name));
@@ -91,7 +91,7 @@ export class DirectoryNamespace implements NamespaceSource {
     } catch (error) {
       if (!(error instanceof ManifestError)) throw error;
       if (mayBeMissing && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return null;
-      this.warnOnce(`namespace: skipped ${error.message} [${error.code}]`);
+      this.warnOnce(`skipped ${error.message} [${error.code}]`);
       return null;
     }
   }
@@ -103,13 +103,13 @@ export class DirectoryNamespace implements NamespaceSource {
         .filter((e) => !e.name.startsWith('.'))
         .filter((e) => {
           if (!e.isSymbolicLink()) return true;
-          this.warnOnce(`namespace: skipped ${join(folder, e.name)}: a symbolic link, not followed in a shared folder`);
+          this.warnOnce(`skipped ${join(folder, e.name)}: a symbolic link, not followed in a shared folder`);
           return false;
         })
         .sort((a, b) => (a.name < b.name ? -1 : 1));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      this.warnOnce(`namespace: cannot read ${folder} (${code ?? (error as Error).message}); taken as empty`);
+      this.warnOnce(`cannot read ${folder} (${code ?? (error as Error).message}); taken as empty`);
       return [];
     }
   }

@@ -40,12 +40,12 @@ export class MqttNamespace implements NamespaceSource {
     this.subscribe(PERSONALITIES_FILTER, (topic, payload) => {
       const path = personalityPath(topic);
       if (path === undefined) {
-        this.warnOnce(`namespace: ignored ${topic}: not ${FLEET_ROOT}/personalities/<driver>/[<profile>/]<name>`);
+        this.warnOnce(`ignored ${topic}: not ${FLEET_ROOT}/personalities/<driver>/[<profile>/]<name>`);
         return;
       }
       if (!isForProfile(path, this.profile) || !this.fits(topic, payload)) return;
       if (payload.length === 0) this.personalities.delete(path);
-      else if (this.personalities.size >= MAX_NAMESPACE_ENTRIES && !this.personalities.has(path)) this.warnOnce(`namespace: more than ${MAX_NAMESPACE_ENTRIES} personalities under ${FLEET_ROOT}/personalities; the rest are ignored`);
+      else if (this.personalities.size >= MAX_NAMESPACE_ENTRIES && !this.personalities.has(path)) this.warnOnce(`more than ${MAX_NAMESPACE_ENTRIES} personalities under ${FLEET_ROOT}/personalities; the rest are ignored`);
       else this.personalities.set(path, { bytes: payload, origin: `mqtt:${topic}` });
       this.changed();
     });
@@ -63,7 +63,7 @@ export class MqttNamespace implements NamespaceSource {
       return true;
     } catch (error) {
       if (!(error instanceof ManifestError)) throw error;
-      this.warnOnce(`namespace: ignored ${error.message} [${error.code}]`);
+      this.warnOnce(`ignored ${error.message} [${error.code}]`);
       return false;
     }
   }
