@@ -154,7 +154,8 @@ export async function run(): Promise<BenchEntry[]> {
         reference: null,
         referenceValue: null,
         target: `≤ ${MAX_UPDATES_PER_SECOND}`,
-        met: updates <= MAX_UPDATES_PER_SECOND,
+        // Updates at least 1/MAX s apart: a window of PHASE_MS holds one more than MAX per second at its edges.
+        met: updates <= MAX_UPDATES_PER_SECOND + 1000 / PHASE_MS,
       },
       {
         name: 'dashboard: page weight (HTML, JS, CSS)',
