@@ -1,5 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeDurably } from '../common/durable-file.js';
 import { ManifestError } from './manifest-error.js';
 import schema from './rollback-state.schema.json' with { type: 'json' };
 import { compileStrictSchema } from './strict-schema.js';
@@ -118,36 +118,12 @@ export class RollbackState {
       ...(this.root === undefined ? {} : { root: this.root }),
       personalities: Object.fromEntries([...this.personalities].sort(([a], [b]) => (a < b ? -1 : 1))),
     };
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    let created = false;
     try {
-      mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-      const fd = openSync(temporary, 'w', 0o600);
-      created = true;
-      try {
-        writeFileSync(fd, `${JSON.stringify(document, null, 2)}\n`);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(temporary, this.file);
-      syncFolder(dirname(this.file));
+      writeDurably(this.file, `${JSON.stringify(document, null, 2)}\n`, { file: 0o600, folder: 0o700 });
     } catch (error) {
-      // Only what this call created: the path may be something else entirely.
-      if (created) rmSync(temporary, { force: true });
       const text = `cannot be written: ${error instanceof Error ? error.message : String(error)}`;
       throw new ManifestError('E_STATE', this.file, text, undefined, { cause: error });
     }
-  }
-}
-
-/** Makes the rename itself durable. */
-function syncFolder(folder: string): void {
-  const fd = openSync(folder, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -114,7 +114,7 @@ export class PersonalityAdopter {
     });
     if (staged.length === 0) return refused.length > 0 ? { adopted: [], refused } : undefined;
     const previous = new Map(staged.map((s) => [s.file, readIfPresent(s.file)]));
-    for (const s of staged) writeDurably(s.file, s.document.bytes, 0o640);
+    for (const s of staged) writeDurably(s.file, s.document.bytes, { file: 0o640 });
     let rejected: ReadonlyMap<string, ManifestError>;
     try {
       rejected = new Map(this.store.reload().rejected.map((e) => [e.file, e]));
@@ -178,5 +178,5 @@ function readIfPresent(file: string): Buffer | undefined {
 
 function restore(file: string, previous: Buffer | undefined): void {
   if (previous === undefined) rmSync(file, { force: true });
-  else writeDurably(file, previous, 0o640);
+  else writeDurably(file, previous, { file: 0o640 });
 }
