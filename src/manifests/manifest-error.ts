@@ -49,4 +49,9 @@ export class ManifestError extends Error {
   ) {
     super(path ? `${file}: ${path}: ${text}` : `${file}: ${text}`, options);
   }
+
+  /** The reason with the field at fault, without the file: for a message that names the file its own way. */
+  get reason(): string {
+    return this.path ? `${this.path}: ${this.text}` : this.text;
+  }
 }

@@ -128,6 +128,6 @@ export class RollbackState {
 }
 
 function unusable(file: string, what: string, error: unknown): ManifestError {
-  const why = error instanceof ManifestError ? `${error.path ? `${error.path}: ` : ''}${error.text}` : error instanceof Error ? error.message : String(error);
+  const why = error instanceof ManifestError ? error.reason : error instanceof Error ? error.message : String(error);
   return new ManifestError('E_STATE', file, `${what} (${why}): ${UNUSABLE}`, undefined, { cause: error });
 }

@@ -92,17 +92,19 @@ export class PersonalityAdopter {
     // What the namespace no longer holds is no longer refused there.
     for (const key of this.refused.keys()) if (!personalities.has(`${key}${MANIFEST_SUFFIX}`)) this.refused.delete(key);
     this.seen = new Map([...personalities].map(([path, d]) => [path, d.bytes]));
-    const vetted: Array<{ path: string; key: string; file: string; document: NamespaceDocument; digest: string; verified: VerifiedFile }> = [];
+    const vetted: Array<{ path: string; key: string; file: string; document: NamespaceDocument; digest: string; verified: VerifiedFile; previous: Buffer | undefined }> = [];
     for (const [path, document] of fresh) {
       const key = path.slice(0, -MANIFEST_SUFFIX.length);
       const file = join(this.adoptedDir, path);
+      // What the adopted folder holds there now: the same bytes are adopted already, other bytes are restored on refusal.
+      const previous = readIfPresent(file);
+      if (previous?.equals(document.bytes)) continue;
       const digest = sha256(document.bytes);
-      if (readIfPresent(file)?.equals(document.bytes)) continue;
       try {
-        vetted.push({ path, key, file, document, digest, verified: this.store.vet(path, document.bytes, document.origin) });
+        vetted.push({ path, key, file, document, digest, verified: this.store.vet(path, document.bytes, document.origin), previous });
       } catch (error) {
         if (!(error instanceof ManifestError)) throw error;
-        refused.push(this.refuse(key, document, digest, error.code, `${error.path ? `${error.path}: ` : ''}${error.text}`, atMs));
+        refused.push(this.refuse(key, document, digest, error.code, error.reason, atMs));
       }
     }
     const staged = vetted.filter((v) => {
@@ -113,14 +115,13 @@ export class PersonalityAdopter {
       return false;
     });
     if (staged.length === 0) return refused.length > 0 ? { adopted: [], refused } : undefined;
-    const previous = new Map(staged.map((s) => [s.file, readIfPresent(s.file)]));
     for (const s of staged) writeDurably(s.file, s.document.bytes, { file: 0o640 });
     let rejected: ReadonlyMap<string, ManifestError>;
     try {
       rejected = new Map(this.store.reload().rejected.map((e) => [e.file, e]));
     } catch (error) {
       // Nothing can be trusted now (trust root, anti-rollback state): the store keeps its index.
-      for (const s of staged) restore(s.file, previous.get(s.file));
+      for (const s of staged) restore(s.file, s.previous);
       for (const s of staged) this.seen.delete(s.path);
       throw error;
     }
@@ -136,8 +137,8 @@ export class PersonalityAdopter {
         this.logger.info(`adopted ${s.key} version ${a.version} from ${a.from}`);
         continue;
       }
-      restore(s.file, previous.get(s.file));
-      refused.push(this.refuse(s.key, s.document, s.digest, error?.code ?? 'E_NOT_ADMITTED', error ? `${error.path ? `${error.path}: ` : ''}${error.text}` : 'not admitted', atMs));
+      restore(s.file, s.previous);
+      refused.push(this.refuse(s.key, s.document, s.digest, error?.code ?? 'E_NOT_ADMITTED', error?.reason ?? 'not admitted', atMs));
     }
     return { adopted, refused };
   }
