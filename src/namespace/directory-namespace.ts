@@ -5,6 +5,7 @@ import type { Logger } from '../common/logger.js';
 import { ManifestError } from '../manifests/manifest-error.js';
 import { MANIFEST_SUFFIX } from '../manifests/manifest-layout.js';
 import { contextFile, personalitiesFolder } from './namespace-layout.js';
+import { OnceWarnings } from './once-warnings.js';
 import { MAX_NAMESPACE_ENTRIES, readSharedFile } from './shared-file.js';
 import { sameSnapshot, type NamespaceDocument, type NamespaceSnapshot, type NamespaceSource } from './namespace-source.js';
 
@@ -16,9 +17,9 @@ import { sameSnapshot, type NamespaceDocument, type NamespaceSnapshot, type Name
  */
 export class DirectoryNamespace implements NamespaceSource {
   readonly describe: string;
+  private readonly warnings: OnceWarnings;
   private cancel: (() => void) | undefined;
   private last: NamespaceSnapshot | undefined;
-  private readonly warned = new Set<string>();
 
   constructor(
     private readonly root: string,
@@ -26,9 +27,10 @@ export class DirectoryNamespace implements NamespaceSource {
     private readonly profile: string | undefined,
     private readonly pollMs: number,
     private readonly clock: Clock,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
     this.describe = `dir:${root}`;
+    this.warnings = new OnceWarnings(logger);
   }
 
   start(listener: (snapshot: NamespaceSnapshot) => void): void {
@@ -37,7 +39,7 @@ export class DirectoryNamespace implements NamespaceSource {
       try {
         snapshot = this.read();
       } catch (error) {
-        this.warnOnce(`reading ${this.root} failed, the last reading stays: ${(error as Error).message}`);
+        this.warnings.warn(`reading ${this.root} failed, the last reading stays: ${(error as Error).message}`);
         return;
       }
       if (this.last !== undefined && sameSnapshot(this.last, snapshot)) return;
@@ -73,7 +75,7 @@ export class DirectoryNamespace implements NamespaceSource {
   private take(into: Map<string, NamespaceDocument>, folder: string, entries: readonly Dirent[]): void {
     for (const entry of entries.filter((e) => e.name.endsWith(MANIFEST_SUFFIX))) {
       if (into.size >= MAX_NAMESPACE_ENTRIES) {
-        this.warnOnce(`more than ${MAX_NAMESPACE_ENTRIES} personalities under ${personalitiesFolder(this.root)}; the rest are ignored`);
+        this.warnings.warn(`more than ${MAX_NAMESPACE_ENTRIES} personalities under ${personalitiesFolder(this.root)}; the rest are ignored`);
         return;
       }
       const document = this.document(join(personalitiesFolder(this.root), folder, entry.name));
@@ -91,7 +93,7 @@ export class DirectoryNamespace implements NamespaceSource {
     } catch (error) {
       if (!(error instanceof ManifestError)) throw error;
       if (mayBeMissing && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return null;
-      this.warnOnce(`skipped ${error.message} [${error.code}]`);
+      this.warnings.warn(`skipped ${error.message} [${error.code}]`);
       return null;
     }
   }
@@ -103,20 +105,14 @@ export class DirectoryNamespace implements NamespaceSource {
         .filter((e) => !e.name.startsWith('.'))
         .filter((e) => {
           if (!e.isSymbolicLink()) return true;
-          this.warnOnce(`skipped ${join(folder, e.name)}: a symbolic link, not followed in a shared folder`);
+          this.warnings.warn(`skipped ${join(folder, e.name)}: a symbolic link, not followed in a shared folder`);
           return false;
         })
         .sort((a, b) => (a.name < b.name ? -1 : 1));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      this.warnOnce(`cannot read ${folder} (${code ?? (error as Error).message}); taken as empty`);
+      this.warnings.warn(`cannot read ${folder} (${code ?? (error as Error).message}); taken as empty`);
       return [];
     }
-  }
-
-  private warnOnce(text: string): void {
-    if (this.warned.has(text)) return;
-    this.warned.add(text);
-    this.logger.warn(text);
   }
 }

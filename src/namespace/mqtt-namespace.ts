@@ -1,5 +1,6 @@
 import type { Logger } from '../common/logger.js';
 import { checkSize } from '../manifests/bounded-json.js';
+import { OnceWarnings } from './once-warnings.js';
 import { MAX_NAMESPACE_ENTRIES } from './shared-file.js';
 import { ManifestError } from '../manifests/manifest-error.js';
 import { contextTopic, FLEET_ROOT, isForProfile, personalityPath, PERSONALITIES_FILTER } from './namespace-layout.js';
@@ -20,14 +21,16 @@ export class MqttNamespace implements NamespaceSource {
   private listener: ((snapshot: NamespaceSnapshot) => void) | undefined;
   private pending: NodeJS.Immediate | undefined;
   private last: NamespaceSnapshot | undefined;
-  private readonly warned = new Set<string>();
+  private readonly warnings: OnceWarnings;
 
   constructor(
     private readonly subscribe: Subscribe,
     private readonly instanceId: string,
     private readonly profile: string | undefined,
-    private readonly logger: Logger,
-  ) {}
+    logger: Logger,
+  ) {
+    this.warnings = new OnceWarnings(logger);
+  }
 
   start(listener: (snapshot: NamespaceSnapshot) => void): void {
     this.listener = listener;
@@ -40,12 +43,12 @@ export class MqttNamespace implements NamespaceSource {
     this.subscribe(PERSONALITIES_FILTER, (topic, payload) => {
       const path = personalityPath(topic);
       if (path === undefined) {
-        this.warnOnce(`ignored ${topic}: not ${FLEET_ROOT}/personalities/<driver>/[<profile>/]<name>`);
+        this.warnings.warn(`ignored ${topic}: not ${FLEET_ROOT}/personalities/<driver>/[<profile>/]<name>`);
         return;
       }
       if (!isForProfile(path, this.profile) || !this.fits(topic, payload)) return;
       if (payload.length === 0) this.personalities.delete(path);
-      else if (this.personalities.size >= MAX_NAMESPACE_ENTRIES && !this.personalities.has(path)) this.warnOnce(`more than ${MAX_NAMESPACE_ENTRIES} personalities under ${FLEET_ROOT}/personalities; the rest are ignored`);
+      else if (this.personalities.size >= MAX_NAMESPACE_ENTRIES && !this.personalities.has(path)) this.warnings.warn(`more than ${MAX_NAMESPACE_ENTRIES} personalities under ${FLEET_ROOT}/personalities; the rest are ignored`);
       else this.personalities.set(path, { bytes: payload, origin: `mqtt:${topic}` });
       this.changed();
     });
@@ -63,17 +66,11 @@ export class MqttNamespace implements NamespaceSource {
       return true;
     } catch (error) {
       if (!(error instanceof ManifestError)) throw error;
-      this.warnOnce(`ignored ${error.message} [${error.code}]`);
+      this.warnings.warn(`ignored ${error.message} [${error.code}]`);
       return false;
     }
   }
 
-  /** Said once per text, and at most a bounded number of texts: a flood of bad topics is not a flood of logs. */
-  private warnOnce(text: string): void {
-    if (this.warned.has(text) || this.warned.size >= MAX_NAMESPACE_ENTRIES) return;
-    this.warned.add(text);
-    this.logger.warn(text);
-  }
 
   private changed(): void {
     this.pending ??= setImmediate(() => {
