@@ -3,6 +3,7 @@
  * health bounds is reverted and quarantined, and applies that keep failing make persona limp.
  */
 import t from 'tap';
+import type { Leg } from '../helpers/drive-script.js';
 import { runScenario } from '../helpers/scenario.js';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import type { CounterSource } from '../../src/health/counter-source.js';
@@ -37,24 +38,30 @@ function droppingPvnic(): { backend: SimulatedBackend; counters: CounterSource; 
   return { backend, counters, attach: (d) => (daemon = d) };
 }
 
-void t.test('health: a personality that drops packets after the switch is reverted within its window and quarantined until a reload', async (t) => {
+/**
+ * Parked, city, then the motorway on the dropping pvnic, where highway breaks its health bounds
+ * and is quarantined; then the legs `then` gives.
+ */
+async function driveIntoQuarantine(then: (daemon: () => Daemon) => Leg[]) {
   const { backend, counters, attach } = droppingPvnic();
   const r = await runScenario(
     (d) => {
       attach(d);
-      return [
-        { seconds: 1, speedKmh: 0, gear: P },
-        { seconds: 20, speedKmh: 40, gear: D },
-        { seconds: 30, speedKmh: 110, gear: D },
-        { seconds: 1, speedKmh: 0, gear: D },
-        { seconds: 30, speedKmh: 110, gear: D, onStart: () => void d().reloadManifests() },
-      ];
+      return [{ seconds: 1, speedKmh: 0, gear: P }, { seconds: 20, speedKmh: 40, gear: D }, { seconds: 30, speedKmh: 110, gear: D }, ...then(d)];
     },
     {},
     undefined,
     backend,
     counters,
   );
+  return { r, backend };
+}
+
+void t.test('health: a personality that drops packets after the switch is reverted within its window and quarantined until a reload', async (t) => {
+  const { r, backend } = await driveIntoQuarantine((d) => [
+    { seconds: 1, speedKmh: 0, gear: D },
+    { seconds: 30, speedKmh: 110, gear: D, onStart: () => void d().reloadManifests() },
+  ]);
   const toHighway = r.switches.filter((s) => s.to === 'highway');
   t.equal(toHighway.length, 2, 'highway once, and once more after the reload');
   t.equal(r.published.health.length, 2, 'event/health each time');
@@ -79,22 +86,7 @@ void t.test('health: refusals from the shared namespace, or another personality 
     ['a refusal', { adopted: [], refused: [{ personality: 'pvnic/highway', code: 'E_SIGNATURE', error: 'mqtt:persona/fleet/personalities/pvnic/highway: no valid signature', from: 'mqtt:persona/fleet/personalities/pvnic/highway', atMs: 1, digest: 'x' }] }],
     ['city adopted', { adopted: [{ personality: 'pvnic/city', version: 1, digest: 'c'.repeat(64), from: 'mqtt:persona/fleet/personalities/pvnic/city', atMs: 1 }], refused: [] }],
   ] as const) {
-    const { backend, counters, attach } = droppingPvnic();
-    const r = await runScenario(
-      (d) => {
-        attach(d);
-        return [
-          { seconds: 1, speedKmh: 0, gear: P },
-          { seconds: 20, speedKmh: 40, gear: D },
-          { seconds: 30, speedKmh: 110, gear: D },
-          { seconds: 30, speedKmh: 110, gear: D, onStart: () => d().personalitiesAdopted(outcome) },
-        ];
-      },
-      {},
-      undefined,
-      backend,
-      counters,
-    );
+    const { r } = await driveIntoQuarantine((d) => [{ seconds: 30, speedKmh: 110, gear: D, onStart: () => d().personalitiesAdopted(outcome) }]);
     t.equal(r.published.health.length, 1, `${what}: the breach once`);
     t.equal(r.switches.filter((s) => s.to === 'highway').length, 1, `${what}: highway stays quarantined`);
   }
