@@ -47,7 +47,7 @@ export async function signalsCommand(args: string[], out: Output): Promise<numbe
   } finally {
     process.off('SIGINT', stop);
   }
-  const { decoded, ignored, badLength } = monitor.decoder.stats;
-  out.log(`persona signals: ${decoded} frames decoded, ${ignored} of other messages, ${badLength} too short for their message`);
+  const { decoded, ignored, short } = monitor.decoder.stats;
+  out.log(`persona signals: ${decoded} frames decoded, ${ignored} of other messages, ${short} shorter than their message (the signals they carry decoded)`);
   return 0;
 }

@@ -1,7 +1,7 @@
 import { assign, setup } from 'xstate';
 import { DocumentError, type DocumentProblem } from '../common/schema.js';
 import { REGIONS, type RegionName } from './context-names.js';
-import type { DrivingFeatures } from './driving-features.js';
+import { VERTICAL_ACCELERATION, WHEEL_SPEEDS, type DrivingFeatures } from './driving-features.js';
 import type { InstanceInput } from './instance-features.js';
 import { ioTraffic, peakPressure, type WorkloadInput } from './workload-features.js';
 
@@ -53,7 +53,17 @@ const dwelt = (sinceMs: number, timeMs: number, p: Partial<Dwell>): boolean => t
  */
 const guards = {
   isSignalMissing: ({ event }: Args) => (driving(event)?.missing.length ?? 0) > 0,
-  hasAllSignals: ({ event }: Args) => driving(event)?.missing.length === 0,
+  /**
+   * Out of unknown: the required signals are present, and so is every optional one the
+   * vehicle maps, or the required ones have been present long enough for the optional ones
+   * to have come (a real bus may send the gear once a second): a car standing in P at
+   * start-up goes to parked, and a rough track to offroad, not through city first.
+   */
+  isSettled: ({ event }: Args, p: { minPresentMs: number }) => {
+    const f = driving(event);
+    if (!f || f.missing.length > 0) return false;
+    return f.degraded.length === 0 || f.requiredPresentMs >= p.minPresentMs;
+  },
   isParked: ({ event }: Args, p: { parkGear: number; maxSpeedKmh: number; standstillMs: number }) => {
     const f = driving(event);
     if (!f || f.speedKmh === null || f.speedKmh > p.maxSpeedKmh) return false;
@@ -61,7 +71,8 @@ const guards = {
   },
   isMoving: ({ context, event }: Args, p: Dwell & { parkGear: number; minSpeedKmh: number }) => {
     const f = driving(event);
-    return !!f && f.gear !== null && f.gear !== p.parkGear && f.speedKmh !== null && f.speedKmh >= p.minSpeedKmh && dwelt(context.drivingSinceMs, f.timeMs, p);
+    // The gear is optional: unknown, the speed alone says the car is moving.
+    return !!f && f.gear !== p.parkGear && f.speedKmh !== null && f.speedKmh >= p.minSpeedKmh && dwelt(context.drivingSinceMs, f.timeMs, p);
   },
   isSpeedAbove: ({ context, event }: Args, p: Dwell & { kmh: number }) => {
     const f = driving(event);
@@ -80,7 +91,10 @@ const guards = {
   isSmoothRoad: ({ context, event }: Args, p: Dwell & { verticalRmsBelow: number; wheelSlipBelow: number }) => {
     const f = driving(event);
     if (!f || !dwelt(context.drivingSinceMs, f.timeMs, p)) return false;
-    return (f.verticalRms === null || f.verticalRms < p.verticalRmsBelow) && (f.wheelSlip === null || f.wheelSlip < p.wheelSlipBelow);
+    // A road signal the vehicle lacks says nothing; one that went stale is no evidence of a smooth road.
+    const vertical = f.verticalRms === null ? !f.degraded.includes(VERTICAL_ACCELERATION) : f.verticalRms < p.verticalRmsBelow;
+    const slip = f.wheelSlip === null ? !WHEEL_SPEEDS.some((name) => f.degraded.includes(name)) : f.wheelSlip < p.wheelSlipBelow;
+    return vertical && slip;
   },
   isPressureAbove: ({ context, event }: Args, p: Dwell & { percent: number }) => {
     const w = workload(event);

@@ -1,4 +1,6 @@
 import type { SignalSnapshot } from '../signals/signal-decoder.js';
+import { DEFAULT_GEOMETRY, type VehicleGeometry } from '../signals/signal-map.js';
+import { unexplainedWheelSpread } from './wheel-kinematics.js';
 
 /** The inputs of the driving-context statechart at one instant. */
 export interface DrivingFeatures {
@@ -9,7 +11,7 @@ export interface DrivingFeatures {
   readonly gear: number | null;
   /** Root mean square of vertical acceleration over the recent window, m/s². */
   readonly verticalRms: number | null;
-  /** Smoothed spread of the four wheel speeds relative to vehicle speed (0.1 = 10 %); null without wheel speeds. */
+  /** Smoothed spread of the four wheel speeds that turning does not explain, relative to vehicle speed (0.1 = 10 %); null without wheel speeds. */
   readonly wheelSlip: number | null;
   /** Smoothed steering-wheel rate, °/s; null without a steering angle. */
   readonly steeringActivity: number | null;
@@ -17,8 +19,12 @@ export interface DrivingFeatures {
   readonly standstillMs: number;
   /** Stops (moving → standstill) in the last minute. */
   readonly stopsPerMinute: number;
-  /** Required VSS signals that are stale or were never received. */
+  /** Required VSS signals that were never received, or stale for longer than the grace. */
   readonly missing: readonly string[];
+  /** How long the required signals have been present without a loss (0 while missing). */
+  readonly requiredPresentMs: number;
+  /** Optional VSS signals the vehicle maps that are stale now: the features that read them are null. */
+  readonly degraded: readonly string[];
 }
 
 export const SPEED = 'Vehicle.Speed';
@@ -31,8 +37,10 @@ export const WHEEL_SPEEDS = [
   'Vehicle.Chassis.Axle.Row2.Wheel.Left.Speed',
   'Vehicle.Chassis.Axle.Row2.Wheel.Right.Speed',
 ] as const;
-/** Without these the context is unknown; the others refine it when present. */
-export const REQUIRED_SIGNALS = [SPEED, GEAR] as const;
+/** Without these the context is unknown. */
+export const REQUIRED_SIGNALS = [SPEED] as const;
+/** These refine the context when present; stale, they degrade the features that read them and nothing else. */
+export const OPTIONAL_SIGNALS = [GEAR, STEERING_ANGLE, VERTICAL_ACCELERATION, ...WHEEL_SPEEDS] as const;
 
 export interface FeatureOptions {
   /** Time constant of the speed smoothing. */
@@ -43,7 +51,14 @@ export interface FeatureOptions {
   standstillKmh?: number;
   /** Below this speed wheel slip is measured against this speed instead, so creeping does not read as slip. */
   slipFloorKmh?: number;
+  /** A required signal stale for less than this is a gap, not a loss: the last value stands. */
+  requiredGraceMs?: number;
+  /** Where the wheels are, to tell a turn from slip. */
+  geometry?: VehicleGeometry;
 }
+
+/** One lost frame or two of a real bus, or an ECU's brief reset, is not a lost signal. */
+export const DEFAULT_REQUIRED_GRACE_MS = 1000;
 
 /** Stops remembered for the per-minute count: more than any plausible minute of driving holds. */
 const STOP_HISTORY = 64;
@@ -59,6 +74,10 @@ export class FeatureExtractor {
   private readonly roadTauMs: number;
   private readonly standstillKmh: number;
   private readonly slipFloorKmh: number;
+  private readonly requiredGraceMs: number;
+  private readonly geometry: VehicleGeometry;
+  private speedSeenMs: number | undefined;
+  private requiredSinceMs: number | undefined;
   private lastTimeMs: number | undefined;
   private speed: number | null = null;
   private meanSquare: number | null = null;
@@ -74,6 +93,8 @@ export class FeatureExtractor {
     this.roadTauMs = options.roadTauMs ?? 2000;
     this.standstillKmh = options.standstillKmh ?? 1;
     this.slipFloorKmh = options.slipFloorKmh ?? 5;
+    this.requiredGraceMs = options.requiredGraceMs ?? DEFAULT_REQUIRED_GRACE_MS;
+    this.geometry = options.geometry ?? DEFAULT_GEOMETRY;
   }
 
   update(snapshot: SignalSnapshot, timeMs: number): DrivingFeatures {
@@ -81,9 +102,15 @@ export class FeatureExtractor {
     this.lastTimeMs = timeMs;
     const speed = snapshot[SPEED]?.value;
     const vertical = snapshot[VERTICAL_ACCELERATION]?.value;
-    this.speed = speed === undefined ? null : ema(this.speed, speed, dt, this.speedTauMs);
+    if (speed !== undefined) this.speedSeenMs = timeMs;
+    const speedLost = this.speedSeenMs === undefined || timeMs - this.speedSeenMs > this.requiredGraceMs;
+    // Within the grace the smoothed speed stands as it was.
+    if (speed !== undefined) this.speed = ema(this.speed, speed, dt, this.speedTauMs);
+    else if (speedLost) this.speed = null;
+    if (speedLost) this.requiredSinceMs = undefined;
+    else this.requiredSinceMs ??= timeMs;
     this.meanSquare = vertical === undefined ? null : ema(this.meanSquare, vertical * vertical, dt, this.roadTauMs);
-    this.updateSlip(snapshot, speed, dt);
+    this.updateSlip(snapshot, dt);
     this.updateSteering(snapshot, timeMs, dt);
     this.updateStandstill(timeMs);
     return {
@@ -95,27 +122,20 @@ export class FeatureExtractor {
       steeringActivity: this.steeringRate,
       standstillMs: this.standstillSinceMs === undefined ? 0 : timeMs - this.standstillSinceMs,
       stopsPerMinute: this.stopsSince(timeMs - MINUTE_MS),
-      missing: REQUIRED_SIGNALS.filter((name) => !snapshot[name]),
+      missing: speedLost ? REQUIRED_SIGNALS : [],
+      requiredPresentMs: this.requiredSinceMs === undefined ? 0 : timeMs - this.requiredSinceMs,
+      degraded: OPTIONAL_SIGNALS.filter((name) => snapshot[name] === null),
     };
   }
 
-  private updateSlip(snapshot: SignalSnapshot, speed: number | undefined, dt: number): void {
-    let min = Number.POSITIVE_INFINITY;
-    let max = Number.NEGATIVE_INFINITY;
-    for (const name of WHEEL_SPEEDS) {
-      const wheel = snapshot[name]?.value;
-      if (wheel === undefined) {
-        this.slip = null;
-        return;
-      }
-      min = Math.min(min, wheel);
-      max = Math.max(max, wheel);
-    }
-    if (speed === undefined) {
+  private updateSlip(snapshot: SignalSnapshot, dt: number): void {
+    const [fl, fr, rl, rr] = WHEEL_SPEEDS.map((name) => snapshot[name]?.value);
+    if (fl === undefined || fr === undefined || rl === undefined || rr === undefined || this.speed === null) {
       this.slip = null;
       return;
     }
-    this.slip = ema(this.slip, (max - min) / Math.max(speed, this.slipFloorKmh), dt, this.roadTauMs);
+    const spread = unexplainedWheelSpread([fl, fr, rl, rr], this.speed, this.slipFloorKmh, this.geometry);
+    this.slip = ema(this.slip, spread, dt, this.roadTauMs);
   }
 
   private updateSteering(snapshot: SignalSnapshot, timeMs: number, dt: number): void {

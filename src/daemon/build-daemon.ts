@@ -80,6 +80,10 @@ export type PublishTo = { brokerUrl: string } | { publisher: StatePublisher };
 export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to: PublishTo) => Daemon {
   const { logger } = options;
   const vehicle = loadVehicle(config.vehicle);
+  for (const warning of vehicle.warnings) logger.warn(warning);
+  if (vehicle.dbc.warnings.length > 0) logger.info(`${vehicle.dbc.file}: ${vehicle.dbc.warnings.length} warnings about sloppy but understood input (persona dbc lint --warnings lists them)`);
+  const learned = vehicle.signals.filter((s) => s.maxAgeSource === 'observed').map((s) => s.vss);
+  if (learned.length > 0) logger.info(`no cycle time in the map or the DBC for ${learned.join(', ')}: their maximum ages are learned from the bus`);
   const statechart = readJsonDocument(config.statechart, (f) => readFileSync(f, 'utf8'));
   const machine = createContextMachine(statechart, config.statechart);
   const policy = ContextPolicy.load(config.policy);
@@ -129,7 +133,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
     {
       source,
       decoder: new SignalDecoder(vehicle),
-      features: new FeatureExtractor(),
+      features: new FeatureExtractor({ geometry: vehicle.geometry }),
       tracker: new ContextTracker(machine),
       arbiter: new Arbiter(policy, holds, policy.targets((id) => backend.drivers().find((d) => d.id === id)?.resources ?? [])),
       holds,

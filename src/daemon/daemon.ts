@@ -34,6 +34,8 @@ export class Daemon {
   private lastSampleClockMs = Number.NEGATIVE_INFINITY;
   private features: DrivingFeatures | null = null;
   private snapshot: SignalSnapshot = {};
+  /** Optional signals stale at the last sample; undefined before the first. */
+  private degraded: readonly string[] | undefined;
   private workload: WorkloadInput | null = null;
   private lastSignature = '';
   private lastHolds = '';
@@ -265,6 +267,7 @@ export class Daemon {
     this.snapshot = this.stages.decoder.snapshot(timeUs);
     const features = this.stages.features.update(this.snapshot, timeUs / 1000);
     this.features = features;
+    this.reportDegraded(features.degraded);
     const change = this.stages.tracker.sample(features);
     const first = this.seq === 0;
     if (change) this.contextChanged(change);
@@ -273,6 +276,17 @@ export class Daemon {
     for (const failure of failures) this.applier.healthFailed(failure);
     const trigger = failures.map((f) => `health of ${f.personality} on ${f.target.key}: ${f.breaches.map(describeBreach).join(', ')}`).join('; ');
     this.evaluate(change ? describe(change) : trigger || (first ? 'start' : 'sample'));
+  }
+
+  /** An optional signal that goes stale or comes back is said once per change; the context does not depend on it. */
+  private reportDegraded(now: readonly string[]): void {
+    const before = this.degraded;
+    this.degraded = now;
+    if (before === undefined || (now.length === before.length && now.every((name, i) => name === before[i]))) return;
+    const lost = now.filter((name) => !before.includes(name));
+    const back = before.filter((name) => !now.includes(name));
+    if (lost.length > 0) this.stages.logger.warn(`optional signals stale: ${lost.join(', ')}; the features that read them are unknown until they come back`);
+    if (back.length > 0) this.stages.logger.info(`optional signals fresh: ${back.join(', ')}`);
   }
 
   private contextChanged(change: ContextChange): void {
@@ -365,7 +379,7 @@ export class Daemon {
       time: iso(nowMs),
       trigger,
       context,
-      inputs: { signals: this.snapshot, features: this.features, workload: this.workload, instance: this.instanceTracker.input },
+      inputs: { signals: this.snapshot, freshness: this.stages.decoder.freshness(nowMs * 1000), features: this.features, workload: this.workload, instance: this.instanceTracker.input },
       drivers,
     };
     this.decisions.push(record);

@@ -4,7 +4,7 @@ import type { InstanceInput } from '../context/instance-features.js';
 import type { WorkloadInput } from '../context/workload-features.js';
 import type { Candidate } from '../policy/arbiter.js';
 import type { PlanResult } from '../policy/switch-planner.js';
-import type { SignalSnapshot } from '../signals/signal-decoder.js';
+import type { SignalFreshness, SignalSnapshot } from '../signals/signal-decoder.js';
 
 /** What was decided for one target (a driver's resources that share a policy), and why. */
 export interface DriverDecision {
@@ -32,6 +32,8 @@ export interface DecisionRecord {
   readonly context: ContextState;
   readonly inputs: {
     readonly signals: SignalSnapshot;
+    /** Each signal's maximum age and where it comes from (the map, the DBC, the bus), and its age. */
+    readonly freshness: Readonly<Record<string, SignalFreshness>>;
     readonly features: DrivingFeatures | null;
     readonly workload: WorkloadInput | null;
     /** The host's instance context as last received, stale or not; null before any. */

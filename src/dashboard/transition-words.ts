@@ -27,8 +27,8 @@ function guardWords(guard: GuardRef): string {
       return `vertical RMS < ${p.verticalRmsBelow} m/s² and wheel slip < ${(p.wheelSlipBelow ?? 0) * 100} %`;
     case 'isSignalMissing':
       return 'a required signal is stale or missing';
-    case 'hasAllSignals':
-      return 'the required signals are present';
+    case 'isSettled':
+      return `the required signals are present, and the optional ones or ${seconds(p.minPresentMs ?? 0)} have passed`;
     default:
       return `${type}${Object.keys(p).length > 0 ? ` ${JSON.stringify(p)}` : ''}`;
   }

@@ -59,8 +59,10 @@ function rangeTest(variable: string, ranges: MultiplexCondition['ranges']): stri
  * A decoder for some signals of one message, generated as JS source so that bit positions,
  * masks, factors and offsets are constants: per frame it touches only the payload, `out`
  * and the shared float scratch, and allocates nothing. It writes the physical value of
- * `signalNames[i]` to `out[slots[i]]`, NaN when a multiplexer does not select the signal in
- * this frame, and returns false without writing when the payload is shorter than the message.
+ * `signalNames[i]` to `out[slots[i]]`, or NaN when the signal is not in this frame: a
+ * multiplexer does not select it, or the payload ends before its last bit (real ECUs send
+ * frames shorter than their DBC says; what the frame carries is still sound). It returns
+ * whether the payload was as long as the message.
  */
 export function compileMessageDecoder(
   message: DbcMessage,
@@ -73,7 +75,7 @@ export function compileMessageDecoder(
   }
   const conditions = multiplexConditions(message);
   if (typeof conditions === 'string') throw new Error(conditions);
-  const lines = [`if (d.length < ${message.length}) return false;`, 'var v;'];
+  const lines = ['var v;'];
   const switchVariables = new Map<DbcSignal, { raw: string; present: string }>();
 
   const checkFits = (signal: DbcSignal): void => {
@@ -92,7 +94,8 @@ export function compileMessageDecoder(
       const parent = presence(switchSignal);
       const n = switchVariables.size;
       variables = { raw: `s${n}`, present: parent === 'true' ? parent : `p${n}` };
-      lines.push(`var ${variables.raw}; ${rawStatements(switchSignal, variables.raw)}`);
+      // A switch the payload does not reach is NaN, which selects nothing.
+      lines.push(`var ${variables.raw} = NaN; if (d.length >= ${requiredLength(switchSignal)}) { ${rawStatements(switchSignal, variables.raw)} }`);
       if (parent !== 'true') lines.push(`var ${variables.present} = ${parent};`);
       switchVariables.set(switchSignal, variables);
     }
@@ -115,10 +118,11 @@ export function compileMessageDecoder(
         ? 'v'
         : `v * ${literal(signal.factor)} + ${literal(signal.offset)}`;
     const decode = `${rawStatements(signal, 'v')} out[${slot}] = ${scaled};`;
-    const present = presence(signal);
-    lines.push(present === 'true' ? decode : `if (${present}) { ${decode} } else out[${slot}] = NaN;`);
+    const multiplexed = presence(signal);
+    const present = multiplexed === 'true' ? `d.length >= ${requiredLength(signal)}` : `d.length >= ${requiredLength(signal)} && ${multiplexed}`;
+    lines.push(`if (${present}) { ${decode} } else out[${slot}] = NaN;`);
   });
-  lines.push('return true;');
+  lines.push(`return d.length >= ${message.length};`);
 
   const source = `'use strict';\nreturn function (d) {\n  ${lines.join('\n  ')}\n};`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from numbers only, never from DBC text

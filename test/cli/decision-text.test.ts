@@ -7,7 +7,7 @@ const record = (instance: DecisionRecord['inputs']['instance']): DecisionRecord 
   time: '2026-01-01T09:01:30.000Z',
   trigger: 'instance constrained → unknown',
   context: { driving: 'highway', workload: 'normal', io: 'quiet', instance: 'unknown' },
-  inputs: { signals: {}, features: null, workload: null, instance },
+  inputs: { signals: {}, freshness: {}, features: null, workload: null, instance },
   drivers: [],
 });
 

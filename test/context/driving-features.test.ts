@@ -1,5 +1,6 @@
 import t from 'tap';
-import { FeatureExtractor, GEAR, REQUIRED_SIGNALS, SPEED, STEERING_ANGLE, VERTICAL_ACCELERATION, WHEEL_SPEEDS } from '../../src/context/driving-features.js';
+import { DEFAULT_REQUIRED_GRACE_MS, FeatureExtractor, GEAR, REQUIRED_SIGNALS, SPEED, STEERING_ANGLE, VERTICAL_ACCELERATION, WHEEL_SPEEDS } from '../../src/context/driving-features.js';
+import { DEFAULT_GEOMETRY } from '../../src/signals/signal-map.js';
 import type { SignalSnapshot } from '../../src/signals/signal-decoder.js';
 
 const snap = (speed: number | null, gear: number | null, vertical: number | null): SignalSnapshot => ({
@@ -10,7 +11,7 @@ const snap = (speed: number | null, gear: number | null, vertical: number | null
 
 void t.test('first sample is taken as it is; optional signals absent give null features', async (t) => {
   const f = new FeatureExtractor().update(snap(50, 3, 2), 1000);
-  t.same(f, { timeMs: 1000, speedKmh: 50, gear: 3, verticalRms: 2, wheelSlip: null, steeringActivity: null, standstillMs: 0, stopsPerMinute: 0, missing: [] });
+  t.same(f, { timeMs: 1000, speedKmh: 50, gear: 3, verticalRms: 2, wheelSlip: null, steeringActivity: null, standstillMs: 0, stopsPerMinute: 0, missing: [], requiredPresentMs: 0, degraded: [] }, 'signals the vehicle does not map are not degraded');
 });
 
 void t.test('speed smoothing follows the elapsed time, not the sample count', async (t) => {
@@ -40,12 +41,36 @@ void t.test('standstill time counts from the first sample at or below 1 km/h', a
   t.equal(fx.update(snap(20, 1, 0), 5000).standstillMs, 0, 'reset when moving');
 });
 
-void t.test('missing signals are listed and their features are null', async (t) => {
+void t.test('only the speed is required: a stale gear or road signal degrades, and the context keeps its inputs', async (t) => {
   const f = new FeatureExtractor().update(snap(null, null, null), 0);
-  t.same(f.missing, [...REQUIRED_SIGNALS]);
+  t.same(REQUIRED_SIGNALS, [SPEED]);
+  t.same(f.missing, [SPEED], 'never received: missing at once, no grace before the first value');
+  t.same(f.degraded, [GEAR, VERTICAL_ACCELERATION]);
   t.equal(f.speedKmh, null);
   t.equal(f.verticalRms, null);
   t.equal(f.gear, null);
+  const g = new FeatureExtractor().update(snap(40, null, null), 0);
+  t.same(g.missing, [], 'speed alone is enough');
+  t.same(g.degraded, [GEAR, VERTICAL_ACCELERATION]);
+});
+
+void t.test('a gap in the speed shorter than the grace is not a loss: the last speed stands', async (t) => {
+  t.equal(DEFAULT_REQUIRED_GRACE_MS, 1000);
+  const fx = new FeatureExtractor({ speedTauMs: 1 });
+  fx.update(snap(50, 127, 0), 0);
+  const gap = fx.update(snap(null, 127, 0), 900);
+  t.same(gap.missing, [], '900 ms without a fresh speed');
+  t.equal(gap.speedKmh, 50);
+  t.same(fx.update(snap(null, 127, 0), 1000).missing, [], 'exactly at the grace');
+  const lost = fx.update(snap(null, 127, 0), 1001);
+  t.same(lost.missing, [SPEED], 'lost one millisecond later');
+  t.equal(lost.speedKmh, null);
+  const back = fx.update(snap(30, 127, 0), 1100);
+  t.same(back.missing, []);
+  t.equal(Math.round(back.speedKmh!), 30, 'back: smoothing starts over from the new value');
+  const strict = new FeatureExtractor({ requiredGraceMs: 0 });
+  strict.update(snap(50, 127, 0), 0);
+  t.same(strict.update(snap(null, 127, 0), 100).missing, [SPEED], 'a grace of 0 loses the speed with its first stale sample');
 });
 
 const withWheels = (speed: number, wheels: [number, number, number, number], steering?: number): SignalSnapshot => ({
@@ -54,9 +79,33 @@ const withWheels = (speed: number, wheels: [number, number, number, number], ste
   ...(steering === undefined ? {} : { [STEERING_ANGLE]: { value: steering, ageMs: 0 } }),
 });
 
-void t.test('wheel slip: spread of the four wheels over vehicle speed, with a floor at low speed', async (t) => {
-  t.equal(new FeatureExtractor().update(withWheels(50, [50, 51, 49, 55]), 0).wheelSlip, 6 / 50);
-  t.equal(new FeatureExtractor().update(withWheels(1, [1, 1.5, 1, 1]), 0).wheelSlip, 0.5 / 5, 'measured against 5 km/h when creeping');
+/** Wheel speeds of a rigid car turning at `radiusM` (rear-axle centre, positive to the left) at `speedKmh` there. */
+function turning(speedKmh: number, radiusM: number, { wheelbaseM, trackM } = DEFAULT_GEOMETRY): [number, number, number, number] {
+  const at = (x: number, y: number): number => speedKmh * Math.hypot(x / radiusM, 1 - y / radiusM);
+  return [at(wheelbaseM, trackM / 2), at(wheelbaseM, -trackM / 2), at(0, trackM / 2), at(0, -trackM / 2)];
+}
+
+void t.test('wheel slip: the spread that turning cannot explain, over vehicle speed, with a floor at low speed', async (t) => {
+  t.ok(new FeatureExtractor().update(withWheels(50, [50, 50, 50, 50]), 0).wheelSlip! < 1e-4, 'four equal wheels: none');
+  const one = new FeatureExtractor().update(withWheels(50, [50, 50, 50, 55]), 0).wheelSlip!;
+  t.ok(one > 0.075 && one < 0.11, `one wheel 10 % fast on a straight: mostly slip (${one.toFixed(3)}); a turn at 50 km/h explains at most 0.6 g worth`);
+  const creeping = new FeatureExtractor().update(withWheels(1, [1, 1.5, 1, 1]), 0).wheelSlip!;
+  t.ok(creeping > 0.05 && creeping <= 0.1, `measured against 5 km/h when creeping (${creeping.toFixed(3)})`);
+});
+
+void t.test('a tight turn spreads the wheels by 8–35 % and is not slip; slip in a turn still is', async (t) => {
+  for (const [speed, radius, left] of [[15, 6, true], [20, 8, false], [18, 12, true], [20, 20, false], [50, 60, true]] as const) {
+    const wheels = turning(speed, left ? radius : -radius);
+    const spread = (Math.max(...wheels) - Math.min(...wheels)) / speed;
+    const slip = new FeatureExtractor().update(withWheels(speed, wheels), 0).wheelSlip!;
+    t.ok(slip < 0.005, `${speed} km/h, ${radius} m to the ${left ? 'left' : 'right'}: the wheels spread ${(spread * 100).toFixed(1)} %, unexplained ${(slip * 100).toFixed(2)} %`);
+  }
+  const wheels = turning(20, 10);
+  wheels[2] *= 1.25;
+  const slip = new FeatureExtractor().update(withWheels(20, wheels), 0).wheelSlip!;
+  t.ok(slip > 0.15, `the inner rear wheel spinning 25 % in that turn: ${(slip * 100).toFixed(1)} % unexplained`);
+  const long = new FeatureExtractor({ geometry: { ...DEFAULT_GEOMETRY, wheelbaseM: 3.5 } });
+  t.ok(long.update(withWheels(15, turning(15, 6, { ...DEFAULT_GEOMETRY, wheelbaseM: 3.5 })), 0).wheelSlip! < 0.005, 'a long wheelbase from the vehicle map');
 });
 
 void t.test('steering activity: smoothed steering-wheel rate in degrees per second', async (t) => {

@@ -11,12 +11,12 @@ type Region = { states: Record<string, { on: Record<string, Transition[]> }> };
 export const statechart = JSON.parse(readFileSync(STATECHART_FILE, 'utf8')) as { states: Record<string, Region> };
 export const machine = createContextMachine(statechart, STATECHART_FILE);
 
-const base: Omit<DrivingFeatures, 'timeMs'> = { speedKmh: 0, gear: 126, verticalRms: 0.05, wheelSlip: 0.01, steeringActivity: 2, standstillMs: 0, stopsPerMinute: 0, missing: [] };
+const base: Omit<DrivingFeatures, 'timeMs'> = { speedKmh: 0, gear: 126, verticalRms: 0.05, wheelSlip: 0.01, steeringActivity: 2, standstillMs: 0, stopsPerMinute: 0, missing: [], requiredPresentMs: 60_000, degraded: [] };
 
 /** Representative driving samples, one per situation the statechart distinguishes. */
 export const SITUATIONS = {
   parkedInP: base,
-  signalsMissing: { ...base, speedKmh: null, gear: null, verticalRms: null, wheelSlip: null, missing: ['Vehicle.Speed', 'Vehicle.Powertrain.Transmission.CurrentGear'] },
+  signalsMissing: { ...base, speedKmh: null, gear: null, verticalRms: null, wheelSlip: null, missing: ['Vehicle.Speed'], requiredPresentMs: 0 },
   cityDriving: { ...base, speedKmh: 40, gear: 3 },
   waitingAtLight: { ...base, speedKmh: 0, gear: 1, standstillMs: 10_000 },
   longStandstill: { ...base, speedKmh: 0, gear: 0, standstillMs: 180_000 },

@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { Leg } from '../helpers/drive-script.js';
 import { runScenario } from '../helpers/scenario.js';
+import { DEFAULT_REQUIRED_GRACE_MS } from '../../src/context/driving-features.js';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import { SimulatedBackend, type SimulatedDriver } from '../../src/backend/simulated-backend.js';
 import pvnic from '../../src/backend/simulated-pvnic.json' with { type: 'json' };
@@ -35,20 +36,36 @@ void t.test('flapping: ±5 km/h around every speed threshold for 10 minutes', as
   }
 });
 
-void t.test('stale: when all frames stop, unknown and the safe personality within 2 × the maximum age', async (t) => {
+void t.test('stale: when all frames stop, unknown and the safe personality after the grace, within 2 × the maximum age of it', async (t) => {
   const r = await runScenario(() => [
     { seconds: 1, speedKmh: 0, gear: P },
     { seconds: 20, speedKmh: 40, gear: D },
-    { seconds: 1, silent: true },
+    { seconds: 2, silent: true },
   ]);
   const lastFrameS = 21;
   const unknown = r.changes.find((c) => c.region === 'driving' && c.to === 'unknown')!;
   const safe = r.switches.find((s) => s.to === 'safe' && r.at(s.timeMs) > lastFrameS)!;
   const maxAgeS = 0.06; // Vehicle.Speed: 3 × its 20 ms cycle
-  t.ok(unknown && r.at(unknown.timeMs) - lastFrameS <= 2 * maxAgeS, `unknown ${(r.at(unknown.timeMs) - lastFrameS) * 1000} ms after the last frame`);
-  t.ok(safe && r.at(safe.timeMs) - lastFrameS <= 2 * maxAgeS, 'safe personality at the same time');
+  const graceS = DEFAULT_REQUIRED_GRACE_MS / 1000;
+  const after = unknown ? r.at(unknown.timeMs) - lastFrameS : Number.NaN;
+  t.ok(after > graceS && after <= graceS + 2 * maxAgeS, `unknown ${Math.round(after * 1000)} ms after the last frame: not within the grace, soon after it`);
+  t.ok(safe && r.at(safe.timeMs) - lastFrameS <= graceS + 2 * maxAgeS, 'safe personality at the same time');
   t.equal(safe.winner.source, 'safety');
   t.same(Object.keys(safe.waiting), ['DMA_buffer_size'], 'its disruptive parameter waits: the car may still be moving');
+});
+
+void t.test('a gap in every frame shorter than the grace changes nothing', async (t) => {
+  const r = await runScenario(() => [
+    { seconds: 1, speedKmh: 0, gear: P },
+    { seconds: 20, speedKmh: 40, gear: D },
+    { seconds: 0.8, silent: true },
+    { seconds: 5, speedKmh: 40, gear: D },
+  ]);
+  t.same(
+    r.changes.filter((c) => c.region === 'driving').map((c) => c.to),
+    ['parked', 'city'],
+    'a bus quiet for 0.8 s: city stays',
+  );
 });
 
 void t.test('a bus silent from the start: the safe personality within 2 × the maximum age, then the context once frames come', async (t) => {

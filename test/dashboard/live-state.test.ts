@@ -10,7 +10,7 @@ import type { SwitchPayload } from '../../src/mqtt/contract.js';
 
 const T0 = Date.parse('2026-01-01T09:00:00Z');
 const iso = (ms: number): string => new Date(T0 + ms).toISOString();
-const features = (ms: number, speedKmh: number | null): DrivingFeatures => ({ timeMs: T0 + ms, speedKmh, gear: 3, verticalRms: null, wheelSlip: null, steeringActivity: null, standstillMs: 0, stopsPerMinute: 0, missing: [] });
+const features = (ms: number, speedKmh: number | null): DrivingFeatures => ({ timeMs: T0 + ms, speedKmh, gear: 3, verticalRms: null, wheelSlip: null, steeringActivity: null, standstillMs: 0, stopsPerMinute: 0, missing: [], requiredPresentMs: 60_000, degraded: [] });
 const online = { state: 'online', backend: 'simulated' } as const;
 
 void t.test('a stale signal keeps its last value, marked stale, with its growing age', (t) => {
@@ -72,7 +72,7 @@ void t.test('the decision in words names the winner, what waits and the holds th
     time: iso(12_000),
     trigger: 'sample',
     context: { driving: 'highway', workload: 'normal', io: 'quiet', instance: 'unknown' },
-    inputs: { signals: {}, features: features(12_000, 104), workload: null, instance: null },
+    inputs: { signals: {}, freshness: {}, features: features(12_000, 104), workload: null, instance: null },
     drivers: [
       {
         target: 'pvnic',
@@ -103,14 +103,14 @@ void t.test('a change of driving context is explained by its guard in the statec
   t.equal(because('city', 'highway'), 'speed > 90 km/h (after 5 s in city)');
   t.equal(because('parked', 'city'), 'speed ≥ 3 km/h out of park (after 2 s in parked)');
   t.equal(because('city', 'parked'), 'in park, or stopped (≤ 1 km/h) for 120 s');
-  t.equal(because('unknown', 'city'), 'the required signals are present');
+  t.equal(because('unknown', 'city'), 'the required signals are present, and the optional ones or 3 s have passed');
   t.equal(because('highway', 'unknown'), 'a required signal is stale or missing');
   t.equal(because('highway', 'parked'), undefined, 'no such transition');
 
   const state = new LiveState({ online, explainTransition: because });
   state.publishContext({ context: 'city', workload: 'normal', io: 'quiet', instance: 'unknown', role: null, hostPressure: null, since: iso(0), speedKmh: 80 });
   state.publishContext({ context: 'highway', workload: 'normal', io: 'quiet', instance: 'unknown', role: null, hostPressure: null, since: iso(10_000), speedKmh: 91 });
-  state.publishDecision({ seq: 1, time: iso(22_000), trigger: 'driving city → highway', context: { driving: 'highway', workload: 'normal', io: 'quiet', instance: 'unknown' }, inputs: { signals: {}, features: features(22_000, 104), workload: null, instance: null }, drivers: [] });
+  state.publishDecision({ seq: 1, time: iso(22_000), trigger: 'driving city → highway', context: { driving: 'highway', workload: 'normal', io: 'quiet', instance: 'unknown' }, inputs: { signals: {}, freshness: {}, features: features(22_000, 104), workload: null, instance: null }, drivers: [] });
   t.equal(state.snapshot(null).decision?.text, 'highway because speed > 90 km/h (after 5 s in city); now 104.0 km/h, 12 s in highway; decided after driving city → highway');
   t.end();
 });

@@ -196,11 +196,15 @@ void t.test('extended multiplexing (SG_MUL_VAL_): ranges and nested switches', (
   t.end();
 });
 
-void t.test('a frame shorter than the message is rejected without writing', (t) => {
+void t.test('a frame shorter than the message gives the signals it carries, and says it was short', (t) => {
   const out = new Float64Array(5).fill(42);
   const decode = compileMessageDecoder(MUX, ['Mode', 'Common', 'A', 'B', 'C'], out, [0, 1, 2, 3, 4]);
+  t.equal(decode(new Uint8Array(0)), false);
+  t.same(Array.from(out), [NaN, NaN, NaN, NaN, NaN], 'an empty payload carries nothing, switch included');
   t.equal(decode(new Uint8Array(7)), false);
-  t.same(Array.from(out), [42, 42, 42, 42, 42]);
+  t.same(Array.from(out), [0, 0, 0, NaN, NaN], 'every signal of the first 7 bytes');
+  t.equal(decode(new Uint8Array(3)), false);
+  t.same(Array.from(out), [0, 0, NaN, NaN, NaN], 'A is selected but ends in byte 4: absent, not garbage');
   t.equal(decode(new Uint8Array(9)), true, 'longer frames are fine');
   t.same(Array.from(out), [0, 0, 0, NaN, NaN]);
   t.end();
