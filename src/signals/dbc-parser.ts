@@ -382,10 +382,9 @@ class DbcParser {
       const signal = this.findSignal(token, dbcId, name);
       if (signal === undefined) return;
       const parsed = this.messages.get(dbcId);
-      const knows = (s: string): boolean => parsed?.message.signals.some((signal) => signal.name === s) === true || parsed?.dropped.has(s) === true;
-      if (!knows(switchName)) {
+      if (parsed !== undefined && !parsed.message.signals.some((s) => s.name === switchName) && !parsed.dropped.has(switchName)) {
         // The signal keeps the reading of its own m<n>; a switch that was dropped leaves it unresolved instead.
-        tokens.warn(token, `SG_MUL_VAL_ refers to multiplexer switch '${switchName}', which message '${parsed?.message.name ?? dbcId}' does not have: ignored`);
+        tokens.warn(token, `SG_MUL_VAL_ refers to multiplexer switch '${switchName}', which message '${parsed.message.name}' does not have: ignored`);
         return;
       }
       const earlier = signal.multiplexSwitch === switchName ? (signal.multiplexRanges ?? []) : [];
