@@ -91,6 +91,6 @@ export interface Dbc {
   comment?: string;
   /** CM_ BU_ by node name. */
   nodeComments: Map<string, string>;
-  /** Sloppy but understood input (dangling references, `m` without a value…), each as `file:line:col: text`. */
+  /** Sloppy but understood input (dangling references, `m` without a value…), each as `file:line:col: text`, in file order. */
   warnings: string[];
 }

@@ -10,11 +10,15 @@ import {
 import { INDEPENDENT_SIGNALS_MESSAGE, parseMessage, type ParsedMessage } from './dbc-message-parser.js';
 import type { AttributeValue, Dbc, DbcSignal } from './dbc-model.js';
 import { multiplexConditions } from './dbc-multiplex.js';
-import { DBC_KEYWORDS, TokenStream, type Token } from './dbc-tokenizer.js';
+import { DBC_KEYWORDS, DbcSyntaxError, formatProblem, TokenStream, type DbcProblem, type Token } from './dbc-tokenizer.js';
 
-export { DbcSyntaxError } from './dbc-tokenizer.js';
+export { DbcSyntaxError, MAX_DBC_ERRORS, type DbcProblem } from './dbc-tokenizer.js';
 
-/** Parses the text of a DBC file; `file` only labels errors and warnings. Throws DbcSyntaxError. */
+/**
+ * Parses the text of a DBC file; `file` only labels errors and warnings. Throws one
+ * DbcSyntaxError listing every syntax error (up to MAX_DBC_ERRORS); what is understood
+ * despite a problem is kept, with one warning per problem in `warnings`.
+ */
 export function parseDbc(text: string, file: string): Dbc {
   return new DbcParser(text, file).parse();
 }
@@ -40,11 +44,32 @@ const SKIPPED_SECTIONS = new Set([
 
 const FLOAT_TYPES = { 1: 'float32', 2: 'float64' } as const;
 
+/**
+ * Why the multiplexed signals of a message cannot be told apart: a switch cannot be found,
+ * or a switch was dropped, after which a plain m<n> would be read as selected by whichever
+ * switch is left.
+ */
+function unresolvedMultiplexing({ message, dropped }: ParsedMessage): string | undefined {
+  const multiplexed = message.signals.some((s) => s.multiplexValue !== undefined || s.multiplexSwitch !== undefined);
+  if (!multiplexed) return undefined;
+  for (const signal of dropped.values()) {
+    if (signal.multiplexer === 'switch' && !message.signals.some((kept) => kept.name === signal.name)) {
+      return `multiplexer switch '${signal.name}' of message '${message.name}' was dropped`;
+    }
+  }
+  const conditions = multiplexConditions(message);
+  return typeof conditions === 'string' ? conditions : undefined;
+}
+
 class DbcParser {
   private readonly tokens: TokenStream;
   private readonly dbc: Dbc;
+  /** By the id as written, which other sections refer to. */
   private readonly messages = new Map<number, ParsedMessage>();
-  /** Ids of pseudo messages whose references are dropped without a warning. */
+  /** By the CAN id (extended ones above 2^32) and by name: a second message with either is skipped. */
+  private readonly messagesByFrame = new Map<number, ParsedMessage>();
+  private readonly messagesByName = new Map<string, ParsedMessage>();
+  /** Ids of pseudo and skipped messages, whose references are dropped without a warning. */
   private readonly ignoredIds = new Set<number>();
   /** Sections that refer to messages and signals take effect after the whole file is read. */
   private readonly deferred: Array<() => void> = [];
@@ -69,13 +94,27 @@ class DbcParser {
         envVars: new Map(),
       },
       nodeComments: new Map(),
-      warnings: this.tokens.warnings,
+      warnings: [],
     };
   }
 
   parse(): Dbc {
-    while (this.tokens.peek().kind !== 'end') this.section();
+    const tokens = this.tokens;
+    for (;;) {
+      let from: Token | undefined;
+      try {
+        from = tokens.peek();
+        if (from.kind === 'end') break;
+        this.section();
+      } catch (error) {
+        if (!(error instanceof DbcSyntaxError)) throw error;
+        tokens.recover(error, from, false);
+      }
+    }
+    const [first, ...more] = tokens.errors;
+    if (first !== undefined) throw new DbcSyntaxError([first, ...more]);
     for (const apply of this.deferred) apply();
+    for (const parsed of this.messages.values()) this.skipUnresolvedMultiplexing(parsed);
     storeAttributes(this.tokens, this.dbc.attributes, this.attributeDefaults, this.attributeAssignments, {
       messageName: (token, dbcId) => this.findMessage(token, dbcId)?.message.name,
       signalKey: (token, dbcId, name) => {
@@ -85,6 +124,9 @@ class DbcParser {
       },
     });
     for (const parsed of this.messages.values()) this.finishMessage(parsed);
+    this.dbc.messages = [...this.messages.values()].map((parsed) => parsed.message);
+    const byPosition = (a: DbcProblem, b: DbcProblem): number => a.line - b.line || a.column - b.column;
+    this.dbc.warnings = tokens.warnings.sort(byPosition).map(formatProblem);
     return this.dbc;
   }
 
@@ -172,19 +214,34 @@ class DbcParser {
     }
   }
 
+  /**
+   * A message whose CAN id or name is taken is skipped: frames and signal maps find a
+   * message by id and by name, and the first definition is the one files are read by.
+   * References to a skipped duplicate's id, when it differs, are dropped silently.
+   */
   private message(): void {
     const parsed = parseMessage(this.tokens);
     const { message, dbcId, token } = parsed;
-    if (message.name === INDEPENDENT_SIGNALS_MESSAGE) {
+    if (message.name === INDEPENDENT_SIGNALS_MESSAGE || parsed.skipped) {
       this.ignoredIds.add(dbcId);
       return;
     }
-    const previous = this.messages.get(dbcId);
-    if (previous !== undefined) {
-      throw this.tokens.error(token, `message id ${dbcId} of '${message.name}' is already used by '${previous.message.name}'`);
+    const frame = message.extended ? message.id + 2 ** 32 : message.id;
+    const sameFrame = this.messagesByFrame.get(frame);
+    const sameName = this.messagesByName.get(message.name);
+    if (sameFrame !== undefined || sameName !== undefined) {
+      this.tokens.warn(
+        token,
+        sameFrame !== undefined
+          ? `CAN id 0x${message.id.toString(16)} of message '${message.name}' is already used by message '${sameFrame.message.name}' on line ${sameFrame.token.line}: '${message.name}' skipped`
+          : `message name '${message.name}' is already used by the message on line ${sameName?.token.line}: this one (id ${dbcId}) skipped`,
+      );
+      if (!this.messages.has(dbcId)) this.ignoredIds.add(dbcId);
+      return;
     }
     this.messages.set(dbcId, parsed);
-    this.dbc.messages.push(message);
+    this.messagesByFrame.set(frame, parsed);
+    this.messagesByName.set(message.name, parsed);
   }
 
   private valueDescriptions(owner: string): Map<number, string> {
@@ -279,10 +336,12 @@ class DbcParser {
       if (signal === undefined || code === 0) return;
       const valueType = FLOAT_TYPES[code as 1 | 2];
       const bits = code === 1 ? 32 : 64;
-      if (signal.length !== bits) {
-        throw tokens.error(typeToken, `${valueType} signal '${name}' must be ${bits} bits long, not ${signal.length}`);
+      if (signal.length === bits) {
+        signal.valueType = valueType;
+        return;
       }
-      signal.valueType = valueType;
+      tokens.warn(typeToken, `${valueType} signal '${name}' must be ${bits} bits long, not ${signal.length}: signal dropped`);
+      this.dropSignal(dbcId, signal);
     });
   }
 
@@ -322,6 +381,12 @@ class DbcParser {
     this.deferred.push(() => {
       const signal = this.findSignal(token, dbcId, name);
       if (signal === undefined) return;
+      const parsed = this.messages.get(dbcId);
+      if (parsed !== undefined && !parsed.message.signals.some((s) => s.name === switchName) && !parsed.dropped.has(switchName)) {
+        // The signal keeps the reading of its own m<n>; a switch that was dropped leaves it unresolved instead.
+        tokens.warn(token, `SG_MUL_VAL_ refers to multiplexer switch '${switchName}', which message '${parsed.message.name}' does not have: ignored`);
+        return;
+      }
       const earlier = signal.multiplexSwitch === switchName ? (signal.multiplexRanges ?? []) : [];
       signal.multiplexSwitch = switchName;
       signal.multiplexRanges = [...earlier, ...ranges];
@@ -363,13 +428,28 @@ class DbcParser {
     return signal;
   }
 
+  private dropSignal(dbcId: number, signal: DbcSignal): void {
+    const parsed = this.messages.get(dbcId);
+    if (parsed === undefined) return;
+    parsed.message.signals = parsed.message.signals.filter((s) => s !== signal);
+    parsed.dropped.set(signal.name, signal);
+  }
+
+  private skipUnresolvedMultiplexing(parsed: ParsedMessage): void {
+    const problem = unresolvedMultiplexing(parsed);
+    if (problem === undefined) return;
+    this.tokens.warn(parsed.token, `${problem}: message '${parsed.message.name}' skipped`);
+    this.messages.delete(parsed.dbcId);
+    this.ignoredIds.add(parsed.dbcId);
+  }
+
   private messageAttribute(messageName: string, name: string): AttributeValue | undefined {
     const { messages, definitions } = this.dbc.attributes;
     return messages.get(messageName)?.get(name) ?? definitions.get(name)?.defaultValue;
   }
 
   private finishMessage(parsed: ParsedMessage): void {
-    const { message, token } = parsed;
+    const { message } = parsed;
     const cycleTime = this.messageAttribute(message.name, 'GenMsgCycleTime');
     if (typeof cycleTime === 'number' && cycleTime > 0) message.cycleTimeMs = cycleTime;
     const frameFormat = this.messageAttribute(message.name, 'VFrameFormat');
@@ -379,7 +459,5 @@ class DbcParser {
       if (!transmitters.includes(node)) transmitters.push(node);
     }
     message.transmitters = transmitters;
-    const conditions = multiplexConditions(message);
-    if (typeof conditions === 'string') throw this.tokens.error(token, conditions);
   }
 }

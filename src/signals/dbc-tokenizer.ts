@@ -1,16 +1,35 @@
-/** A DBC file that cannot be understood; the message starts `file:line:col: `. */
+/** One place in a DBC file that cannot be understood. */
+export interface DbcProblem {
+  file: string;
+  line: number;
+  column: number;
+  /** What is wrong, without the location. */
+  message: string;
+}
+
+/**
+ * A DBC file that cannot be understood. `problems` lists every error found in one reading
+ * (at most MAX_DBC_ERRORS); the message has one `file:line:col: text` line per problem, and
+ * file, line and column are those of the first.
+ */
 export class DbcSyntaxError extends Error {
   override readonly name = 'DbcSyntaxError';
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
 
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly column: number,
-    detail: string,
-  ) {
-    super(`${file}:${line}:${column}: ${detail}`);
+  constructor(readonly problems: readonly [DbcProblem, ...DbcProblem[]]) {
+    super(problems.map(formatProblem).join('\n'));
+    ({ file: this.file, line: this.line, column: this.column } = problems[0]);
   }
 }
+
+export function formatProblem(problem: DbcProblem): string {
+  return `${problem.file}:${problem.line}:${problem.column}: ${problem.message}`;
+}
+
+/** Errors kept from one file; past this the file is not read further (a binary file would yield one per line). */
+export const MAX_DBC_ERRORS = 100;
 
 export type TokenKind = 'identifier' | 'number' | 'string' | 'punctuation' | 'end';
 
@@ -23,6 +42,8 @@ export interface Token {
   /** Offset just past the token, to tell `-1` from `- 1`. */
   end: number;
   start: number;
+  /** No other token precedes it on its line: where error recovery may resume. */
+  startsLine: boolean;
 }
 
 /** Every section keyword of the DBC grammar; none can be a node name. */
@@ -48,6 +69,9 @@ function isIdentifierPart(c: string | undefined): boolean {
   return isIdentifierStart(c) || isDigit(c);
 }
 
+/** A word that starts with a digit is a number only in these shapes; `1E` is left to the number rule, which reads `1E-5`. */
+const NUMBER_WORD = /^\d+(?:[eE]\d*)?$/;
+
 function isSpace(c: string): boolean {
   return c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f' || c === '\v' || c === '\uFEFF';
 }
@@ -72,9 +96,17 @@ export class TokenStream {
   private pos = 0;
   private line = 1;
   private lineStart = 0;
+  /** Line where the last token ended, to tell whether the next one starts a line. */
+  private lastTokenLine = 0;
   private readonly lookahead: Token[] = [];
-  /** Sloppy input that was understood anyway, as `file:line:col: text`. */
-  readonly warnings: string[] = [];
+  /** Sloppy input that was understood anyway, in the order found (references are checked after the file is read). */
+  readonly warnings: DbcProblem[] = [];
+  /** Errors recovered from so far; the parser throws them all at the end. */
+  readonly errors: DbcProblem[] = [];
+  /** While recovering from an error, characters that start no token are passed over without an exception each. */
+  private skipping = false;
+  /** Names that start with a digit, warned about once each. */
+  private readonly digitNames = new Set<string>();
 
   constructor(
     private readonly text: string,
@@ -93,11 +125,42 @@ export class TokenStream {
   }
 
   error(token: Token, detail: string): DbcSyntaxError {
-    return new DbcSyntaxError(this.file, token.line, token.column, detail);
+    return this.errorAt(token.line, token.column, detail);
+  }
+
+  /**
+   * Keeps a syntax error and skips past it, so that one reading reports every error:
+   * to the next token that starts a line and is a section keyword (SG_ included only
+   * when `resumeAtSignal`), never stopping at `from`, where the failed statement began.
+   * Past MAX_DBC_ERRORS it skips the rest of the file.
+   */
+  recover(error: DbcSyntaxError, from: Token | undefined, resumeAtSignal: boolean): void {
+    if (this.errors.length >= MAX_DBC_ERRORS) {
+      this.errors.push({ ...error.problems[0], message: `more than ${MAX_DBC_ERRORS} errors; the rest of the file is not read` });
+      this.lookahead.length = 0;
+      this.pos = this.text.length;
+      return;
+    }
+    this.errors.push(...error.problems);
+    this.skipping = true;
+    for (;;) {
+      let token: Token;
+      try {
+        token = this.peek();
+      } catch (skipped) {
+        // What the lexer refuses in the skipped part (a malformed number, say) belongs to the error just kept.
+        if (skipped instanceof DbcSyntaxError) continue;
+        throw skipped;
+      }
+      const resumes = token !== from && token.startsLine && token.kind === 'identifier' && DBC_KEYWORDS.has(token.text);
+      if (token.kind === 'end' || (resumes && (resumeAtSignal || token.text !== 'SG_'))) break;
+      this.next();
+    }
+    this.skipping = false;
   }
 
   warn(token: Token, detail: string): void {
-    this.warnings.push(`${this.file}:${token.line}:${token.column}: ${detail}`);
+    this.warnings.push({ file: this.file, line: token.line, column: token.column, message: detail });
   }
 
   expected(what: string, token = this.peek()): DbcSyntaxError {
@@ -189,15 +252,36 @@ export class TokenStream {
     return after.kind === 'number' && after.start === this.peek().end;
   }
 
+  private errorAt(line: number, column: number, detail: string): DbcSyntaxError {
+    return new DbcSyntaxError([{ file: this.file, line, column, message: detail }]);
+  }
+
   private lex(): Token {
     this.skipSpace();
+    if (this.skipping) this.skipUnreadable();
     const start = this.pos;
     const line = this.line;
     const column = start - this.lineStart + 1;
-    const make = (kind: TokenKind, text: string): Token => ({ kind, text, line, column, start, end: this.pos });
+    const startsLine = line !== this.lastTokenLine;
+    const make = (kind: TokenKind, text: string): Token => {
+      this.lastTokenLine = this.line;
+      return { kind, text, line, column, start, end: this.pos, startsLine };
+    };
     const c = this.text[start];
     if (c === undefined) return make('end', '');
     if (c === '"') return make('string', this.lexString(line, column));
+    if (isDigit(c)) {
+      const name = this.digitName(start);
+      if (name !== undefined) {
+        this.pos += name.length;
+        const token = make('identifier', name);
+        if (!this.digitNames.has(name)) {
+          this.digitNames.add(name);
+          this.warn(token, `name '${name}' starts with a digit (not allowed by the DBC grammar), read as a name`);
+        }
+        return token;
+      }
+    }
     if (isDigit(c) || (c === '.' && isDigit(this.text[start + 1]))) return make('number', this.lexNumber(line, column));
     if (isIdentifierStart(c)) {
       while (isIdentifierPart(this.text[this.pos])) this.pos++;
@@ -207,7 +291,31 @@ export class TokenStream {
       this.pos++;
       return make('punctuation', c);
     }
-    throw new DbcSyntaxError(this.file, line, column, `unexpected character ${JSON.stringify(c)}`);
+    throw this.errorAt(line, column, `unexpected character ${JSON.stringify(c)}`);
+  }
+
+  /**
+   * Real files name messages and signals `2017_5` or `0_COUNTER`: a word of letters, digits
+   * and `_` that starts with a digit, is not a number and is not followed by a `.`.
+   */
+  private digitName(start: number): string | undefined {
+    let end = start + 1;
+    while (isDigit(this.text[end])) end++;
+    if (!isIdentifierPart(this.text[end])) return undefined;
+    while (isIdentifierPart(this.text[end])) end++;
+    const word = this.text.slice(start, end);
+    return NUMBER_WORD.test(word) || this.text[end] === '.' ? undefined : word;
+  }
+
+  private skipUnreadable(): void {
+    for (;;) {
+      const c = this.text[this.pos];
+      if (c === undefined) return;
+      const startsToken = c === '"' || isIdentifierPart(c) || PUNCTUATION.has(c) || (c === '.' && isDigit(this.text[this.pos + 1]));
+      if (startsToken) return;
+      this.pos++;
+      if (c === '\n') this.newLine();
+    }
   }
 
   private skipSpace(): void {
@@ -245,7 +353,7 @@ export class TokenStream {
     }
     if (isIdentifierPart(this.text[this.pos]) || this.text[this.pos] === '.') {
       while (isIdentifierPart(this.text[this.pos]) || this.text[this.pos] === '.') this.pos++;
-      throw new DbcSyntaxError(this.file, line, column, `malformed number '${this.text.slice(start, this.pos)}'`);
+      throw this.errorAt(line, column, `malformed number '${this.text.slice(start, this.pos)}'`);
     }
     return this.text.slice(start, this.pos);
   }
@@ -257,7 +365,7 @@ export class TokenStream {
     let chunkStart = this.pos;
     for (;;) {
       const c = this.text[this.pos];
-      if (c === undefined) throw new DbcSyntaxError(this.file, line, column, 'unterminated string');
+      if (c === undefined) throw this.errorAt(line, column, 'unterminated string');
       if (c === '"') break;
       if (c === '\\' && (this.text[this.pos + 1] === '"' || this.text[this.pos + 1] === '\\')) {
         value += this.text.slice(chunkStart, this.pos);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDbcFile } from '../../src/signals/dbc-parser.js';
@@ -12,7 +12,13 @@ const files = existsSync(CORPUS_DIR)
 // Locally a missing corpus skips; in CI it must fail.
 const corpusOptions = files === undefined && !process.env.CI ? { skip: `no DBC corpus at ${CORPUS_DIR}` } : {};
 
-void t.test('every opendbc file loads and has messages', corpusOptions, (t) => {
+/** Messages a file defines for the bus: its `BO_` lines but Vector's pseudo message of unplaced signals. */
+function definedMessages(file: string): number {
+  const lines = readFileSync(file, 'latin1').split('\n');
+  return lines.filter((line) => line.startsWith('BO_ ') && !line.includes('VECTOR__INDEPENDENT_SIG_MSG')).length;
+}
+
+void t.test('every opendbc file loads, keeping every message it defines', corpusOptions, (t) => {
   if (files === undefined) {
     t.fail(`no DBC corpus at ${CORPUS_DIR}: CI must have the shared folder beside the project`);
     t.end();
@@ -25,6 +31,8 @@ void t.test('every opendbc file loads and has messages', corpusOptions, (t) => {
     try {
       const dbc = loadDbcFile(file);
       t.ok(dbc.messages.length > 0, `${basename(file)}: ${dbc.messages.length} messages`);
+      t.equal(dbc.messages.length, definedMessages(file), `${basename(file)}: no message skipped`);
+      t.ok(dbc.warnings.every((w) => w.startsWith(`${file}:`)), `${basename(file)}: warnings start file:line:col`);
       messages += dbc.messages.length;
       warnings += dbc.warnings.length;
     } catch (error) {

@@ -1,8 +1,14 @@
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AttributeValues, DbcMessage, DbcSignal } from '../../src/signals/dbc-model.js';
-import { DbcSyntaxError, loadDbcFile, parseDbc } from '../../src/signals/dbc-parser.js';
+import { DbcSyntaxError, loadDbcFile, MAX_DBC_ERRORS, parseDbc } from '../../src/signals/dbc-parser.js';
+
+/** A fixture of this folder, parsed under its bare name so that warnings read `name:line:col: …`. */
+function parseFixture(name: string): ReturnType<typeof parseDbc> {
+  return parseDbc(readFileSync(fileURLToPath(new URL(`fixtures/${name}`, import.meta.url)), 'utf8'), name);
+}
 
 const NS_BLOCK = `NS_ :
 \tNS_DESC_
@@ -285,12 +291,12 @@ function syntaxError(text: string): Pick<DbcSyntaxError, 'file' | 'line' | 'colu
 
 const SG = (rest: string): string => `BU_: A\nBO_ 1 M: 8 A\n SG_ S ${rest}\n`;
 
+// Each case is one error: the whole message being that one line also shows that recovery adds no follow-up errors.
 void t.test('syntax errors carry file, line and column and say what was expected', (t) => {
   const cases: Array<[string, number, number, string]> = [
     ['BO_ 100 Foo 8 ECU\n', 1, 13, "expected ':' after message name 'Foo', found '8'"],
     [SG(': 0|8@2+ (1,0) [0|1] "" A'), 3, 14, "expected byte order 0 (motorola) or 1 (intel), found '2'"],
     [SG(': 0|8@1 (1,0) [0|1] "" A'), 3, 16, "expected '+' (unsigned) or '-' (signed) after the byte order, found '('"],
-    [SG(': 0|65@1+ (1,0) [0|1] "" A'), 3, 12, 'signal length 65 is not within 1..64 bits'],
     [SG(': 0|8@1+ (1,0) [0|1] "" A # x'), 3, 34, 'unexpected character "#"'],
     [SG(': 0|8@1+ (1;0) [0|1] "" A'), 3, 19, "expected ',' between factor and offset, found ';'"],
     [SG(': 0|8@1+ (1,0) [0|1.2.3] "" A'), 3, 26, "malformed number '1.2.3'"],
@@ -298,25 +304,140 @@ void t.test('syntax errors carry file, line and column and say what was expected
     [SG(': 0|8@1+ (1,0) [0|1] "" A,\nCM_ "x";'), 4, 1, "expected receiving node after ',', found 'CM_'"],
     [SG('x1 : 0|8@1+ (1,0) [0|1] "" A'), 3, 8, "expected ':' or a multiplexer indicator (M, m<n>, m<n>M) after signal name 'S', found 'x1'"],
     [SG(': 0|8@1+ (1,0) [0|1] "" A\n 123'), 4, 2, "expected a section keyword (BO_, CM_, BA_, VAL_, …), found '123'"],
-    [SG('m1 : 0|8@1+ (1,0) [0|1] "" A'), 2, 1, "signal 'S' is multiplexed but message 'M' has no multiplexer switch"],
-    ['BO_ 1 M: 65 A\n', 1, 10, 'message length 65 exceeds 64 bytes'],
     ['BO_ 1 M: 8\nBO_ 2 N: 8 A\n', 2, 1, "expected sending node of message 'M', found 'BO_'"],
-    ['BO_ 1 M: 8 A\nBO_ 1 N: 8 A\n', 2, 1, "message id 1 of 'N' is already used by 'M'"],
-    ['BO_ 1 M: 8 A\n SG_ S : 0|8@1+ (1,0) [0|1] "" A\n SG_ S : 8|8@1+ (1,0) [0|1] "" A\n', 3, 2, "duplicate signal 'S' in message 'M'"],
     ['SG_ S : 0|8@1+ (1,0) [0|1] "" A\n', 1, 1, 'SG_ outside a BO_ message'],
     ['CM_ "abc;\n', 1, 5, 'unterminated string'],
     ['CM_ "x" BO_ 1 M: 8 A\n', 1, 9, "expected ';' after the comment, found 'BO_'"],
     ['FOO_ 1 2\nBO_ 1 M: 8 A\n', 1, 1, "unknown section 'FOO_' (expected a section keyword)"],
     ['EV_ E: 0 [0|1] "" 0 1 DUMMY_NODE_VECTOR0 A\n', 1, 1, "expected ';' ending the EV_ section, found end of file"],
-    [SG(': 0|8@1+ (1,0) [0|1] "" A') + 'SIG_VALTYPE_ 1 S : 1;\n', 4, 20, "float32 signal 'S' must be 32 bits long, not 8"],
     [SG(': 0|8@1+ (1,0) [0|1] "" A') + 'SG_MUL_VAL_ 1 S T 3-2;\n', 4, 19, 'multiplexer value range 3-2 is empty'],
     ['BA_DEF_ BO_ "X" BOOL;\n', 1, 17, "expected attribute type INT, HEX, FLOAT, STRING or ENUM, found 'BOOL'"],
     ['BA_ "X" BO_ Foo 1;\n', 1, 13, "expected message id, found 'Foo'"],
     ['VAL_ 1 S 1.5 "half";\n', 1, 10, 'expected an integer value, found 1.5'],
-    ['BO_ 1073741824 Big: 8 A\n', 1, 5, 'message id 0x40000000 is too large for a 29-bit identifier'],
   ];
   for (const [text, line, column, detail] of cases) {
     t.same(syntaxError(text), { file: 'bad.dbc', line, column, message: `bad.dbc:${line}:${column}: ${detail}` }, detail);
   }
   t.end();
 });
+
+void t.test('quirks of real files load with one warning per problem, in file order', (t) => {
+  const quirks = parseFixture('quirks.dbc');
+  t.same(quirks.warnings, [
+    "quirks.dbc:3:6: name '2ECU' starts with a digit (not allowed by the DBC grammar), read as a name",
+    "quirks.dbc:5:12: name '3State' starts with a digit (not allowed by the DBC grammar), read as a name",
+    "quirks.dbc:7:10: name '2017_5' starts with a digit (not allowed by the DBC grammar), read as a name",
+    "quirks.dbc:8:6: name '0_COUNTER' starts with a digit (not allowed by the DBC grammar), read as a name",
+    "quirks.dbc:10:2: duplicate signal 'Speed' in message '2017_5' (first on line 9): signal dropped",
+    "quirks.dbc:11:2: signal 'Empty' length 0 is not within 1..64 bits: signal dropped",
+    "quirks.dbc:12:2: signal 'Outside' (start bit 60, 8 bits, intel) needs 9 bytes but message '2017_5' has 8: signal dropped",
+    "quirks.dbc:15:5: message id 1073742335 (0x400001ff) sets bit 30 without the extended flag (bit 31): neither an 11-bit nor a 29-bit CAN id, message 'RemoteFlag' skipped",
+    "quirks.dbc:18:5: message id 3221226239 (0xc00002ff) sets bit 30 besides the extended flag (bit 31): not a 29-bit CAN id, message 'FlaggedHigh' skipped",
+    "quirks.dbc:21:1: CAN id 0x4fb of message 'SameId' is already used by message '2017_5' on line 7: 'SameId' skipped",
+    "quirks.dbc:24:1: message name '2017_5' is already used by the message on line 7: this one (id 1276) skipped",
+    'quirks.dbc:27:5: message id 0x18fef1fe has no extended flag (bit 31) but needs 29 bits: read as extended',
+    "quirks.dbc:30:1: CAN id 0x18fef1fe of message 'Flagged' is already used by message 'NoFlag' on line 27: 'Flagged' skipped",
+    "quirks.dbc:33:1: signal 'Muxed' is multiplexed but message 'NoSwitch' has no multiplexer switch: message 'NoSwitch' skipped",
+    "quirks.dbc:36:18: message length 65 exceeds 64 bytes: message 'TooLong' skipped",
+    'quirks.dbc:42:1: CM_ refers to message id 999, which is not defined',
+    "quirks.dbc:43:1: CM_ refers to signal 'Nope', which message '2017_5' does not have",
+    'quirks.dbc:47:1: VAL_ refers to message id 998, which is not defined',
+    'quirks.dbc:50:1: BA_ refers to message id 997, which is not defined',
+    "quirks.dbc:51:26: float32 signal 'Half' must be 32 bits long, not 16: signal dropped",
+    "quirks.dbc:52:1: SG_MUL_VAL_ refers to multiplexer switch 'Missing', which message 'Extended' does not have: ignored",
+    'quirks.dbc:53:1: SG_MUL_VAL_ refers to message id 996, which is not defined',
+    'quirks.dbc:54:1: BO_TX_BU_ refers to message id 995, which is not defined',
+  ]);
+  t.same(quirks.nodes, ['2ECU', 'Gateway']);
+  t.same([...quirks.valueTables.keys()], ['3State']);
+  t.same(
+    quirks.messages.map((m) => [m.name, m.id, m.extended, m.signals.map((s) => s.name)]),
+    [
+      ['2017_5', 1275, false, ['0_COUNTER', 'Speed']],
+      ['NoFlag', 0x18fef1fe, true, ['A']],
+      ['Extended', 302, false, ['Mode', 'Value']],
+    ],
+    'skipped: RemoteFlag, FlaggedHigh, SameId, the second 2017_5, Flagged, NoSwitch, TooLong',
+  );
+  const [digits, , extended] = quirks.messages as [DbcMessage, DbcMessage, DbcMessage];
+  t.match(sig(digits, 'Speed'), { startBit: 8, length: 16 }, 'the first of two signals with one name is kept');
+  t.same(sig(digits, '0_COUNTER').valueTable, new Map([[0, 'zero']]), 'references by a name that starts with a digit resolve');
+  t.equal(digits.cycleTimeMs, 10);
+  t.match(sig(extended, 'Value'), { multiplexValue: 1, multiplexSwitch: undefined }, 'an SG_MUL_VAL_ naming a missing switch leaves m1 as it is');
+  t.end();
+});
+
+void t.test('a multiplexed signal whose switch was dropped leaves its message skipped, not misread', (t) => {
+  const dropped = parseDbc(
+    `BO_ 1 M: 2 A
+ SG_ Mode M : 16|8@1+ (1,0) [0|255] "" A
+ SG_ Value m1 : 0|8@1+ (1,0) [0|255] "" A
+BO_ 2 N: 8 A
+ SG_ Mode M : 0|8@1+ (1,0) [0|255] "" A
+ SG_ Sub m1M : 8|8@1+ (1,0) [0|255] "" A
+ SG_ Deep m2 : 16|8@1+ (1,0) [0|255] "" A
+SIG_VALTYPE_ 2 Sub : 1;
+`,
+    'd.dbc',
+  );
+  t.same(dropped.warnings, [
+    "d.dbc:1:1: multiplexer switch 'Mode' of message 'M' was dropped: message 'M' skipped",
+    "d.dbc:2:2: signal 'Mode' (start bit 16, 8 bits, intel) needs 3 bytes but message 'M' has 2: signal dropped",
+    "d.dbc:4:1: multiplexer switch 'Sub' of message 'N' was dropped: message 'N' skipped",
+    "d.dbc:8:22: float32 signal 'Sub' must be 32 bits long, not 8: signal dropped",
+  ]);
+  t.same(dropped.messages, []);
+  t.end();
+});
+
+void t.test('numbers stay numbers beside names that start with a digit', (t) => {
+  const numbers = parseDbc('BO_ 1 M: 8 A\n SG_ 1st : 0|8@1+ (1E-005,-1e2) [0|1E+3] "" A\n', 'n.dbc');
+  t.match(numbers.messages[0]?.signals[0], { name: '1st', factor: 0.00001, offset: -100, maximum: 1000 });
+  t.same(syntaxError('BO_ 1 M: 8 A\n SG_ S : 0_1|8@1+ (1,0) [0|1] "" A\n'), {
+    file: 'bad.dbc', line: 2, column: 10, message: "bad.dbc:2:10: expected start bit, found '0_1'",
+  });
+  t.end();
+});
+
+void t.test('every syntax error of a file is reported in one DbcSyntaxError', (t) => {
+  const path = fileURLToPath(new URL('fixtures/three-errors.dbc', import.meta.url));
+  const expected = [
+    { file: path, line: 7, column: 21, message: "expected byte order 0 (motorola) or 1 (intel), found '2'" },
+    { file: path, line: 10, column: 16, message: "expected ':' after message name 'Second', found '8'" },
+    { file: path, line: 14, column: 25, message: 'unexpected character "#"' },
+  ];
+  t.throws(() => loadDbcFile(path), {
+    name: 'DbcSyntaxError',
+    file: path,
+    line: 7,
+    column: 21,
+    problems: expected,
+    message: expected.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n'),
+  });
+  t.end();
+});
+
+void t.test(`at most ${MAX_DBC_ERRORS} errors are kept, and a binary file yields a bounded report`, (t) => {
+  const lines = Array.from({ length: 150 }, (_, i) => `BO_ 1 M${i % 10} 8 A`).join('\n');
+  const many = catchSyntaxError(lines);
+  t.equal(many.problems.length, MAX_DBC_ERRORS + 1);
+  t.same(many.problems[MAX_DBC_ERRORS - 1], { file: 'bad.dbc', line: MAX_DBC_ERRORS, column: 10, message: "expected ':' after message name 'M9', found '8'" });
+  t.same(many.problems[MAX_DBC_ERRORS], { file: 'bad.dbc', line: MAX_DBC_ERRORS + 1, column: 10, message: `more than ${MAX_DBC_ERRORS} errors; the rest of the file is not read` });
+  // A fixed pseudo-random byte sequence with line breaks, the worst case for recovery.
+  let seed = 1;
+  const bytes = Array.from({ length: 200_000 }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >> 16) & 0xff);
+  const binary = catchSyntaxError(new TextDecoder('latin1').decode(Uint8Array.from(bytes)));
+  t.ok(binary.problems.length <= MAX_DBC_ERRORS + 1, `${binary.problems.length} problems`);
+  t.ok(binary.message.length < 20_000, `${binary.message.length} characters`);
+  t.end();
+});
+
+function catchSyntaxError(text: string): DbcSyntaxError {
+  try {
+    parseDbc(text, 'bad.dbc');
+  } catch (error) {
+    if (error instanceof DbcSyntaxError) return error;
+    throw error;
+  }
+  throw new Error('parsed without error');
+}

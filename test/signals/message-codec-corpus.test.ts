@@ -103,6 +103,13 @@ const files = existsSync(CORPUS_DIR)
 // Locally a missing corpus skips; in CI it must fail.
 const corpusOptions = files === undefined && !process.env.CI ? { skip: `no DBC corpus at ${CORPUS_DIR}` } : {};
 
+void t.test('the messages a file with quirks keeps round-trip like any other', (t) => {
+  const dbc = loadDbcFile(fileURLToPath(new URL('fixtures/quirks.dbc', import.meta.url)));
+  t.same(dbc.messages.map((m) => m.name), ['2017_5', 'NoFlag', 'Extended']);
+  t.doesNotThrow(() => dbc.messages.forEach(checkMessage));
+  t.end();
+});
+
 void t.test('encode random raw values, decode with decodeSignal and the compiled decoder: same values', corpusOptions, (t) => {
   if (files === undefined) {
     t.fail(`no DBC corpus at ${CORPUS_DIR}: CI must have the shared folder beside the project`);
