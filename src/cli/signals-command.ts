@@ -4,11 +4,12 @@ import { DocumentError } from '../common/schema.js';
 import { SignalMonitor } from '../daemon/signal-monitor.js';
 import { loadVehicle } from '../signals/signal-map.js';
 import { EXIT_CONFIG, EXIT_FAILURE, type Output } from './output.js';
-import { vehicleDir } from './synth-command.js';
+import { VEHICLE_HELP, vehicleDir } from './vehicle-dir.js';
 
 export const SIGNALS_HELP = `persona signals --vehicle NAME|DIR --can SOURCE [--interval MS] [--speed N] [--json]
   decode CAN frames into the vehicle's VSS signals and print them every interval of CAN time
   (default 1000 ms; a replay runs as fast as possible unless --speed is given)
+${VEHICLE_HELP}
 `;
 
 export async function signalsCommand(args: string[], out: Output): Promise<number> {

@@ -7,11 +7,13 @@ import type { DecisionRecord } from '../daemon/decision-record.js';
 import { simulate } from '../daemon/simulation.js';
 import { describeDecision } from './decision-text.js';
 import { EXIT_CONFIG, type Output } from './output.js';
-import { vehicleDir } from './synth-command.js';
+import { VEHICLE_HELP, vehicleDir } from './vehicle-dir.js';
 
 export const SIMULATE_HELP = `persona simulate --can replay:FILE [--vehicle NAME|DIR] [--policy FILE] [--statechart FILE] [--json]
   run the whole decision pipeline over a recorded drive, as fast as possible, on a simulated
   clock and the simulated backend; print every decision (one JSON object per line with --json)
+${VEHICLE_HELP}
+                      (without it: the configuration's vehicle, by default the bundled demo)
 `;
 
 /** The part of a decision that a tuning session compares run to run. */
@@ -35,10 +37,10 @@ export async function simulateCommand(args: string[], out: Output): Promise<numb
   });
   const overrides: Partial<PersonaConfig> = {};
   if (values.can !== undefined) overrides.can = values.can;
-  if (values.vehicle !== undefined) overrides.vehicle = vehicleDir(values.vehicle);
   if (values.policy !== undefined) overrides.policy = resolve(values.policy);
   if (values.statechart !== undefined) overrides.statechart = resolve(values.statechart);
   try {
+    if (values.vehicle !== undefined) overrides.vehicle = vehicleDir(values.vehicle);
     const config = loadConfig({ file: values.config, overrides });
     const logger = createLogger('persona', 'warn', (l) => out.log(l));
     await simulate(config, logger, (r) => (values.json ? out.print(JSON.stringify(decisionSummary(r))) : describeDecision(r, false).forEach((l) => out.print(l))));
