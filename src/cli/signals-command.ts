@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../common/logger.js';
 import { DocumentError } from '../common/schema.js';
 import { SignalMonitor } from '../daemon/signal-monitor.js';
-import { loadVehicle } from '../signals/signal-map.js';
+import { loadVehicle, type Vehicle } from '../signals/signal-map.js';
+import { unmatchedFramesWarning } from './frame-match.js';
 import { EXIT_CONFIG, EXIT_FAILURE, type Output } from './output.js';
 import { VEHICLE_HELP, vehicleDir } from './vehicle-dir.js';
 
@@ -25,8 +26,9 @@ export async function signalsCommand(args: string[], out: Output): Promise<numbe
     return EXIT_FAILURE;
   }
   let monitor: SignalMonitor;
+  let vehicle: Vehicle;
   try {
-    const vehicle = loadVehicle(vehicleDir(values.vehicle));
+    vehicle = loadVehicle(vehicleDir(values.vehicle));
     monitor = new SignalMonitor({ vehicle, can: values.can, speed, intervalMs: interval, logger: createLogger('persona:can', 'info', (l) => out.log(l)) });
   } catch (err) {
     if (!(err instanceof DocumentError) && !(err instanceof RangeError)) throw err;
@@ -50,5 +52,7 @@ export async function signalsCommand(args: string[], out: Output): Promise<numbe
   }
   const { decoded, ignored, badLength } = monitor.decoder.stats;
   out.log(`persona signals: ${decoded} frames decoded, ${ignored} of other messages, ${badLength} too short for their message`);
+  const warning = unmatchedFramesWarning(vehicle, monitor.decoder.stats, 'is --vehicle right?');
+  if (warning !== undefined) out.log(`persona signals: ${warning}`);
   return 0;
 }

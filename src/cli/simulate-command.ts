@@ -6,6 +6,7 @@ import { loadConfig, type PersonaConfig } from '../daemon/config.js';
 import type { DecisionRecord } from '../daemon/decision-record.js';
 import { simulate } from '../daemon/simulation.js';
 import { describeDecision } from './decision-text.js';
+import { unmatchedFramesWarning } from './frame-match.js';
 import { EXIT_CONFIG, type Output } from './output.js';
 import { VEHICLE_HELP, vehicleDir } from './vehicle-dir.js';
 
@@ -43,7 +44,10 @@ export async function simulateCommand(args: string[], out: Output): Promise<numb
     if (values.vehicle !== undefined) overrides.vehicle = vehicleDir(values.vehicle);
     const config = loadConfig({ file: values.config, overrides });
     const logger = createLogger('persona', 'warn', (l) => out.log(l));
-    await simulate(config, logger, (r) => (values.json ? out.print(JSON.stringify(decisionSummary(r))) : describeDecision(r, false).forEach((l) => out.print(l))));
+    const { vehicle, frames } = await simulate(config, logger, (r) => (values.json ? out.print(JSON.stringify(decisionSummary(r))) : describeDecision(r, false).forEach((l) => out.print(l))));
+    const hint = values.vehicle === undefined ? "without --vehicle it is the configuration's vehicle: is that the log's car?" : 'is --vehicle right?';
+    const warning = unmatchedFramesWarning(vehicle, frames, hint);
+    if (warning !== undefined) out.log(`persona simulate: ${warning}`);
     return 0;
   } catch (err) {
     if (!(err instanceof DocumentError) && !(err instanceof RangeError)) throw err;

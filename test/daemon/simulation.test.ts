@@ -11,11 +11,12 @@ const root = packageRoot();
 const GOLDEN = join(root, 'test/daemon/golden/demo-drive.decisions.jsonl');
 
 void t.test('the bundled drive makes exactly the golden decisions', async (t) => {
-  const decisions = await simulate(loadConfig({ cwd: root, overrides: { can: `replay:${join(root, 'vehicles/demo/drive.log')}` } }), silentLogger);
+  const { decisions, frames } = await simulate(loadConfig({ cwd: root, overrides: { can: `replay:${join(root, 'vehicles/demo/drive.log')}` } }), silentLogger);
   const lines = decisions.map((d) => JSON.stringify(decisionSummary(d)));
   const golden = readFileSync(GOLDEN, 'utf8').trimEnd().split('\n');
   // Regenerate after an intended change: persona simulate --can replay:vehicles/demo/drive.log --json > test/daemon/golden/demo-drive.decisions.jsonl
   t.same(lines, golden);
+  t.same(frames, { decoded: 29600, ignored: 0, badLength: 0 }, 'every frame of the demo drive is of the demo vehicle');
   const switched = decisions.filter((d) => d.drivers.some((x) => ['switch', 'partial'].includes(x.result)));
   t.same(
     switched.map((d) => `${d.context.driving}:${d.drivers[0]!.winner.personality}:${d.drivers[0]!.result}`),
