@@ -2,35 +2,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../common/package-root.js';
+import { COMMANDS } from './commands.js';
 import { EXIT_FAILURE, UsageError, type Output } from './output.js';
 
-interface Command {
-  help: string;
-  run(args: string[], out: Output): number | Promise<number>;
-}
-
-/**
- * Every command, loaded only when it is used: the daemon pulls in xstate, ajv and the
- * manifests, which a quick `persona status` should not wait for.
- */
-const COMMANDS: Record<string, { summary: string; load(): Promise<Command> }> = {
-  run: { summary: 'run the daemon: CAN → context → personality → driver → MQTT', load: async () => import('./run-command.js').then((m) => ({ help: m.RUN_HELP, run: m.runCommand })) },
-  why: { summary: "explain the running daemon's latest decision", load: async () => import('./why-command.js').then((m) => ({ help: m.WHY_HELP, run: m.whyCommand })) },
-  status: { summary: "the running daemon's state: context, personality per driver, holds", load: async () => import('./status-command.js').then((m) => ({ help: m.STATUS_HELP, run: m.statusCommand })) },
-  list: { summary: "the running daemon's personalities per driver, and its holds", load: async () => import('./list-command.js').then((m) => ({ help: m.LIST_HELP, run: m.listCommand })) },
-  select: { summary: 'hold a personality for a driver; prints the token that releases it', load: async () => import('./select-command.js').then((m) => ({ help: m.SELECT_HELP, run: m.selectCommand })) },
-  release: { summary: 'release a hold with its token', load: async () => import('./release-command.js').then((m) => ({ help: m.RELEASE_HELP, run: m.releaseCommand })) },
-  watch: { summary: 'follow context changes, switches, holds and refusals as they happen', load: async () => import('./watch-command.js').then((m) => ({ help: m.WATCH_HELP, run: m.watchCommand })) },
-  simulate: { summary: 'run the decision pipeline over a recorded drive, offline', load: async () => import('./simulate-command.js').then((m) => ({ help: m.SIMULATE_HELP, run: m.simulateCommand })) },
-  signals: { summary: "print a vehicle's decoded VSS signals from CAN (a first check)", load: async () => import('./signals-command.js').then((m) => ({ help: m.SIGNALS_HELP, run: m.signalsCommand })) },
-  dbc: { summary: 'lint DBC files', load: async () => import('./dbc-command.js').then((m) => ({ help: m.DBC_HELP, run: m.dbcCommand })) },
-  synth: { summary: 'encode a drive profile into a candump log', load: async () => import('./synth-command.js').then((m) => ({ help: m.SYNTH_HELP, run: m.synthCommand })) },
-  diagram: { summary: 'render the context statechart to SVG (Graphviz)', load: async () => import('./diagram-command.js').then((m) => ({ help: m.DIAGRAM_HELP, run: m.diagramCommand })) },
-  manifest: { summary: 'make keys, sign, verify, lint and explain personality manifests', load: async () => import('./manifest-command.js').then((m) => ({ help: m.MANIFEST_HELP, run: m.manifestCommand })) },
-  profile: { summary: "sweep a live driver's parameters and generate personalities from the trade-off", load: async () => import('./profile-command.js').then((m) => ({ help: m.PROFILE_HELP, run: m.profileCommand })) },
-  host: { summary: 'the hypervisor-side agent of the shared namespace, and what each instance adopted', load: async () => import('./host-command.js').then((m) => ({ help: m.HOST_HELP, run: m.hostCommand })) },
-  trust: { summary: 'create and rotate the trust root that says which keys may sign', load: async () => import('./trust-command.js').then((m) => ({ help: m.TRUST_HELP, run: m.trustCommand })) },
+/** Commands main answers itself, with their help. */
+const BUILT_IN: Record<string, string> = {
+  version: 'persona version   print the version\n',
+  help: 'persona help [COMMAND]   every command\'s help, or one command\'s (also: persona COMMAND --help)\n',
 };
+
+const HELP_FLAGS = new Set(['--help', '-h']);
 
 async function help(): Promise<string> {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
@@ -43,10 +24,25 @@ async function help(): Promise<string> {
     'commands:',
     ...lines,
     `  ${'version'.padEnd(10)} print the version`,
-    `  ${'help'.padEnd(10)} this text (persona help <command> for one command)`,
+    `  ${'help'.padEnd(10)} this text (persona help <command>, or persona <command> --help, for one command)`,
     '',
     details.join('\n'),
   ].join('\n');
+}
+
+/** One command's help, or undefined for a name that is no command. */
+async function commandHelp(name: string): Promise<string | undefined> {
+  if (Object.hasOwn(COMMANDS, name)) return (await COMMANDS[name]!.load()).help;
+  return Object.hasOwn(BUILT_IN, name) ? BUILT_IN[name] : undefined;
+}
+
+/**
+ * `--help` or `-h` anywhere before a `--` asks for help, after a subcommand too
+ * (`persona dbc lint --help`): no command parses it itself.
+ */
+function asksForHelp(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => HELP_FLAGS.has(a));
 }
 
 /* eslint-disable no-console -- the CLI's own output */
@@ -55,19 +51,36 @@ const output: Output = { print: (line) => console.log(line), log: (line) => cons
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (command !== undefined && command in COMMANDS) return (await COMMANDS[command]!.load()).run(args, output);
+  if (command !== undefined && Object.hasOwn(COMMANDS, command)) {
+    const loaded = await COMMANDS[command]!.load();
+    if (!asksForHelp(args)) return loaded.run(args, output);
+    output.print(loaded.help);
+    return 0;
+  }
   switch (command) {
     case 'version':
     case '--version':
+      if (asksForHelp(args)) {
+        output.print(BUILT_IN.version!);
+        return 0;
+      }
       output.print((JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version);
       return 0;
     case undefined:
     case 'help':
     case '--help':
     case '-h': {
-      const one = args[0] !== undefined && args[0] in COMMANDS ? (await COMMANDS[args[0]]!.load()).help : undefined;
-      output.print(one ?? (await help()));
-      return 0;
+      if (args[0] === undefined) {
+        output.print(await help());
+        return 0;
+      }
+      const one = await commandHelp(args[0]);
+      if (one !== undefined) {
+        output.print(one);
+        return 0;
+      }
+      output.log(`persona help: no command "${args[0]}"; the commands are ${[...Object.keys(COMMANDS), ...Object.keys(BUILT_IN)].join(', ')}`);
+      return EXIT_FAILURE;
     }
     default:
       output.log(`persona: unknown command "${command}"\n\n${await help()}`);

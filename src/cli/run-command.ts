@@ -9,7 +9,10 @@ import { notifySocketSender } from '../daemon/notify-socket.js';
 import { SystemdNotifier } from '../daemon/systemd-notifier.js';
 import { loadConfig, type PersonaConfig } from '../daemon/config.js';
 import { EmbeddedBroker } from '../mqtt/embedded-broker.js';
+import { SignalDecoder } from '../signals/signal-decoder.js';
+import { loadVehicle } from '../signals/signal-map.js';
 import { ConsoleReporter } from './console-reporter.js';
+import { UnmatchedFramesWatch } from './frame-match.js';
 import { EXIT_CONFIG, UsageError, type Output } from './output.js';
 
 export const RUN_HELP = `persona run [options]   run the daemon
@@ -26,6 +29,12 @@ export const RUN_HELP = `persona run [options]   run the daemon
 `;
 
 const NUMBER_FLAGS = new Set(['speed']);
+
+/**
+ * How often a running daemon checks that its frames match the vehicle: a live bus (or a
+ * looping replay) has no end at which to say so, and a wrong vehicle decodes nothing quietly.
+ */
+const FRAME_MATCH_CHECK_MS = 10_000;
 
 /** Parses flags into config overrides; typed values are checked by the config schema. */
 function overridesFrom(values: Record<string, string | boolean | undefined>): Partial<PersonaConfig> {
@@ -90,6 +99,7 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
   let config: PersonaConfig;
   let connect: ReturnType<typeof buildDaemon>;
   let notifier: SystemdNotifier | undefined;
+  let frameWatch: UnmatchedFramesWatch;
   const logger = createLogger('persona', 'info', (l) => out.log(l));
   try {
     config = loadConfig({ file: values.config, overrides: overridesFrom(values) });
@@ -97,7 +107,11 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
     // Under systemd (Type=notify): ready after the broker and the first personality, and a watchdog.
     notifier = SystemdNotifier.fromEnvironment(process.env, process.pid, { sender: notifySocketSender, clock: systemClock, logger: configured.child('systemd') });
     const reporter = new ConsoleReporter((l) => out.print(l));
-    connect = buildDaemon(config, { logger: configured, observer: notifier?.observing(reporter) ?? reporter, connection: readConnection(config) });
+    const vehicle = loadVehicle(config.vehicle);
+    const decoder = new SignalDecoder(vehicle);
+    const hint = config.can.startsWith('replay:') ? 'is the configuration\'s "vehicle" the car of this log?' : 'is the configuration\'s "vehicle" the car on this bus, and is the bus up?';
+    frameWatch = new UnmatchedFramesWatch(vehicle, decoder.stats, hint, (warning) => configured.warn(warning));
+    connect = buildDaemon(config, { logger: configured, decoder, observer: notifier?.observing(reporter) ?? reporter, connection: readConnection(config) });
   } catch (err) {
     if (!(err instanceof DocumentError)) throw err;
     out.log(`persona: configuration rejected, nothing started:\n${err.message}`);
@@ -107,9 +121,11 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
   const brokerUrl = embedded ? await embedded.start(config.embeddedBrokerPort) : config.broker;
   out.print(`persona: MQTT broker ${brokerUrl}${embedded ? ' (embedded)' : ''}, topics persona/${config.ecuId}/#`);
   const daemon = connect({ brokerUrl });
+  let cancelFrameWatch: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      cancelFrameWatch?.();
       notifier?.stop();
       await daemon.stop();
       await embedded?.stop();
@@ -125,7 +141,9 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
     await daemon.start();
     notifier?.connected(brokerUrl);
     out.print(`persona: reading CAN from ${describeSource(config)}`);
+    cancelFrameWatch = systemClock.every(FRAME_MATCH_CHECK_MS, () => frameWatch.check());
     await daemon.run();
+    frameWatch.check();
   } catch (err) {
     logger.error((err as Error).message);
     await stop();

@@ -2,13 +2,15 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../common/logger.js';
 import { DocumentError } from '../common/schema.js';
 import { SignalMonitor } from '../daemon/signal-monitor.js';
-import { loadVehicle } from '../signals/signal-map.js';
+import { loadVehicle, type Vehicle } from '../signals/signal-map.js';
+import { unmatchedFramesWarning } from './frame-match.js';
 import { EXIT_CONFIG, EXIT_FAILURE, type Output } from './output.js';
-import { vehicleDir } from './synth-command.js';
+import { VEHICLE_HELP, vehicleDir } from './vehicle-dir.js';
 
 export const SIGNALS_HELP = `persona signals --vehicle NAME|DIR --can SOURCE [--interval MS] [--speed N] [--json]
   decode CAN frames into the vehicle's VSS signals and print them every interval of CAN time
   (default 1000 ms; a replay runs as fast as possible unless --speed is given)
+${VEHICLE_HELP}
 `;
 
 export async function signalsCommand(args: string[], out: Output): Promise<number> {
@@ -24,8 +26,9 @@ export async function signalsCommand(args: string[], out: Output): Promise<numbe
     return EXIT_FAILURE;
   }
   let monitor: SignalMonitor;
+  let vehicle: Vehicle;
   try {
-    const vehicle = loadVehicle(vehicleDir(values.vehicle));
+    vehicle = loadVehicle(vehicleDir(values.vehicle));
     monitor = new SignalMonitor({ vehicle, can: values.can, speed, intervalMs: interval, logger: createLogger('persona:can', 'info', (l) => out.log(l)) });
   } catch (err) {
     if (!(err instanceof DocumentError) && !(err instanceof RangeError)) throw err;
@@ -48,6 +51,8 @@ export async function signalsCommand(args: string[], out: Output): Promise<numbe
     process.off('SIGINT', stop);
   }
   const { decoded, ignored, short } = monitor.decoder.stats;
-  out.log(`persona signals: ${decoded} frames decoded, ${ignored} of other messages, ${short} shorter than their message (the signals they carry decoded)`);
+  out.log(`persona signals: ${decoded} frames decoded, ${ignored} of other messages, ${short} shorter than their DBC message (the signals inside them decoded)`);
+  const warning = unmatchedFramesWarning(vehicle, monitor.decoder.stats, 'is --vehicle right?');
+  if (warning !== undefined) out.log(`persona signals: ${warning}`);
   return 0;
 }

@@ -6,16 +6,26 @@ import { loadConfig, type PersonaConfig } from '../daemon/config.js';
 import type { DecisionRecord } from '../daemon/decision-record.js';
 import { simulate } from '../daemon/simulation.js';
 import { describeDecision } from './decision-text.js';
+import { unmatchedFramesWarning } from './frame-match.js';
 import { EXIT_CONFIG, type Output } from './output.js';
-import { vehicleDir } from './synth-command.js';
+import { VEHICLE_HELP, vehicleDir } from './vehicle-dir.js';
 
 export const SIMULATE_HELP = `persona simulate --can replay:FILE [--vehicle NAME|DIR] [--policy FILE] [--statechart FILE] [--json]
   run the whole decision pipeline over a recorded drive, as fast as possible, on a simulated
-  clock and the simulated backend; print every decision (one JSON object per line with --json)
+  clock and the simulated backend; print every decision (--json: one object a line, the decision
+  with the speed, the features and each signal's value and age it was taken on)
+${VEHICLE_HELP}
+                      (without it: the configuration's vehicle, by default the bundled demo)
 `;
 
-/** The part of a decision that a tuning session compares run to run. */
-export function decisionSummary(r: DecisionRecord): object {
+/** Milliseconds (keys ending in `Ms`) to 0.1, other numbers to 3 decimals: lines a person can read. */
+function rounded<T extends object>(entry: T): T {
+  const round = (key: string, value: number): number => (key.endsWith('Ms') ? Math.round(value * 10) / 10 : Math.round(value * 1000) / 1000);
+  return Object.fromEntries(Object.entries(entry).map(([key, value]) => [key, typeof value === 'number' ? round(key, value) : value])) as T;
+}
+
+/** What was decided, per driver: what the golden decisions of a drive compare. */
+export function decisionOutcome(r: DecisionRecord): object {
   return {
     seq: r.seq,
     time: r.time,
@@ -27,6 +37,20 @@ export function decisionSummary(r: DecisionRecord): object {
   };
 }
 
+/**
+ * A decision and what it was taken on, as a tuning session compares run to run: the speed, the
+ * features and each signal's reading as the snapshot has it (fields it gains appear here too).
+ */
+export function decisionSummary(r: DecisionRecord): object {
+  const features = r.inputs.features === null ? null : rounded(r.inputs.features);
+  return {
+    ...decisionOutcome(r),
+    speedKmh: features?.speedKmh ?? null,
+    features,
+    signals: Object.fromEntries(Object.entries(r.inputs.signals).map(([vss, reading]) => [vss, reading === null ? null : rounded(reading)])),
+  };
+}
+
 export async function simulateCommand(args: string[], out: Output): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -35,13 +59,16 @@ export async function simulateCommand(args: string[], out: Output): Promise<numb
   });
   const overrides: Partial<PersonaConfig> = {};
   if (values.can !== undefined) overrides.can = values.can;
-  if (values.vehicle !== undefined) overrides.vehicle = vehicleDir(values.vehicle);
   if (values.policy !== undefined) overrides.policy = resolve(values.policy);
   if (values.statechart !== undefined) overrides.statechart = resolve(values.statechart);
   try {
+    if (values.vehicle !== undefined) overrides.vehicle = vehicleDir(values.vehicle);
     const config = loadConfig({ file: values.config, overrides });
     const logger = createLogger('persona', 'warn', (l) => out.log(l));
-    await simulate(config, logger, (r) => (values.json ? out.print(JSON.stringify(decisionSummary(r))) : describeDecision(r, false).forEach((l) => out.print(l))));
+    const { vehicle, frames } = await simulate(config, logger, (r) => (values.json ? out.print(JSON.stringify(decisionSummary(r))) : describeDecision(r, false).forEach((l) => out.print(l))));
+    const hint = values.vehicle === undefined ? "without --vehicle it is the configuration's vehicle: is that the log's car?" : 'is --vehicle right?';
+    const warning = unmatchedFramesWarning(vehicle, frames, hint);
+    if (warning !== undefined) out.log(`persona simulate: ${warning}`);
     return 0;
   } catch (err) {
     if (!(err instanceof DocumentError) && !(err instanceof RangeError)) throw err;

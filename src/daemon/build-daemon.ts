@@ -55,6 +55,8 @@ export interface DaemonOptions {
   clock?: Clock;
   /** Drivers from here instead of /dev/persona or the simulation (tests inject faults and drift). */
   backend?: DriverBackend;
+  /** Decodes with this instead of a decoder of its own: whoever runs the daemon reads its counters (does the log match the vehicle?). */
+  decoder?: SignalDecoder;
   /** Frames from here instead of the configured source (tests drive scripted frames). */
   source?: FrameSource;
   /** TLS material and credentials for the broker, and how reconnects back off. */
@@ -132,7 +134,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
     const daemon = new Daemon(
     {
       source,
-      decoder: new SignalDecoder(vehicle),
+      decoder: options.decoder ?? new SignalDecoder(vehicle),
       features: new FeatureExtractor({ geometry: vehicle.geometry }),
       tracker: new ContextTracker(machine),
       arbiter: new Arbiter(policy, holds, policy.targets((id) => backend.drivers().find((d) => d.id === id)?.resources ?? [])),

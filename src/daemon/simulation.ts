@@ -1,6 +1,8 @@
 import { SimulatedClock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { StatePublisher } from '../mqtt/contract.js';
+import { SignalDecoder, type DecoderStats } from '../signals/signal-decoder.js';
+import { loadVehicle, type Vehicle } from '../signals/signal-map.js';
 import { buildDaemon } from './build-daemon.js';
 import type { PersonaConfig } from './config.js';
 import type { DecisionRecord } from './decision-record.js';
@@ -27,16 +29,26 @@ export class OfflinePublisher implements StatePublisher {
   publishSwitch(): void {}
 }
 
+export interface SimulationResult {
+  readonly decisions: DecisionRecord[];
+  readonly vehicle: Vehicle;
+  /** What the decoder made of the log's frames: few decoded means a log of another vehicle. */
+  readonly frames: DecoderStats;
+}
+
 /**
  * Runs the whole decision pipeline over a replay, as fast as possible, on a simulated
  * clock and the simulated backend, and returns every decision. What integrators tune
  * thresholds and policies with.
  */
-export async function simulate(config: PersonaConfig, logger: Logger, onDecision?: (record: DecisionRecord) => void): Promise<DecisionRecord[]> {
+export async function simulate(config: PersonaConfig, logger: Logger, onDecision?: (record: DecisionRecord) => void): Promise<SimulationResult> {
   if (!config.can.startsWith('replay:')) throw new RangeError(`a simulation replays a log: --can must be replay:FILE, not ${config.can}`);
   const decisions: DecisionRecord[] = [];
+  const vehicle = loadVehicle(config.vehicle);
+  const decoder = new SignalDecoder(vehicle);
   const create = buildDaemon({ ...config, speed: 0, loop: false }, {
     logger,
+    decoder,
     clock: new SimulatedClock(),
     observer: {
       decided: (record) => {
@@ -49,5 +61,5 @@ export async function simulate(config: PersonaConfig, logger: Logger, onDecision
   await daemon.start();
   await daemon.run();
   await daemon.stop();
-  return decisions;
+  return { decisions, vehicle, frames: decoder.stats };
 }

@@ -35,6 +35,7 @@ export interface SignalTally {
 }
 
 export interface DecoderStats {
+  /** Frames of the messages the vehicle map uses, as long as their DBC message. */
   decoded: number;
   /** Frames of messages the vehicle map does not use. */
   ignored: number;
@@ -114,8 +115,8 @@ export class SignalDecoder {
       this.stats.ignored++;
       return false;
     }
-    if (!message.decode(frame.data)) this.stats.short++;
-    this.stats.decoded++;
+    if (message.decode(frame.data)) this.stats.decoded++;
+    else this.stats.short++;
     const { scratch, slots, signAt } = message;
     for (let j = 0; j < slots.length; j++) {
       const raw = scratch[j]!;

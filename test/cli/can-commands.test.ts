@@ -45,7 +45,11 @@ void t.test('persona signals rejects a bad source or vehicle', async (t) => {
   t.match(bad.stderr.join('\n'), 'CAN source "serial:/dev/ttyS0" must be replay:FILE, socketcan:IFACE or -');
   const nov = spawnPersona(t, ['signals', '--vehicle', 'no-such-car', '--can', '-']);
   t.same(await nov.exited, { code: 2, signal: null });
-  t.match(nov.stderr.join('\n'), /no-such-car\/signals\.json: \/: file not found/);
+  t.equal(
+    nov.stderr.join('\n').trim(),
+    `--vehicle no-such-car: no signals.json in any of, in this order:\n  ${join(nov.cwd, 'no-such-car')}\n  ${join(nov.cwd, 'vehicles/no-such-car')}\n  ${join(root, 'vehicles/no-such-car')}`,
+    'every place looked in, in order',
+  );
 });
 
 void t.test('persona dbc lint: counts per file, file:line:col errors, exit 1', async (t) => {
