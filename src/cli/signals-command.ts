@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../common/logger.js';
 import { DocumentError } from '../common/schema.js';
 import { SignalMonitor } from '../daemon/signal-monitor.js';
+import type { SignalFreshness } from '../signals/signal-decoder.js';
 import { loadVehicle, type Vehicle } from '../signals/signal-map.js';
 import { unmatchedFramesWarning } from './frame-match.js';
 import { EXIT_CONFIG, EXIT_FAILURE, type Output } from './output.js';
@@ -9,9 +10,19 @@ import { VEHICLE_HELP, vehicleDir } from './vehicle-dir.js';
 
 export const SIGNALS_HELP = `persona signals --vehicle NAME|DIR --can SOURCE [--interval MS] [--speed N] [--json]
   decode CAN frames into the vehicle's VSS signals and print them every interval of CAN time
-  (default 1000 ms; a replay runs as fast as possible unless --speed is given)
+  (default 1000 ms; a replay runs as fast as possible unless --speed is given), each with its age
+  and its maximum age: from the map (mapping), 3 × the DBC's cycle time (dbc), or learned from
+  the period on the bus (observed)
 ${VEHICLE_HELP}
 `;
+
+/** The maximum age and where it comes from: what decides when a value counts as stale. */
+export function describeFreshness(f: SignalFreshness): string {
+  if (f.ageMs === null) return 'never received';
+  if (f.maxAgeMs === null) return `learning the period (${f.source})`;
+  const bus = f.periodMs === null ? '' : f.source === 'observed' ? ` every ${Math.round(f.periodMs)} ms` : `, bus ${Math.round(f.periodMs)} ms`;
+  return `max ${Math.round(f.maxAgeMs)} ms (${f.source}${bus})`;
+}
 
 export async function signalsCommand(args: string[], out: Output): Promise<number> {
   const { values } = parseArgs({
@@ -40,11 +51,13 @@ export async function signalsCommand(args: string[], out: Output): Promise<numbe
   process.once('SIGINT', stop);
   try {
     await monitor.run((timeUs, elapsedUs, snapshot) => {
-      if (values.json) return out.print(JSON.stringify({ time: new Date(timeUs / 1000).toISOString(), signals: snapshot }));
+      const freshness = monitor.decoder.freshness(timeUs);
+      if (values.json) return out.print(JSON.stringify({ time: new Date(timeUs / 1000).toISOString(), signals: snapshot, freshness }));
       out.print(`-- ${(elapsedUs / 1e6).toFixed(3)} s`);
       for (const s of monitor.signals) {
         const r = snapshot[s.vss];
-        out.print(`  ${s.vss.padEnd(width)}  ${r ? `${String(Math.round(r.value * 1000) / 1000).padStart(10)} ${s.unit.padEnd(6)} ${r.ageMs.toFixed(0).padStart(5)} ms old` : '     stale'}`);
+        const reading = r ? `${String(Math.round(r.value * 1000) / 1000).padStart(10)} ${s.unit.padEnd(7)} ${r.ageMs.toFixed(0).padStart(5)} ms old` : `${'stale'.padStart(10)} ${''.padEnd(7)} ${''.padStart(12)}`;
+        out.print(`  ${s.vss.padEnd(width)}  ${reading}  ${describeFreshness(freshness[s.vss]!)}`);
       }
     });
   } finally {
