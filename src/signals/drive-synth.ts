@@ -3,7 +3,7 @@ import { mulberry32 } from '../common/prng.js';
 import { compileDocumentSchema } from '../common/schema.js';
 import type { DbcMessage } from './dbc-model.js';
 import { encodeMessage } from './message-codec.js';
-import type { Vehicle } from './signal-map.js';
+import type { MappedSignal, Vehicle } from './signal-map.js';
 import schema from './drive-profile.schema.json' with { type: 'json' };
 
 export interface DriveSegment {
@@ -98,10 +98,22 @@ export function synthesizeDrive(vehicle: Vehicle, profile: DriveProfile): string
     }
     for (const mapped of vehicle.signals) {
       const value = vss[mapped.vss];
-      if (mapped.message === message && value !== undefined) values[mapped.signal.name] = (value - mapped.offset) / mapped.factor;
+      if (mapped.message === message && value !== undefined) Object.assign(values, dbcValues(mapped, value));
     }
     const data = encodeMessage(message, values);
     lines.push(formatCandumpLine({ timeUs: profile.startTime * 1e6 + timeUs, iface: profile.iface, id: message.id, extended: message.extended, fd: message.fd, remote: false, error: false, data }));
   }
   return lines.join('\n') + '\n';
+}
+
+/** What the DBC signals carry for a VSS value: the inverse of the map (an enumeration's first code for it, a separate sign bit). */
+function dbcValues(mapped: MappedSignal, value: number): Record<string, number> {
+  if (mapped.values) {
+    const code = [...mapped.values].find(([, v]) => v === value)?.[0];
+    return code === undefined ? {} : { [mapped.signal.name]: code };
+  }
+  if (!mapped.sign) return { [mapped.signal.name]: (value - mapped.offset) / mapped.factor };
+  const negative = value < 0;
+  const positiveWhen = mapped.sign.negativeWhen === 0 ? 1 : 0;
+  return { [mapped.signal.name]: (Math.abs(value) - mapped.offset) / mapped.factor, [mapped.sign.signal.name]: negative ? mapped.sign.negativeWhen : positiveWhen };
 }

@@ -180,6 +180,14 @@ void t.test('a sign that comes as a separate signal, as VW sends the steering an
   t.equal(at({ LWI_Lenkradwinkel: 123.4, LWI_VZ_Lenkradwinkel: 0 }, 1000), 123.4, 'degrees of arc need no conversion');
   t.equal(at({ LWI_Lenkradwinkel: 123.4, LWI_VZ_Lenkradwinkel: 1 }, 2000), -123.4, 'the sign bit set: negative');
   t.same(v.signals[0]!.maxAgeSource, 'mapping');
+  const log = synthesizeDrive(v, { seed: 1, startTime: 1767258000, iface: 'can0', segments: [{ label: 'slalom', seconds: 7, speedKmh: [30, 30], gear: 127, roughness: 0, steeringDeg: 90 }] });
+  const synthesized = new SignalDecoder(v);
+  const angles = log.trimEnd().split('\n').map((line) => {
+    const f = parseCandumpLine(line);
+    synthesized.accept(f);
+    return synthesized.read('Vehicle.Chassis.SteeringWheel.Angle', f.timeUs);
+  });
+  t.ok(angles.some((a) => a! > 80) && angles.some((a) => a! < -80), 'persona synth writes the magnitude and the sign bit: a slalom reads both ways');
   const bad = quirkyVehicle(t, { 'Vehicle.Chassis.SteeringWheel.Angle': { message: 'LWI_01', signal: 'LWI_Lenkradwinkel', sign: { signal: 'ESP_v_Signal', negativeWhen: 1 } } });
   t.throws(() => loadVehicle(bad), { code: 'E_DOCUMENT', problems: [{ path: '/signals/Vehicle.Chassis.SteeringWheel.Angle/sign/signal', message: 'signal "ESP_v_Signal" is not in message "LWI_01": a sign must come in the same frame as its value' }] });
 });
