@@ -230,7 +230,10 @@ struct persona_driver_info *persona_registry_snapshot(u32 capacity, u32 *count, 
 	u32 n = 0;
 
 	mutex_lock(&persona_registry_lock);
-	*count = list_count_nodes(&persona_drivers);
+	/* Counted by hand: list_count_nodes() is missing from some 6.1 stable kernels. */
+	*count = 0;
+	list_for_each_entry(drv, &persona_drivers, node)
+		(*count)++;
 	*written = min(capacity, *count);
 	infos = kcalloc(*written, sizeof(*infos), GFP_KERNEL);
 	if (!infos)
