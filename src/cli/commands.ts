@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, { summary: string; load(): Promise<Command
   watch: { summary: 'follow context changes, switches, holds and refusals as they happen', load: async () => import('./watch-command.js').then((m) => ({ help: m.WATCH_HELP, run: m.watchCommand })) },
   simulate: { summary: 'run the decision pipeline over a recorded drive, offline', load: async () => import('./simulate-command.js').then((m) => ({ help: m.SIMULATE_HELP, run: m.simulateCommand })) },
   signals: { summary: "print a vehicle's decoded VSS signals from CAN (a first check)", load: async () => import('./signals-command.js').then((m) => ({ help: m.SIGNALS_HELP, run: m.signalsCommand })) },
+  vehicle: { summary: 'check a new car: each mapped signal and the contexts a recorded drive gives, with a verdict', load: async () => import('./vehicle-command.js').then((m) => ({ help: m.VEHICLE_HELP, run: m.vehicleCommand })) },
   dbc: { summary: 'lint DBC files', load: async () => import('./dbc-command.js').then((m) => ({ help: m.DBC_HELP, run: m.dbcCommand })) },
   synth: { summary: 'encode a drive profile into a candump log', load: async () => import('./synth-command.js').then((m) => ({ help: m.SYNTH_HELP, run: m.synthCommand })) },
   diagram: { summary: 'render the context statechart to SVG (Graphviz)', load: async () => import('./diagram-command.js').then((m) => ({ help: m.DIAGRAM_HELP, run: m.diagramCommand })) },

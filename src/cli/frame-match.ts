@@ -12,7 +12,7 @@ const ALMOST_NOTHING = 1000;
 const count = (n: number): string => n.toLocaleString('en-US');
 
 /** The path as the integrator would type it: from the working folder when inside it. */
-function shown(file: string, cwd: string): string {
+export function shownPath(file: string, cwd = process.cwd()): string {
   const inside = relative(cwd, file);
   return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside) ? inside : file;
 }
@@ -25,7 +25,7 @@ export function unmatchedFramesWarning(vehicle: Vehicle, stats: DecoderStats, hi
   const total = stats.decoded + stats.ignored + stats.short;
   if (total > 0 && stats.decoded * ALMOST_NOTHING >= total) return undefined;
   const messages = new Set(vehicle.signals.map((s) => s.message)).size;
-  const what = `${shown(vehicle.dbc.file, cwd)} (the ${messages} messages its signals.json maps)`;
+  const what = `${shownPath(vehicle.dbc.file, cwd)} (the ${messages} messages its signals.json maps)`;
   if (total === 0) return `no CAN frame came in to match against ${what}; ${hint}`;
   const short = stats.short > 0 ? `, and ${count(stats.short)} had the id of one but were shorter than the DBC says` : '';
   return `${count(stats.decoded)} of ${count(total)} frames matched ${what}${short}; ${hint}`;
