@@ -31,12 +31,13 @@ export function describeDecision(r: DecisionRecord, detailed = true): string[] {
   }
   if (detailed) {
     const signals = Object.entries(r.inputs.signals).map(([name, s]) => {
-      const f = r.inputs.freshness[name];
+      // A daemon older than freshness and degraded publishes records without them.
+      const f = (r.inputs.freshness as DecisionRecord['inputs']['freshness'] | undefined)?.[name];
       const limit = f === undefined ? '' : f.maxAgeMs === null ? ', learning its period' : `, max ${Math.round(f.maxAgeMs)} ${f.source}`;
       return `${name.replace(/^Vehicle\./, '')} ${s ? `${Math.round(s.value * 100) / 100} (${Math.round(s.ageMs)} ms old${limit})` : `stale (${f?.ageMs == null ? 'never received' : `${Math.round(f.ageMs)} ms old`}${limit})`}`;
     });
     lines.push(`  signals: ${signals.join(', ') || 'none yet'}`);
-    if (f && f.degraded.length > 0) lines.push(`  optional signals stale (their features wait, the context does not): ${f.degraded.map((n) => n.replace(/^Vehicle\./, '')).join(', ')}`);
+    if (f && (f.degraded as readonly string[] | undefined)?.length) lines.push(`  optional signals stale (their features wait, the context does not): ${f.degraded.map((n) => n.replace(/^Vehicle\./, '')).join(', ')}`);
     if (f) lines.push(`  features: vertical RMS ${fmt(f.verticalRms)} m/s², wheel slip ${fmt(f.wheelSlip)}, steering ${fmt(f.steeringActivity)} °/s, standstill ${(f.standstillMs / 1000).toFixed(1)} s, ${f.stopsPerMinute} stops/min`);
     const w = r.inputs.workload;
     if (w) lines.push(`  workload: pressure cpu ${w.cpuPressure.toFixed(1)} %, memory ${w.memoryPressure.toFixed(1)} %, io ${w.ioPressure === null ? 'n/a' : `${w.ioPressure.toFixed(1)} %`}`);

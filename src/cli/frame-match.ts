@@ -22,12 +22,12 @@ export function shownPath(file: string, cwd = process.cwd()): string {
  * without it would just decode nothing; undefined when they match. `hint` says what to check.
  */
 export function unmatchedFramesWarning(vehicle: Vehicle, stats: DecoderStats, hint: string, cwd = process.cwd()): string | undefined {
-  const total = stats.decoded + stats.ignored + stats.short;
+  const total = stats.decoded + stats.ignored + stats.unusable;
   if (total > 0 && stats.decoded * ALMOST_NOTHING >= total) return undefined;
   const messages = new Set(vehicle.signals.map((s) => s.message)).size;
   const what = `${shownPath(vehicle.dbc.file, cwd)} (the ${messages} messages its signals.json maps)`;
   if (total === 0) return `no CAN frame came in to match against ${what}; ${hint}`;
-  const short = stats.short > 0 ? `, and ${count(stats.short)} had the id of one but were shorter than the DBC says` : '';
+  const short = stats.unusable > 0 ? `, and ${count(stats.unusable)} had the id of one but were too short to carry any of its mapped signals` : '';
   return `${count(stats.decoded)} of ${count(total)} frames matched ${what}${short}; ${hint}`;
 }
 

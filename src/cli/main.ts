@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h': {
-      if (args[0] === undefined) {
+      if (args[0] === undefined || asksForHelp(args.slice(0, 1))) {
         output.print(await help());
         return 0;
       }

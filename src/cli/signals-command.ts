@@ -18,7 +18,7 @@ ${VEHICLE_HELP}
 
 /** The maximum age and where it comes from: what decides when a value counts as stale. */
 export function describeFreshness(f: SignalFreshness): string {
-  if (f.ageMs === null) return 'never received';
+  if (f.ageMs === null) return 'no value yet';
   if (f.maxAgeMs === null) return `learning the period (${f.source})`;
   const bus = f.periodMs === null ? '' : f.source === 'observed' ? ` every ${Math.round(f.periodMs)} ms` : `, bus ${Math.round(f.periodMs)} ms`;
   return `max ${Math.round(f.maxAgeMs)} ms (${f.source}${bus})`;

@@ -78,15 +78,18 @@ export async function vehicleCommand(args: string[], out: Output): Promise<numbe
     out.log(err.message);
     return EXIT_CONFIG;
   }
-  const drive = await checkDrive(vehicle, values.can, createLogger('persona:can', 'warn', (l) => out.log(l)));
+  let drive: DriveCheck;
   let timeline: ContextTimeline;
   try {
+    drive = await checkDrive(vehicle, values.can, createLogger('persona:can', 'warn', (l) => out.log(l)));
     // The daemon's warnings (optional signals stale) are in the report already, and the replay's malformed lines were said by the first pass.
     const { decisions } = await simulate(loadConfig({ overrides: { vehicle: dir, can: values.can } }), createLogger('persona', 'error', (l) => out.log(l)));
     timeline = contextTimeline(decisions, drive.firstUs);
   } catch (err) {
-    if (!(err instanceof DocumentError) && !(err instanceof RangeError)) throw err;
-    out.log(err.message);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!(err instanceof DocumentError) && !(err instanceof RangeError) && code === undefined) throw err;
+    // A log that is a folder or unreadable: said with its path, as a file not found is.
+    out.log(err instanceof DocumentError || err instanceof RangeError ? err.message : `persona vehicle check: --can ${values.can}: ${code}`);
     return EXIT_CONFIG;
   }
   const report = assemble(dir, vehicle, log, drive, timeline);
@@ -96,7 +99,7 @@ export async function vehicleCommand(args: string[], out: Output): Promise<numbe
 }
 
 function assemble(dir: string, vehicle: Vehicle, log: string, drive: DriveCheck, timeline: ContextTimeline): VehicleReport {
-  const { decoded, short, ignored } = drive.frames;
+  const { decoded, short, ignored, unusable } = drive.frames;
   const frameMatch = unmatchedFramesWarning(vehicle, drive.frames, HINT) ?? null;
   const signals = drive.signals.map((s) => ({ ...s, periodMs: tenths(s.periodMs), maxAgeMs: tenths(s.maxAgeMs), staleShare: thousandths(s.staleShare), min: thousandths(s.min), max: thousandths(s.max) }));
   const flapping = timeline.flapping && { fromS: seconds(timeline.flapping.fromMs), toS: seconds(timeline.flapping.toMs), changes: timeline.flapping.changes };
@@ -107,7 +110,7 @@ function assemble(dir: string, vehicle: Vehicle, log: string, drive: DriveCheck,
     vehicle: shownPath(dir),
     dbc: shownPath(vehicle.dbc.file),
     log: shownPath(log),
-    frames: { total: decoded + short + ignored, mapped: decoded + short, short, other: ignored },
+    frames: { total: decoded + unusable + ignored, mapped: decoded + unusable, short, other: ignored },
     durationS: seconds(drive.durationMs),
     frameMatch,
     warnings: { map: vehicle.warnings, dbc: vehicle.dbc.warnings.length },

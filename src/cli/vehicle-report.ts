@@ -64,6 +64,8 @@ export interface DriveCheck {
 /** Per mapped signal, what sampling the snapshot saw. */
 interface SampleCounts {
   samples: number;
+  /** Per signal: samples since its first frame, and how many of them found it stale. */
+  readonly sampledSinceSeen: Float64Array;
   readonly stale: Float64Array;
   readonly seen: Uint8Array;
 }
@@ -82,7 +84,7 @@ export async function checkDrive(vehicle: Vehicle, can: string, logger: Logger):
   const decoder = new SignalDecoder(vehicle);
   const source = createFrameSource(parseSourceSpec(can), { speed: 0, loop: false, filters: [], logger });
   const n = vehicle.signals.length;
-  const counts: SampleCounts = { samples: 0, stale: new Float64Array(n), seen: new Uint8Array(n) };
+  const counts: SampleCounts = { samples: 0, stale: new Float64Array(n), sampledSinceSeen: new Float64Array(n), seen: new Uint8Array(n) };
   const turns: TurnTally = { direction: 0, agree: 0, disagree: 0, turnsAgreeing: 0, turnsDisagreeing: 0 };
   const signsCheckable = [STEERING_ANGLE, ...WHEEL_SPEEDS].every((vss) => vehicle.signals.some((s) => s.vss === vss));
   let firstUs: number | undefined;
@@ -93,7 +95,9 @@ export async function checkDrive(vehicle: Vehicle, can: string, logger: Logger):
     counts.samples++;
     vehicle.signals.forEach((s, i) => {
       if (counts.seen[i] === 0 && decoder.tally(s.vss)!.frames > 0) counts.seen[i] = 1;
-      if (counts.seen[i] === 1 && snapshot[s.vss] === null) counts.stale[i]!++;
+      if (counts.seen[i] === 0) return;
+      counts.sampledSinceSeen[i]!++;
+      if (snapshot[s.vss] === null) counts.stale[i]!++;
     });
     if (signsCheckable) tallyTurn(turns, snapshot);
   };
@@ -122,7 +126,7 @@ export async function checkDrive(vehicle: Vehicle, can: string, logger: Logger):
       periodMs: f.periodMs,
       maxAgeMs: f.maxAgeMs,
       maxAgeSource: f.source,
-      staleShare: tally.frames > 0 ? counts.stale[i]! / Math.max(1, counts.samples) : null,
+      staleShare: tally.frames > 0 ? counts.stale[i]! / Math.max(1, counts.sampledSinceSeen[i]!) : null,
       min: tally.min,
       max: tally.max,
       unit: s.unit,

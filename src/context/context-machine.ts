@@ -88,13 +88,22 @@ const guards = {
     if (!f || f.speedKmh === null || f.speedKmh > p.maxSpeedKmh || !dwelt(context.drivingSinceMs, f.timeMs, p)) return false;
     return (f.verticalRms !== null && f.verticalRms > p.verticalRmsAbove) || (f.wheelSlip !== null && f.wheelSlip > p.wheelSlipAbove);
   },
-  isSmoothRoad: ({ context, event }: Args, p: Dwell & { verticalRmsBelow: number; wheelSlipBelow: number }) => {
+  /**
+   * Smooth: the road signals are below their thresholds. One that went stale is no evidence of
+   * a smooth road, and what is left cannot tell a track from a road; driving faster than the
+   * rough-road band allows can, so with a stale road signal the car leaves offroad above
+   * `staleAboveKmh`.
+   */
+  isSmoothRoad: ({ context, event }: Args, p: Dwell & { verticalRmsBelow: number; wheelSlipBelow: number; staleAboveKmh: number }) => {
     const f = driving(event);
     if (!f || !dwelt(context.drivingSinceMs, f.timeMs, p)) return false;
-    // A road signal the vehicle lacks says nothing; one that went stale is no evidence of a smooth road.
-    const vertical = f.verticalRms === null ? !f.degraded.includes(VERTICAL_ACCELERATION) : f.verticalRms < p.verticalRmsBelow;
-    const slip = f.wheelSlip === null ? !WHEEL_SPEEDS.some((name) => f.degraded.includes(name)) : f.wheelSlip < p.wheelSlipBelow;
-    return vertical && slip;
+    // A road signal the vehicle lacks says nothing either way.
+    const verticalStale = f.verticalRms === null && f.degraded.includes(VERTICAL_ACCELERATION);
+    const slipStale = f.wheelSlip === null && WHEEL_SPEEDS.some((name) => f.degraded.includes(name));
+    const verticalSmooth = f.verticalRms === null || f.verticalRms < p.verticalRmsBelow;
+    const slipSmooth = f.wheelSlip === null || f.wheelSlip < p.wheelSlipBelow;
+    if (!verticalSmooth || !slipSmooth) return false;
+    return (!verticalStale && !slipStale) || (f.speedKmh !== null && f.speedKmh > p.staleAboveKmh);
   },
   isPressureAbove: ({ context, event }: Args, p: Dwell & { percent: number }) => {
     const w = workload(event);

@@ -21,7 +21,9 @@ const SEARCH_STEPS = 40;
  * Wheels in the order front left, front right, rear left, rear right (VSS Row1/Row2, Left/Right).
  */
 export function unexplainedWheelSpread(wheels: readonly [number, number, number, number], speedKmh: number, floorKmh: number, geometry: VehicleGeometry): number {
-  const v = speedKmh / 3.6;
+  // A signed speed (some buses count reverse as negative) turns the same way.
+  const speed = Math.abs(speedKmh);
+  const v = speed / 3.6;
   const bound = Math.min(1 / MIN_RADIUS_M, v > 0 ? MAX_LATERAL_MS2 / (v * v) : Number.POSITIVE_INFINITY);
   let a = -bound;
   let b = bound;
@@ -44,7 +46,7 @@ export function unexplainedWheelSpread(wheels: readonly [number, number, number,
       fd = misfit(wheels, d, geometry).squares;
     }
   }
-  return misfit(wheels, (a + b) / 2, geometry).spread / Math.max(speedKmh, floorKmh);
+  return misfit(wheels, (a + b) / 2, geometry).spread / Math.max(speed, floorKmh);
 }
 
 /**

@@ -24,7 +24,7 @@ function guardWords(guard: GuardRef): string {
     case 'isRoughRoad':
       return `vertical RMS > ${p.verticalRmsAbove} m/s² or wheel slip > ${(p.wheelSlipAbove ?? 0) * 100} % below ${p.maxSpeedKmh} km/h`;
     case 'isSmoothRoad':
-      return `vertical RMS < ${p.verticalRmsBelow} m/s² and wheel slip < ${(p.wheelSlipBelow ?? 0) * 100} %`;
+      return `vertical RMS < ${p.verticalRmsBelow} m/s² and wheel slip < ${(p.wheelSlipBelow ?? 0) * 100} % (with one of them stale, above ${p.staleAboveKmh} km/h)`;
     case 'isSignalMissing':
       return 'a required signal is stale or missing';
     case 'isSettled':

@@ -1,19 +1,19 @@
 /** Recent intervals kept per signal: at 1 Hz half a minute, at 50 Hz 0.6 s. */
 const RING = 32;
-/** Intervals needed before a period counts as learned: one frame says nothing; a second gives a first estimate, refined as more come. */
-const MIN_INTERVALS = 1;
 /** A signal is stale after this many of its usual (90th percentile) intervals… */
 const PERIODS_PER_MAX_AGE = 3;
-/** …or, where it is longer, after this much of the longest recent interval (event-driven messages, heartbeats). */
+/** …or, where it is longer, after this much of the second-longest recent interval (event-driven messages, heartbeats). */
 const LONGEST_MARGIN = 1.5;
 
 /**
  * Each signal's period as the bus shows it, learned from the intervals between the frames
  * that carry it and kept up to date: a ring of recent intervals per signal, in preallocated
  * arrays (one write per frame, nothing allocated), summarised only when asked and only when
- * something new came. The maximum age it derives is robust to jitter and to one long gap
- * (the 90th percentile ignores it), and covers event-driven messages (the longest recent
- * interval, with a margin, is never called stale).
+ * something new came. One frame says nothing; a second gives a first estimate. The maximum
+ * age it derives is robust to jitter and to one long gap or clock step (the 90th percentile
+ * and the second-longest interval both leave a single outlier out), and covers event-driven
+ * messages (a heartbeat repeats, so the second-longest interval is one, and is never called
+ * stale).
  */
 export class BusPeriods {
   private readonly intervals: Float64Array;
@@ -69,9 +69,9 @@ export class BusPeriods {
     for (let k = 0; k < n; k++) sorted[k] = this.intervals[i * RING + k]!;
     insertionSort(sorted, n);
     this.period[i] = sorted[(n - 1) >> 1]!;
-    if (n < MIN_INTERVALS) return;
     const p90 = sorted[Math.floor(0.9 * (n - 1))]!;
-    this.maxAge[i] = Math.max(PERIODS_PER_MAX_AGE * p90, LONGEST_MARGIN * sorted[n - 1]!);
+    const secondLongest = sorted[Math.max(0, n - 2)]!;
+    this.maxAge[i] = Math.max(PERIODS_PER_MAX_AGE * p90, LONGEST_MARGIN * secondLongest);
   }
 }
 

@@ -35,12 +35,14 @@ export interface SignalTally {
 }
 
 export interface DecoderStats {
-  /** Frames of the messages the vehicle map uses, as long as their DBC message. */
+  /** Frames of the messages the vehicle map uses: as long as their DBC message, or shorter but carrying a mapped signal. */
   decoded: number;
   /** Frames of messages the vehicle map does not use. */
   ignored: number;
   /** Frames shorter than their DBC message: the signals they carry are decoded, the ones past the end are not. */
   short: number;
+  /** Short frames of a mapped message that carried none of its mapped signals: counted, nothing decoded. */
+  unusable: number;
 }
 
 interface MessageSlot {
@@ -62,7 +64,7 @@ const UNMAPPED_LIMIT = 32;
  * and learning each signal's period from the bus where neither the map nor the DBC gives one.
  */
 export class SignalDecoder {
-  readonly stats: DecoderStats = { decoded: 0, ignored: 0, short: 0 };
+  readonly stats: DecoderStats = { decoded: 0, ignored: 0, short: 0, unusable: 0 };
   private readonly signals: readonly MappedSignal[];
   private readonly values: Float64Array;
   private readonly timesUs: Float64Array;
@@ -115,19 +117,20 @@ export class SignalDecoder {
       this.stats.ignored++;
       return false;
     }
-    if (message.decode(frame.data)) this.stats.decoded++;
-    else this.stats.short++;
+    const full = message.decode(frame.data);
     const { scratch, slots, signAt } = message;
+    let carried = false;
     for (let j = 0; j < slots.length; j++) {
       const raw = scratch[j]!;
       // NaN: a multiplexed signal another switch value carries, or one past the end of a short frame.
       if (Number.isNaN(raw)) continue;
+      carried = true;
       const i = slots[j]!;
       const s = this.signals[i]!;
       this.periods.arrived(i, frame.timeUs);
       this.frames[i]!++;
       let value = s.values ? s.values.get(raw) : raw * s.factor + s.offset;
-      // A code the map does not list is not a value: the signal reads as missing until a known one comes.
+      // A code the map does not list is not a value: the last known one stands until it ages out.
       if (value === undefined) {
         this.countUnmapped(i, raw);
         continue;
@@ -138,11 +141,16 @@ export class SignalDecoder {
         if (Number.isNaN(sign)) continue;
         if (sign === s.sign!.negativeWhen) value = -value;
       }
+      // A float signal's ±Infinity would poison every average that reads it.
+      if (!Number.isFinite(value)) continue;
       if (value < this.min[i]!) this.min[i] = value;
       if (value > this.max[i]!) this.max[i] = value;
       this.values[i] = value;
       this.timesUs[i] = frame.timeUs;
     }
+    if (!full) this.stats.short++;
+    if (full || carried) this.stats.decoded++;
+    else this.stats.unusable++;
     return true;
   }
 
@@ -195,7 +203,8 @@ export class SignalDecoder {
     const maxAgeMs = this.maxAgeOf(i);
     if (maxAgeMs === undefined) return null;
     const ageMs = (nowUs - this.timesUs[i]!) / 1000;
-    return ageMs <= maxAgeMs ? { value: this.values[i]!, ageMs } : null;
+    // A value from after `nowUs` (CAN time stepped back) is no reading of now.
+    return ageMs >= 0 && ageMs <= maxAgeMs ? { value: this.values[i]!, ageMs } : null;
   }
 
   private countUnmapped(i: number, raw: number): void {

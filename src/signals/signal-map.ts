@@ -52,12 +52,10 @@ export interface VehicleGeometry {
   readonly wheelbaseM: number;
   /** Left to right wheel centre, m. */
   readonly trackM: number;
-  /** Steering-wheel angle ÷ road-wheel angle. */
-  readonly steeringRatio: number;
 }
 
 /** A mid-size passenger car; a vehicle's `signals.json` gives its own under `geometry`. */
-export const DEFAULT_GEOMETRY: VehicleGeometry = { wheelbaseM: 2.7, trackM: 1.6, steeringRatio: 15 };
+export const DEFAULT_GEOMETRY: VehicleGeometry = { wheelbaseM: 2.7, trackM: 1.6 };
 
 /** A vehicle: its DBC and the VSS signals persona reads from it. */
 export interface Vehicle {

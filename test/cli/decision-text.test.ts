@@ -22,3 +22,10 @@ void t.test("why names the instance state and the host's context as received; a 
   t.notOk(describeDecision(record(null)).some((l) => l.startsWith('  host:')), 'no host context received: no line');
   t.same(describeDecision(record(stale), false).length, 2, 'simulate leaves the inputs out');
 });
+
+void t.test('why reads a record of a daemon from before freshness and degraded', async (t) => {
+  const features = { timeMs: 0, speedKmh: 42, gear: 127, verticalRms: 0.1, wheelSlip: 0.01, steeringActivity: 2, standstillMs: 0, stopsPerMinute: 0, missing: [] };
+  const old = { ...record(null), inputs: { signals: { 'Vehicle.Speed': { value: 42, ageMs: 3 }, 'Vehicle.Powertrain.Transmission.CurrentGear': null }, features, workload: null, instance: null } } as unknown as DecisionRecord;
+  const lines = describeDecision(old);
+  t.ok(lines.includes('  signals: Speed 42 (3 ms old), Powertrain.Transmission.CurrentGear stale (never received)'), lines.join('\n'));
+});

@@ -10,22 +10,22 @@ const demo = loadVehicle(join(root, 'vehicles/demo'));
 const HINT = 'is --vehicle right?';
 
 void t.test('a log of another car: how many frames matched which DBC, and what to check', async (t) => {
-  t.equal(unmatchedFramesWarning(demo, { decoded: 0, ignored: 53800, short: 0 }, HINT, root), '0 of 53,800 frames matched vehicles/demo/demo.dbc (the 4 messages its signals.json maps); is --vehicle right?');
+  t.equal(unmatchedFramesWarning(demo, { decoded: 0, ignored: 53800, short: 0, unusable: 0 }, HINT, root), '0 of 53,800 frames matched vehicles/demo/demo.dbc (the 4 messages its signals.json maps); is --vehicle right?');
   t.equal(
-    unmatchedFramesWarning(demo, { decoded: 0, ignored: 53000, short: 800 }, HINT, root),
-    '0 of 53,800 frames matched vehicles/demo/demo.dbc (the 4 messages its signals.json maps), and 800 had the id of one but were shorter than the DBC says; is --vehicle right?',
+    unmatchedFramesWarning(demo, { decoded: 0, ignored: 53000, short: 800, unusable: 800 }, HINT, root),
+    '0 of 53,800 frames matched vehicles/demo/demo.dbc (the 4 messages its signals.json maps), and 800 had the id of one but were too short to carry any of its mapped signals; is --vehicle right?',
   );
-  t.match(unmatchedFramesWarning(demo, { decoded: 0, ignored: 10, short: 0 }, HINT, '/elsewhere'), `0 of 10 frames matched ${join(root, 'vehicles/demo/demo.dbc')} `, 'outside the working folder, the full path');
+  t.match(unmatchedFramesWarning(demo, { decoded: 0, ignored: 10, short: 0, unusable: 0 }, HINT, '/elsewhere'), `0 of 10 frames matched ${join(root, 'vehicles/demo/demo.dbc')} `, 'outside the working folder, the full path');
 });
 
 void t.test('almost nothing is below one frame in a thousand', async (t) => {
-  t.match(unmatchedFramesWarning(demo, { decoded: 53, ignored: 53747, short: 0 }, HINT), /^53 of 53,800 frames matched /);
-  t.equal(unmatchedFramesWarning(demo, { decoded: 54, ignored: 53746, short: 0 }, HINT), undefined);
-  t.equal(unmatchedFramesWarning(demo, { decoded: 29600, ignored: 0, short: 0 }, HINT), undefined, 'the demo drive');
+  t.match(unmatchedFramesWarning(demo, { decoded: 53, ignored: 53747, short: 0, unusable: 0 }, HINT), /^53 of 53,800 frames matched /);
+  t.equal(unmatchedFramesWarning(demo, { decoded: 54, ignored: 53746, short: 0, unusable: 0 }, HINT), undefined);
+  t.equal(unmatchedFramesWarning(demo, { decoded: 29600, ignored: 0, short: 0, unusable: 0 }, HINT), undefined, 'the demo drive');
 });
 
 void t.test('no frame at all is said so', async (t) => {
-  t.equal(unmatchedFramesWarning(demo, { decoded: 0, ignored: 0, short: 0 }, HINT, root), 'no CAN frame came in to match against vehicles/demo/demo.dbc (the 4 messages its signals.json maps); is --vehicle right?');
+  t.equal(unmatchedFramesWarning(demo, { decoded: 0, ignored: 0, short: 0, unusable: 0 }, HINT, root), 'no CAN frame came in to match against vehicles/demo/demo.dbc (the 4 messages its signals.json maps); is --vehicle right?');
 });
 
 /** A log of another car: 1,200 frames at 100 Hz of ids the demo DBC has not, and 3 of its own id too short. */
@@ -36,7 +36,7 @@ function foreignLog(): string {
   return lines.join('\n') + '\n';
 }
 const WARNING = '0 of 1,203 frames matched';
-const WHAT = `${join(root, 'vehicles/demo/demo.dbc')} (the 4 messages its signals.json maps), and 3 had the id of one but were shorter than the DBC says`;
+const WHAT = `${join(root, 'vehicles/demo/demo.dbc')} (the 4 messages its signals.json maps), and 3 had the id of one but were too short to carry any of its mapped signals`;
 
 void t.test('persona simulate says when the log matches nothing of the vehicle, in --json mode too', async (t) => {
   const text = spawnPersona(t, ['simulate', '--can', 'replay:foreign.log'], { 'foreign.log': foreignLog() });

@@ -60,7 +60,9 @@ void t.test('-h, and help after a subcommand or among other flags, is still the 
 });
 
 void t.test('help for a name that is no command says so and lists the commands; a --help after -- is an argument', async (t) => {
-  const [nosuch, inherited, afterDashes] = await runAll([['help', 'nosuch'], ['help', 'constructor'], ['dbc', 'lint', '--', '--help']]);
+  const [nosuch, inherited, afterDashes, helpHelp] = await runAll([['help', 'nosuch'], ['help', 'constructor'], ['dbc', 'lint', '--', '--help'], ['help', '--help']]);
+  t.same({ code: helpHelp?.code, stderr: helpHelp?.stderr }, { code: 0, stderr: '' }, 'persona help --help is the help');
+  t.match(helpHelp?.stdout, /^persona — runtime personalities for device drivers/);
   t.same(nosuch, { args: ['help', 'nosuch'], code: 1, stdout: '', stderr: `persona help: no command "nosuch"; the commands are ${Object.keys(COMMANDS).join(', ')}, version, help\n` });
   t.equal(inherited?.code, 1, 'a name from Object.prototype is no command either');
   t.same({ code: afterDashes?.code, stderr: afterDashes?.stderr }, { code: 1, stderr: '--help: ENOENT\n' }, 'dbc lint reads a file named --help');

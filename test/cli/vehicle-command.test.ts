@@ -190,6 +190,8 @@ void t.test('a wrong command line or an unusable vehicle or log is exit code 2',
   t.equal((await check(['--vehicle', DEMO, '--can', 'socketcan:can0'])).code, 2, 'not a replay');
   const missing = await check(['--vehicle', DEMO, '--can', 'replay:nowhere.log']);
   t.same({ code: missing.code, logged: missing.logged }, { code: 2, logged: ['persona vehicle check: --can replay:nowhere.log: file not found'] });
+  const folder = await check(['--vehicle', DEMO, '--can', `replay:${root}`]);
+  t.same({ code: folder.code, logged: folder.logged }, { code: 2, logged: [`persona vehicle check: --can replay:${root}: EISDIR`] }, 'a folder for a log');
   const noVehicle = await check(['--vehicle', join(root, 'no-such-car'), '--can', `replay:${DEMO_LOG}`]);
   t.same({ code: noVehicle.code, logged: noVehicle.logged }, { code: 2, logged: [`--vehicle ${join(root, 'no-such-car')}: no signals.json in ${join(root, 'no-such-car')}`] });
   const out = capture();

@@ -173,3 +173,29 @@ void t.test('a statechart naming unknown guards, actions, states or regions is r
     ],
   });
 });
+
+/** A driving sample: the situation's features with some fields replaced. */
+const drivingSample = (situation: Situation, timeMs: number, over: Partial<(typeof SITUATIONS)[Situation]>) => ({ type: 'SAMPLE' as const, features: { ...SITUATIONS[situation], ...over, timeMs } });
+const drivingAfter = (events: ReadonlyArray<ReturnType<typeof drivingSample>>): string => {
+  const actor = createActor(machine).start();
+  for (const e of events) actor.send(e);
+  return value(actor.getSnapshot()).driving;
+};
+
+void t.test('out of unknown, city waits for the optional signals or 3 s of speed, so P at start-up is parked', async (t) => {
+  const gearLate = { gear: null, degraded: ['Vehicle.Powertrain.Transmission.CurrentGear'] };
+  t.equal(drivingAfter([drivingSample('waitingAtLight', 0, { ...gearLate, requiredPresentMs: 0 })]), 'unknown', 'speed present, gear not yet: wait');
+  t.equal(drivingAfter([drivingSample('waitingAtLight', 2999, { ...gearLate, requiredPresentMs: 2999 })]), 'unknown', 'still waiting at 2999 ms');
+  t.equal(drivingAfter([drivingSample('waitingAtLight', 3000, { ...gearLate, requiredPresentMs: 3000 })]), 'city', 'no gear after 3 s: the speed alone decides');
+  t.equal(drivingAfter([drivingSample('parkedInP', 0, { ...gearLate, requiredPresentMs: 0 }), drivingSample('parkedInP', 1000, { requiredPresentMs: 1000 })]), 'parked', 'the gear comes at 1 s, in P: parked, never city');
+  t.equal(drivingAfter([drivingSample('waitingAtLight', 0, { requiredPresentMs: 0 })]), 'city', 'every optional signal there: at once');
+});
+
+void t.test('offroad is not left for a road signal going stale, only for a smooth road or a speed no track allows', async (t) => {
+  const rough = drivingSample('roughTrack', 0, {});
+  const verticalGone = { verticalRms: null, degraded: ['Vehicle.Acceleration.Vertical'] };
+  t.equal(drivingAfter([rough, drivingSample('roughTrack', 60_000, verticalGone)]), 'offroad', 'the accelerometer went quiet at 25 km/h: still offroad');
+  t.equal(drivingAfter([rough, drivingSample('roughTrack', 60_000, { ...verticalGone, speedKmh: 75 })]), 'city', 'at 75 km/h, above the rough-road band: city');
+  t.equal(drivingAfter([rough, drivingSample('roughTrack', 60_000, { ...verticalGone, speedKmh: 75, wheelSlip: 0.2 })]), 'offroad', 'unless the wheels that are left say rough');
+  t.equal(drivingAfter([rough, drivingSample('roughTrack', 60_000, { verticalRms: null })]), 'city', 'a vehicle without an accelerometer: the other signals decide, as before');
+});

@@ -89,6 +89,7 @@ void t.test('wheel slip: the spread that turning cannot explain, over vehicle sp
   t.ok(new FeatureExtractor().update(withWheels(50, [50, 50, 50, 50]), 0).wheelSlip! < 1e-4, 'four equal wheels: none');
   const one = new FeatureExtractor().update(withWheels(50, [50, 50, 50, 55]), 0).wheelSlip!;
   t.ok(one > 0.075 && one < 0.11, `one wheel 10 % fast on a straight: mostly slip (${one.toFixed(3)}); a turn at 50 km/h explains at most 0.6 g worth`);
+  t.equal(new FeatureExtractor().update(withWheels(-50, [50, 50, 50, 55]), 0).wheelSlip, one, 'a bus that counts reverse as a negative speed: the same slip');
   const creeping = new FeatureExtractor().update(withWheels(1, [1, 1.5, 1, 1]), 0).wheelSlip!;
   t.ok(creeping > 0.05 && creeping <= 0.1, `measured against 5 km/h when creeping (${creeping.toFixed(3)})`);
 });

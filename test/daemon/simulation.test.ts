@@ -18,7 +18,7 @@ void t.test('the bundled drive makes exactly the golden decisions', async (t) =>
   // The decisions, without the inputs they were taken on. Regenerate after an intended change:
   // persona simulate --can replay:vehicles/demo/drive.log --json | jq -c '{seq, time, trigger, context, drivers}' > test/daemon/golden/demo-drive.decisions.jsonl
   t.same(lines, golden);
-  t.same(frames, { decoded: 29600, ignored: 0, short: 0 }, 'every frame of the demo drive is of the demo vehicle');
+  t.same(frames, { decoded: 29600, ignored: 0, short: 0, unusable: 0 }, 'every frame of the demo drive is of the demo vehicle');
   const switched = decisions.filter((d) => d.drivers.some((x) => ['switch', 'partial'].includes(x.result)));
   t.same(
     switched.map((d) => `${d.context.driving}:${d.drivers[0]!.winner.personality}:${d.drivers[0]!.result}`),

@@ -51,7 +51,8 @@ void t.test('a short frame gives the signals it carries; other messages, remote 
   t.equal(d.accept({ ...frame('VehicleSpeed', { Speed: 60 }, 1_000_000), id: 0x7ff }), false);
   t.equal(d.accept({ ...frame('VehicleSpeed', { Speed: 60 }, 1_000_000), extended: true }), false, 'same id, 29-bit: another message');
   t.equal(d.accept({ ...frame('VehicleSpeed', { Speed: 60 }, 1_000_000), remote: true }), false);
-  t.same(d.stats, { decoded: 0, ignored: 3, short: 2 });
+  t.equal(d.accept(frame('WheelSpeeds', { WheelSpeedFL: 10 }, 1_000_000, 1)), true, 'one byte: no wheel speed fits');
+  t.same(d.stats, { decoded: 2, ignored: 3, short: 3, unusable: 1 });
   t.same(d.tally('Vehicle.Speed'), { frames: 1, min: 50, max: 50, unmapped: new Map() });
   t.same(d.tally('Vehicle.Chassis.Axle.Row1.Wheel.Right.Speed')!.frames, 1, 'FR ends in byte 4 of 5');
   t.same(d.tally('Vehicle.Chassis.Axle.Row2.Wheel.Left.Speed')!.frames, 0, 'RL starts in byte 5: not in the frame');
@@ -227,7 +228,7 @@ void t.test('DBC units as real files write them are converted to the VSS unit', 
 void t.test('a speed in a multiplexed message: fresh by the frames that carry it, not by the message', async (t) => {
   const dir = quirkyVehicle(t, { 'Vehicle.Speed': { message: 'Mux', signal: 'WheelSpeed' } }, { geometry: { wheelbaseM: 3.1 } });
   const v = loadVehicle(dir);
-  t.same(v.geometry, { wheelbaseM: 3.1, trackM: 1.6, steeringRatio: 15 }, 'geometry from the map over the defaults');
+  t.same(v.geometry, { wheelbaseM: 3.1, trackM: 1.6 }, 'geometry from the map over the defaults');
   const m = v.dbc.messages.find((x) => x.name === 'Mux')!;
   const d = new SignalDecoder(v);
   // Pages 1, 2, 3, 1, 2, 3 … every 10 ms: the speed comes every 30 ms.
@@ -240,7 +241,7 @@ void t.test('a speed in a multiplexed message: fresh by the frames that carry it
   t.equal(d.tally('Vehicle.Speed')!.frames, 4);
 });
 
-void t.test('a period learned from the bus shrugs off jitter and one long gap, and covers a heartbeat', async (t) => {
+void t.test('a period learned from the bus shrugs off jitter, one long gap and a clock step, and covers a heartbeat', async (t) => {
   const dir = quirkyVehicle(t, { 'Vehicle.Speed': { message: 'ESP_21', signal: 'ESP_v_Signal' } });
   const v = loadVehicle(dir);
   const m = v.dbc.messages.find((x) => x.name === 'ESP_21')!;
@@ -250,12 +251,40 @@ void t.test('a period learned from the bus shrugs off jitter and one long gap, a
   for (let k = 0; k < 40; k++) send((us += k % 2 === 0 ? 16_000 : 24_000));
   t.same(d.freshness(us)['Vehicle.Speed']!.maxAgeMs, 72, '20 ms ± 4 ms: 3 × the 90th percentile');
   send((us += 2_000_000));
+  t.same(d.freshness(us)['Vehicle.Speed']!.maxAgeMs, 72, 'a 2 s stop is one interval among 32: it moves nothing');
   for (let k = 0; k < 31; k++) send((us += 20_000));
-  t.same(d.freshness(us)['Vehicle.Speed']!.maxAgeMs, 3000, 'a 2 s stop among the last 32 intervals: 1.5 × it');
-  send((us += 20_000));
-  t.same(d.freshness(us)['Vehicle.Speed']!.maxAgeMs, 60, 'and forgotten 32 intervals later (20 ms exactly now: 3 × 20)');
+  t.same(d.freshness(us)['Vehicle.Speed']!.maxAgeMs, 60, '20 ms exactly now: 3 × 20');
+  send((us += 3_600_000_000));
+  t.same(d.freshness(us)['Vehicle.Speed']!.maxAgeMs, 60, 'a clock stepping an hour forward moves nothing either');
+  t.equal(d.read('Vehicle.Speed', us + 60_000), 50, 'fresh 60 ms after the last frame');
+  t.equal(d.read('Vehicle.Speed', us + 61_000), undefined, 'stale after');
+  t.equal(d.read('Vehicle.Speed', us - 1_000), undefined, 'a value from after the time asked for (CAN time stepped back) is no reading of it');
+  send(us - 10_000_000);
+  t.equal(d.read('Vehicle.Speed', us - 10_000_000), 50, 'frames after a step back read at once');
+  t.same(d.freshness(us - 10_000_000)['Vehicle.Speed']!.maxAgeMs, 60, 'and the step back is no interval');
   const beat = new SignalDecoder(v);
   us = 0;
   for (let k = 0; k < 40; k++) beat.accept({ timeUs: (us += k % 10 === 9 ? 1_000_000 : 10_000), iface: 'can0', id: m.id, extended: false, fd: false, remote: false, error: false, data: encodeMessage(m, { ESP_v_Signal: 50 }) });
-  t.same(beat.freshness(us)['Vehicle.Speed']!.maxAgeMs, 1500, 'sent on change with a 1 s heartbeat: stale only after 1.5 heartbeats');
+  t.same(beat.freshness(us)['Vehicle.Speed']!.maxAgeMs, 1500, 'sent on change with a 1 s heartbeat: the heartbeat repeats, stale only after 1.5 of them');
+});
+
+void t.test('a float signal that carries Infinity or NaN gives no value', async (t) => {
+  const dir = t.testdir({
+    'f.dbc': `VERSION ""
+BU_: ECU
+BO_ 100 Speed: 8 ECU
+ SG_ V : 0|32@1- (1,0) [0|0] "km/h" ECU
+SIG_VALTYPE_ 100 V : 1;
+`,
+    'signals.json': JSON.stringify({ dbc: 'f.dbc', signals: { 'Vehicle.Speed': { message: 'Speed', signal: 'V', maxAgeMs: 100 } } }),
+  });
+  const v = loadVehicle(dir);
+  const m = v.dbc.messages[0]!;
+  const d = new SignalDecoder(v);
+  const send = (value: number, timeUs: number) => d.accept({ timeUs, iface: 'can0', id: m.id, extended: false, fd: false, remote: false, error: false, data: encodeMessage(m, { V: value }) });
+  send(42, 0);
+  send(Number.POSITIVE_INFINITY, 10_000);
+  send(Number.NaN, 20_000);
+  t.equal(d.read('Vehicle.Speed', 20_000), 42, 'the last finite value stands');
+  t.same(d.tally('Vehicle.Speed'), { frames: 2, min: 42, max: 42, unmapped: new Map() }, 'NaN is no frame of the signal; Infinity is one, without a value');
 });
