@@ -122,7 +122,8 @@ export class MqttSession {
       await this.subscribe([responseTopic]);
     } else {
       const transaction = id.toString('hex');
-      payload = { ...body, transaction };
+      // First: an answer to a request too big to read still carries it.
+      payload = { transaction, ...body };
       isAnswer = (topic, answer) => topic === topics.response(action) && answer.transaction === transaction;
       await this.subscribe([topics.response(action)]);
     }

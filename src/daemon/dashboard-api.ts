@@ -2,7 +2,7 @@ import type { DashboardServer } from '../dashboard/dashboard-server.js';
 import type { ManifestStore } from '../manifests/manifest-store.js';
 import type { StatePublisher } from '../mqtt/contract.js';
 import type { Daemon } from './daemon.js';
-import { requestHandlers } from './persona-api.js';
+import { holdHandlers } from './persona-api.js';
 
 /**
  * Connects the dashboard to the daemon: the latest sample for its signal view and, with a
@@ -12,7 +12,7 @@ import { requestHandlers } from './persona-api.js';
  * which puts them on MQTT's event/rejected and in the page's log alike.
  */
 export function serveDashboardApi(dashboard: DashboardServer, daemon: Daemon, store: () => ManifestStore, publisher: StatePublisher, token: string | undefined): void {
-  const handlers = requestHandlers({ daemon, store, isPresent: () => false });
+  const handlers = holdHandlers({ daemon, store, isPresent: () => false });
   dashboard.serve({
     sample: () => daemon.latestSample(),
     ...(token !== undefined ? { control: { token, select: handlers.select, release: handlers.release } } : {}),

@@ -27,7 +27,7 @@ export function serveMqttApi(publisher: StatusPublisher, daemon: Daemon, store: 
   });
   const server = new RequestServer({
     topics,
-    handlers: requestHandlers({ daemon, store, isPresent: (owner) => present.has(owner) }),
+    handlers: requestHandlers({ daemon, store, isPresent: (owner) => present.has(owner), bootId: publisher.bootId }),
     reply: (topic, payload, correlationData) => publisher.publishNow(topic, payload, { qos: 1, ...(correlationData ? { properties: { correlationData } } : {}) }),
     rejected: (what, status, error) => publisher.publishRejected({ time: new Date().toISOString(), what, status, error }),
     logger,

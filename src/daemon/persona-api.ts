@@ -28,18 +28,53 @@ interface Select {
   holdSeconds?: number;
 }
 
-export interface ApiContext {
+export interface HoldContext {
   daemon: Daemon;
   store: () => ManifestStore;
   /** Whether a client has said it is online on presence/<client-id>. */
   isPresent: (owner: string) => boolean;
 }
 
+export interface ApiContext extends HoldContext {
+  /** The boot id every state payload carries: `why` answers with the decision as state/decision has it. */
+  bootId: string;
+}
+
 /** The request actions of the MQTT contract, over the daemon. */
-export function requestHandlers({ daemon, store, isPresent }: ApiContext): Record<Action, RequestHandler> {
+export function requestHandlers(context: ApiContext): Record<Action, RequestHandler> {
+  const { daemon, store, bootId } = context;
+  const empty = validator('empty');
+  return {
+    ...holdHandlers(context),
+    reload: (body) => {
+      check(empty, body);
+      try {
+        return daemon.reloadManifests();
+      } catch (err) {
+        throw new RequestError(503, `reload failed, the personalities in force stay: ${(err as Error).message}`);
+      }
+    },
+    why: (body) => {
+      check(empty, body);
+      const latest = daemon.decisions.latest();
+      if (!latest) throw new RequestError(404, 'no decision yet: no CAN frames have arrived');
+      return { ...latest, bootId };
+    },
+    list: (body) => {
+      check(empty, body);
+      const s = store();
+      return {
+        drivers: Object.fromEntries(s.drivers().map((d) => [d, s.list(d).map((p) => ({ name: p.name, version: p.version, description: p.description }))])),
+        holds: daemon.holds(),
+      };
+    },
+  };
+}
+
+/** The actions that place and release holds, which the dashboard serves too. */
+export function holdHandlers({ daemon, store, isPresent }: HoldContext): Record<'select' | 'release', RequestHandler> {
   const select = validator('select');
   const release = validator('release');
-  const empty = validator('empty');
   return {
     select: (body) => {
       const request = check<Select>(select, body);
@@ -76,28 +111,6 @@ export function requestHandlers({ daemon, store, isPresent }: ApiContext): Recor
         if (err instanceof HoldError) throw new RequestError(err.code === 'E_HOLD_TOKEN' ? 403 : 404, err.message);
         throw err;
       }
-    },
-    reload: (body) => {
-      check(empty, body);
-      try {
-        return daemon.reloadManifests();
-      } catch (err) {
-        throw new RequestError(503, `reload failed, the personalities in force stay: ${(err as Error).message}`);
-      }
-    },
-    why: (body) => {
-      check(empty, body);
-      const latest = daemon.decisions.latest();
-      if (!latest) throw new RequestError(404, 'no decision yet: no CAN frames have arrived');
-      return latest;
-    },
-    list: (body) => {
-      check(empty, body);
-      const s = store();
-      return {
-        drivers: Object.fromEntries(s.drivers().map((d) => [d, s.list(d).map((p) => ({ name: p.name, version: p.version, description: p.description }))])),
-        holds: daemon.holds(),
-      };
     },
   };
 }

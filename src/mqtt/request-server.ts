@@ -26,7 +26,7 @@ export interface RequestServerOptions {
   rejected: (what: string, status: number, error: string) => void;
   logger: Logger;
   now: () => number;
-  /** Payloads above this many bytes are refused unread. */
+  /** Payloads above this many bytes (default MAX_REQUEST_BYTES) are refused unread, but for a leading `transaction`. */
   maxBytes?: number;
   /** A request repeated within this window (same correlation data or transaction) gets the first answer again. */
   duplicateWindowMs?: number;
@@ -42,22 +42,38 @@ interface Reply {
 
 /** Answers kept for duplicate detection, at most. */
 const DUPLICATES_KEPT = 1000;
+/** Requests above this many bytes are refused unread. */
+export const MAX_REQUEST_BYTES = 16 * 1024;
+/**
+ * Of an over-cap request only this many bytes are read, for a `transaction` that is the first
+ * member: room for whitespace and a 64-character transaction written with \u escapes.
+ */
+const TRANSACTION_SCAN_BYTES = 512;
+/**
+ * `{ "transaction": "<1–64 characters>"` at the start of a payload, in JSON's own grammar (a
+ * string character is any but `"`, `\` and controls, or an escape).
+ */
+const FIRST_MEMBER_TRANSACTION = /^[ \t\n\r]*\{[ \t\n\r]*"transaction"[ \t\n\r]*:[ \t\n\r]*("(?:[\u0020\u0021\u0023-\u005b\u005d-\uffff]|\\["\\/bfnrt]|\\u[0-9A-Fa-f]{4}){1,64}")/;
 
 /**
  * The request side of the MQTT contract: `request/<action>` in, an answer out on the MQTT v5
  * response topic (with the correlation data) or, for 3.1.1 clients, on `response/<action>`
  * with the request's `transaction`. Retained requests are dropped unread (a stale command
- * must never act); oversized, malformed and rate-limited ones are answered and change nothing;
- * duplicates get the first answer again without acting twice.
+ * must never act); empty, oversized, malformed and rate-limited ones are answered and change
+ * nothing; unknown actions, whatever their name, get 404; duplicates get the first answer
+ * again without acting twice.
  */
 export class RequestServer {
   private readonly answered = new Map<string, { atMs: number; payload: ResponsePayload }>();
+  /** By action: a Map, so no name a client sends (`constructor`, `__proto__`) finds anything but a handler. */
+  private readonly handlers: ReadonlyMap<string, RequestHandler>;
   private tokens: number;
   private refilledAtMs: number;
 
   constructor(private readonly options: RequestServerOptions) {
     this.tokens = options.rate?.burst ?? 100;
     this.refilledAtMs = options.now();
+    this.handlers = new Map(Object.entries(options.handlers));
   }
 
   readonly onMessage: MessageHandler = (topic, payload, packet) => {
@@ -78,7 +94,12 @@ export class RequestServer {
     let reply: Reply = responseTopic ? { topic: responseTopic, ...(correlationData ? { correlationData } : {}) } : { topic: topics.response(action) };
     let body: Record<string, unknown> = {};
     try {
-      if (payload.length > (this.options.maxBytes ?? 16 * 1024)) throw new RequestError(400, `payload of ${payload.length} bytes is over the ${this.options.maxBytes ?? 16 * 1024}-byte cap`);
+      const maxBytes = this.options.maxBytes ?? MAX_REQUEST_BYTES;
+      if (payload.length > maxBytes) {
+        const transaction = leadingTransaction(payload);
+        if (transaction !== undefined) reply = { ...reply, transaction };
+        throw new RequestError(400, `payload of ${payload.length} bytes is over the ${maxBytes}-byte cap`);
+      }
       body = parseBody(payload);
       if (typeof body.transaction === 'string') reply = { ...reply, transaction: body.transaction };
     } catch (err) {
@@ -93,9 +114,9 @@ export class RequestServer {
     let response: ResponsePayload;
     if (!this.takeToken()) response = { status: 429, error: 'too many requests: try again later' };
     else {
-      const handler = this.options.handlers[action];
+      const handler = this.handlers.get(action);
       try {
-        if (!handler) throw new RequestError(404, `unknown action "${action}"; actions: ${Object.keys(this.options.handlers).join(', ')}`);
+        if (!handler) throw new RequestError(404, `unknown action "${action}"; actions: ${[...this.handlers.keys()].join(', ')}`);
         response = { status: 200, data: await handler(body) };
       } catch (err) {
         response = toResponse(err);
@@ -134,7 +155,8 @@ export class RequestServer {
 }
 
 function parseBody(payload: Buffer): Record<string, unknown> {
-  if (payload.length === 0) return {};
+  // Not `{}`: an empty publish is how a retained request is cleared, which must not run it.
+  if (payload.length === 0) throw new RequestError(400, 'empty payload: a request is a JSON object, {} at least; nothing was done', '');
   let body: unknown;
   try {
     body = JSON.parse(payload.toString('utf8'));
@@ -143,6 +165,19 @@ function parseBody(payload: Buffer): Record<string, unknown> {
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RequestError(400, 'must be a JSON object', '');
   return body as Record<string, unknown>;
+}
+
+/**
+ * The `transaction` of a request too big to read, when it is the payload's first member,
+ * read from the first bytes only; undefined otherwise. What JSON.parse makes of a JSON string
+ * literal is exactly the value a full parse would give that member.
+ */
+function leadingTransaction(payload: Buffer): string | undefined {
+  const head = payload.subarray(0, TRANSACTION_SCAN_BYTES).toString('utf8');
+  const literal = FIRST_MEMBER_TRANSACTION.exec(head)?.[1];
+  if (literal === undefined) return undefined;
+  const transaction = JSON.parse(literal) as string;
+  return transaction.length <= 64 ? transaction : undefined;
 }
 
 function toResponse(err: unknown): ResponsePayload {

@@ -10,9 +10,14 @@ const ajv = new Ajv2020({
   formats: { 'date-time': /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/ },
 });
 const validators = new Map<string, ValidateFunction>();
-for (const file of readdirSync(DIR).filter((f) => f.endsWith('.schema.json') && f !== 'requests.schema.json')) {
-  validators.set(file.replace('.schema.json', ''), ajv.compile(JSON.parse(readFileSync(join(DIR, file), 'utf8')) as object));
-}
+// All added first: a schema may refer to another by its $id (an answer's data to a state payload).
+const files = readdirSync(DIR).filter((f) => f.endsWith('.schema.json') && f !== 'requests.schema.json');
+const ids = files.map((file) => {
+  const schema = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as { $id: string };
+  ajv.addSchema(schema);
+  return [file.replace('.schema.json', ''), schema.$id] as const;
+});
+for (const [name, id] of ids) validators.set(name, ajv.getSchema(id)!);
 
 /** The schema of a topic under persona/<ecu-id>/ (or a response topic), by the contract. */
 function schemaOf(topic: string): string | undefined {
@@ -23,6 +28,20 @@ function schemaOf(topic: string): string | undefined {
 }
 
 /** Problems of one published message against its schema; [] when it conforms. Unknown topics are a problem too. */
+/**
+ * Problems of an answer to request/<action> against the response schema and, when it carries
+ * data (200, or a 409 that placed a hold), against that action's data in the response schema.
+ */
+export function answerProblems(action: string, text: string): string[] {
+  const problems = contractProblems('test/answers/', text);
+  const answer = JSON.parse(text) as { status: number; data?: unknown };
+  if (answer.data === undefined || (answer.status !== 200 && answer.status !== 409)) return problems;
+  const validate = ajv.getSchema(`https://persona.dev/schemas/mqtt/response.json#/$defs/${action}`);
+  if (!validate) return [...problems, `${action}: no data schema in the contract`];
+  if (validate(answer.data)) return problems;
+  return [...problems, ...(validate.errors ?? []).map((e) => `answer to ${action}: data${e.instancePath} ${e.message ?? e.keyword}`)];
+}
+
 export function contractProblems(topic: string, text: string): string[] {
   if (/\/(presence|request)\//.test(topic)) return [];
   const name = schemaOf(topic);

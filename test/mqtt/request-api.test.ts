@@ -3,10 +3,12 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { startLiveDaemon } from '../helpers/live-daemon.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { MqttRecorder } from '../helpers/mqtt-recorder.js';
-import { contractProblems } from '../helpers/contract-schemas.js';
+import { answerProblems, contractProblems } from '../helpers/contract-schemas.js';
 
 const ROOT = 'persona/api';
 type Answer = { status: number; transaction?: string; data?: Record<string, unknown>; error?: string; path?: string };
+/** Every answer received, with the action it answers, for the check against the contract. */
+const answers: Array<{ action: string; text: string }> = [];
 
 /** Sends a v5 request with a response topic and correlation data, and waits for its answer. */
 function askV5(client: MqttClient, action: string, body: unknown, correlation: string, raw?: Buffer): Promise<Answer> {
@@ -15,6 +17,7 @@ function askV5(client: MqttClient, action: string, body: unknown, correlation: s
     const onMessage = (got: string, payload: Buffer, packet: mqtt.IPublishPacket) => {
       if (got !== topic || packet.properties?.correlationData?.toString() !== correlation) return;
       client.off('message', onMessage);
+      answers.push({ action, text: payload.toString() });
       resolve(JSON.parse(payload.toString()) as Answer);
     };
     client.on('message', onMessage);
@@ -67,7 +70,13 @@ void t.test('the request API over a real Mosquitto, MQTT v5 and 3.1.1', async (t
   t.teardown(() => v4.endAsync());
   await v4.subscribeAsync(`${ROOT}/response/+`, { qos: 1 });
   const v4Answer = (action: string) =>
-    new Promise<Answer>((resolve) => v4.once('message', (topic, payload) => topic === `${ROOT}/response/${action}` && resolve(JSON.parse(payload.toString()) as Answer)));
+    new Promise<Answer>((resolve) =>
+      v4.once('message', (topic, payload) => {
+        if (topic !== `${ROOT}/response/${action}`) return;
+        answers.push({ action, text: payload.toString() });
+        resolve(JSON.parse(payload.toString()) as Answer);
+      }),
+    );
   let answer = v4Answer('why');
   await v4.publishAsync(`${ROOT}/request/why`, JSON.stringify({ transaction: 't-42' }), { qos: 1 });
   t.match(await answer, { status: 200, transaction: 't-42', data: { drivers: [{ winner: { source: 'hold', rule: hold } }] } });
@@ -91,6 +100,7 @@ void t.test('the request API over a real Mosquitto, MQTT v5 and 3.1.1', async (t
   await recorder.waitFor((m) => m.topic === `${ROOT}/state/decision` && m.text.includes('"trigger":"instance unknown → constrained, instance role none → cockpit"'));
   await recorder.sync();
   t.same(recorder.messages.flatMap((m) => contractProblems(m.topic, m.text)), [], `all ${recorder.messages.length} messages, answers included, match the contract's schemas`);
+  t.same(answers.flatMap((a) => answerProblems(a.action, a.text)), [], `all ${answers.length} answers match the response schema, their data included (why: a decision record)`);
 });
 
 void t.test('a hold is tied to its owner: when its presence goes offline (last will), the hold goes', async (t) => {
