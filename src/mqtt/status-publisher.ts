@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { Topics, type ContextPayload, type DecisionPayload, type DriftPayload, type HealthPayload, type HoldsPayload, type InfoPayload, type ManifestEventPayload, type NamespacePayload, type PersonalityPayload, type RejectedPayload, type StatePublisher, type StatusPayload, type SwitchPayload, type WorkloadPayload } from './contract.js';
+import { MAX_DOCUMENT_BYTES } from '../manifests/bounded-json.js';
 import { sendWithoutDelay } from './no-delay.js';
 
 export interface ConnectionOptions {
@@ -30,6 +31,12 @@ export interface PublisherOptions extends ConnectionOptions {
 export type MessageHandler = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
 
 const OFFLINE: StatusPayload = { state: 'offline' };
+/**
+ * The largest MQTT packet the daemon takes (MQTT v5 CONNECT's Maximum Packet Size, so the
+ * broker never sends a bigger one): a signed document of the shared namespace at its cap,
+ * with 64 KiB to spare for the topic and properties. Requests are capped far lower.
+ */
+export const MAX_INBOUND_PACKET_BYTES = MAX_DOCUMENT_BYTES + 64 * 1024;
 /** MQTT CONNACK return code 1 (3.1.1): the broker does not speak this protocol version. */
 const UNACCEPTABLE_PROTOCOL = 1;
 
@@ -211,6 +218,9 @@ export class StatusPublisher implements StatePublisher {
       reconnectPeriod: this.options.reconnectMs?.initial ?? 1000,
       connectTimeout: 5000,
       will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify(OFFLINE)), qos: 1, retain: true },
+      // MQTT v5: the broker sends nothing bigger (it drops such a message for this client). A 3.1.1
+      // CONNECT cannot say so; there the request server's own cap is the only bound.
+      ...(protocolVersion === 5 ? { properties: { maximumPacketSize: MAX_INBOUND_PACKET_BYTES } } : {}),
       ...(ca !== undefined ? { ca } : {}),
       ...(cert !== undefined ? { cert } : {}),
       ...(key !== undefined ? { key } : {}),
