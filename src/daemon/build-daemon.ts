@@ -66,7 +66,7 @@ export interface DaemonOptions {
   /** Driver counters for health bounds from here instead of the network devices' (tests script them). */
   counters?: CounterSource;
   /** Dashboard limits (tests make them small). */
-  dashboard?: Pick<ConstructorParameters<typeof DashboardServer>[0], 'maxClients' | 'maxBufferedBytes' | 'flushMs' | 'heartbeatMs' | 'controlRate'>;
+  dashboard?: Pick<ConstructorParameters<typeof DashboardServer>[0], 'maxClients' | 'maxBufferedBytes' | 'flushMs' | 'heartbeatMs' | 'controlRate' | 'refusalReportRate'>;
 }
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -162,8 +162,8 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
   };
 }
 
-/** Where the dashboard listens and its control token, from `http`, `httpControl` and `httpTokenFile`; undefined when it is off. */
-function dashboardAddress(config: PersonaConfig): { host: string; port: number; token?: string } | undefined {
+/** Where the dashboard listens, the names it answers and its control token, from `http`, `httpAllowedHosts`, `httpControl` and `httpTokenFile`; undefined when it is off. */
+function dashboardAddress(config: PersonaConfig): { host: string; port: number; allowedHosts: string[]; token?: string } | undefined {
   const problems: DocumentProblem[] = [];
   let token: string | undefined;
   if (config.httpControl) {
@@ -186,8 +186,12 @@ function dashboardAddress(config: PersonaConfig): { host: string; port: number; 
   const host = config.http.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
   const port = Number(config.http.slice(colon + 1));
   if (!(port >= 1 && port <= 65535)) problems.push({ file: COMMAND_LINE, path: '/http', message: `port ${config.http.slice(colon + 1)} is not in 1–65535` });
+  config.httpAllowedHosts.forEach((name, i) => {
+    const named = /:(\d+)$/.exec(name)?.[1];
+    if (named !== undefined && !(Number(named) >= 1 && Number(named) <= 65535)) problems.push({ file: COMMAND_LINE, path: `/httpAllowedHosts/${i}`, message: `port ${named} is not in 1–65535` });
+  });
   if (problems.length > 0) throw new DocumentError(problems);
-  return { host, port, ...(token !== undefined ? { token } : {}) };
+  return { host, port, allowedHosts: config.httpAllowedHosts, ...(token !== undefined ? { token } : {}) };
 }
 
 /**

@@ -15,6 +15,7 @@ export interface PersonaConfig {
   mqttKeyFile?: string;
   http?: string;
   httpControl: boolean;
+  httpAllowedHosts: string[];
   httpTokenFile?: string;
   can: string;
   speed: number;

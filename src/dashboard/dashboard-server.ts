@@ -7,9 +7,11 @@ import { silentLogger, type Logger } from '../common/logger.js';
 import { packageRoot } from '../common/package-root.js';
 import type { ContextPayload, DecisionPayload, DriftPayload, HealthPayload, HoldsPayload, InfoPayload, ManifestEventPayload, PersonalityPayload, RejectedPayload, ResponsePayload, StatePublisher, StatusPayload, SwitchPayload, WorkloadPayload } from '../mqtt/contract.js';
 import { RequestError, type RequestHandler } from '../mqtt/request-server.js';
+import { AllowedHosts } from './allowed-hosts.js';
 import type { DashboardSnapshot } from './dashboard-view.js';
 import { LiveState, type LiveSample } from './live-state.js';
 import { SseClient } from './sse-client.js';
+import { TokenBucket } from './token-bucket.js';
 import { drivingTransitionWords } from './transition-words.js';
 
 /** Placing and releasing holds from the page: the MQTT API's own handlers, behind a token. */
@@ -45,8 +47,16 @@ export interface DashboardOptions {
   flushMs?: number;
   /** With nothing to send, a `ping` this often lets the page tell a quiet daemon from a dead one. */
   heartbeatMs?: number;
-  /** Token bucket over control requests: 5 per second, bursts of 10 by default. */
+  /** Token bucket over control requests that carry the token: 5 per second, bursts of 10 by default. */
   controlRate?: { perSecond: number; burst: number };
+  /**
+   * Token bucket over reporting control requests refused before the token matched (no token, a
+   * wrong one, control off, another host or origin): each is refused, but only this many are
+   * reported on event/rejected, the rest counted; 1 per second, bursts of 10 by default.
+   */
+  refusalReportRate?: { perSecond: number; burst: number };
+  /** Host names accepted beside the dashboard's own (`httpAllowedHosts`): `name:port`, or a bare `name` (see AllowedHosts). */
+  allowedHosts?: readonly string[];
   /** The statechart document the daemon runs, to say why the driving context changed. */
   statechart?: unknown;
 }
@@ -64,7 +74,9 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
 };
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const CONTROL_PATHS: Record<string, 'select' | 'release'> = { '/api/holds': 'select', '/api/release': 'release' };
+/** A flood of refused control requests is warned of in the log at most this often. */
+const FLOOD_WARNING_MS = 60_000;
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 /**
@@ -83,14 +95,18 @@ export class DashboardServer implements StatePublisher {
   private sentVersion = 0;
   private sentSampleMs: number | undefined;
   private lastSendMs = 0;
-  private tokens: number;
-  private refilledAtMs = performance.now();
-  private allowedHosts = new Set<string>();
+  private readonly controlBucket: TokenBucket;
+  private readonly reportBucket: TokenBucket;
+  /** Refusals before the token matched that were not reported, since the last report. */
+  private unreported = 0;
+  private floodWarnedAtMs = -Infinity;
+  private allowedHosts: AllowedHosts | undefined;
 
   constructor(private readonly options: DashboardOptions) {
     this.state = new LiveState({ online: options.online, ...(options.statechart !== undefined ? { explainTransition: drivingTransitionWords(options.statechart) } : {}) });
     this.log = options.logger ?? silentLogger;
-    this.tokens = this.controlRate().burst;
+    this.controlBucket = new TokenBucket(options.controlRate ?? { perSecond: 5, burst: 10 });
+    this.reportBucket = new TokenBucket(options.refusalReportRate ?? { perSecond: 1, burst: 10 });
   }
 
   /** Connects the dashboard to the daemon: its samples, and control when configured. */
@@ -106,9 +122,10 @@ export class DashboardServer implements StatePublisher {
     const taken = await listenOnFreePort(server, host, port);
     if (taken !== undefined) {
       this.server = server;
-      this.allowedHosts = allowedHosts(host, taken);
+      this.allowedHosts = new AllowedHosts(host, taken, this.options.allowedHosts);
       const url = `http://${host.includes(':') ? `[${host}]` : host}:${taken}/`;
       this.log.info(`dashboard on ${url}${this.api?.control ? ' (control on)' : ' (read-only)'}`);
+      this.log.debug(() => `dashboard answers to the hosts ${this.allowedHosts?.list().join(', ') ?? ''}`);
       this.options.onListening?.(url);
       return;
     }
@@ -164,9 +181,16 @@ export class DashboardServer implements StatePublisher {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0]!;
-    // A page on another site must not reach the daemon through a name that resolves here.
-    if (!this.allowedHosts.has('*') && !this.allowedHosts.has((req.headers.host ?? '').toLowerCase())) return reply(res, 403, { status: 403, error: `host "${req.headers.host ?? ''}" is not this dashboard's` });
-    if (req.method === 'POST' && (path === '/api/holds' || path === '/api/release')) return void this.control(req, res, path === '/api/holds' ? 'select' : 'release');
+    const action = req.method === 'POST' && Object.hasOwn(CONTROL_PATHS, path) ? CONTROL_PATHS[path] : undefined;
+    // First, on every address and every path: a page on another site must not reach the daemon,
+    // neither through a name of its own that resolves here (DNS rebinding) nor from its origin.
+    const foreign = this.foreign(req);
+    if (foreign) {
+      if (action) this.report(`http ${action}`, foreign, false);
+      if (!req.complete) req.resume();
+      return reply(res, foreign.status, foreign);
+    }
+    if (action) return void this.control(req, res, action);
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, { status: 405, error: `${req.method ?? ''} is not allowed here` }, { allow: 'GET, HEAD' });
     if (path === '/events') return req.method === 'GET' ? this.openStream(res) : reply(res, 405, { status: 405, error: 'the stream is read with GET' }, { allow: 'GET' });
     if (path === '/api/state') return reply(res, 200, this.snapshot());
@@ -226,62 +250,68 @@ export class DashboardServer implements StatePublisher {
     this.flushTimer = undefined;
   }
 
-  /** A hold request from the page: checked here, decided by the MQTT API's handler. */
+  /** Why a request comes from somewhere other than the dashboard's own page or a script on a name it answers to; undefined when it does not. */
+  private foreign(req: IncomingMessage): ResponsePayload | undefined {
+    const { host, origin } = req.headers;
+    if (!this.allowedHosts?.has(host)) return { status: 403, error: `host "${host ?? ''}" is not this dashboard's` };
+    if (origin !== undefined && !this.allowedHosts.hasOrigin(origin)) return { status: 403, error: `origin "${origin}" may not read or control this dashboard` };
+    return undefined;
+  }
+
+  /**
+   * A hold request: the token first, then the rate limit, so requests without the token never
+   * spend what the operator's requests need; then the body, decided by the MQTT API's handler.
+   */
   private async control(req: IncomingMessage, res: ServerResponse, action: 'select' | 'release'): Promise<void> {
     let response: ResponsePayload;
+    let authorised = false;
     try {
-      const control = this.checkControl(req);
+      const control = this.authorise(req);
+      authorised = true;
+      if (!this.controlBucket.take()) throw new RequestError(429, 'too many control requests: try again later');
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'application/json') throw new RequestError(400, `content-type must be application/json, not "${type}"`);
       const body = await readJsonBody(req);
       response = { status: 200, data: await control[action](body) };
     } catch (err) {
       response = toResponse(err);
     }
-    if (response.status !== 200) this.api?.rejected(`http ${action}`, response.status, response.error ?? '');
+    if (response.status !== 200) this.report(`http ${action}`, response, authorised);
     // An unread body would otherwise keep the connection busy.
     if (!req.complete) req.resume();
     reply(res, response.status, response);
   }
 
-  private checkControl(req: IncomingMessage): DashboardControl {
+  /** The control handlers, when control is on and the request carries the token (compared in constant time). */
+  private authorise(req: IncomingMessage): DashboardControl {
     const control = this.api?.control;
     if (!control) throw new RequestError(403, 'control is off: the daemon runs with a read-only dashboard (--http-control and a token enable it)');
-    const origin = req.headers.origin;
-    if (origin !== undefined && !this.allowedHosts.has('*') && !this.allowedOrigin(origin)) throw new RequestError(403, `origin "${origin}" may not control this daemon`);
-    // Before the token check, so the token cannot be guessed at speed.
-    if (!this.takeToken()) throw new RequestError(429, 'too many control requests: try again later');
-    const auth = req.headers.authorization ?? '';
-    const given = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
+    const given = /^bearer (.*)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
     if (!timingSafeEqual(digest(given), digest(control.token))) throw new RequestError(403, given === '' ? 'an access token is required (Authorization: Bearer <token>)' : 'wrong access token');
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') throw new RequestError(400, `content-type must be application/json, not "${type}"`);
     return control;
   }
 
-  private allowedOrigin(origin: string): boolean {
-    const match = /^http:\/\/([^/]+)$/.exec(origin.toLowerCase());
-    return match !== null && this.allowedHosts.has(match[1]!);
+  /**
+   * Reports a refused control request on event/rejected. The operator's (with the token) are
+   * all reported; those refused before the token matched cost anyone nothing to send, so past
+   * the report rate they are only counted, and the count goes with the next report.
+   */
+  private report(what: string, response: ResponsePayload, authorised: boolean): void {
+    if (!authorised && !this.reportBucket.take()) {
+      this.unreported++;
+      const now = performance.now();
+      if (now - this.floodWarnedAtMs >= FLOOD_WARNING_MS) {
+        this.floodWarnedAtMs = now;
+        this.log.warn('control requests without a valid token come faster than they are reported; the rest are counted');
+      }
+      return;
+    }
+    if (this.unreported > 0) {
+      this.api?.rejected('http control', 403, `${this.unreported} more control requests refused without a valid token were not reported`);
+      this.unreported = 0;
+    }
+    this.api?.rejected(what, response.status, response.error ?? '');
   }
-
-  private controlRate(): { perSecond: number; burst: number } {
-    return this.options.controlRate ?? { perSecond: 5, burst: 10 };
-  }
-
-  private takeToken(): boolean {
-    const { perSecond, burst } = this.controlRate();
-    const now = performance.now();
-    this.tokens = Math.min(burst, this.tokens + ((now - this.refilledAtMs) / 1000) * perSecond);
-    this.refilledAtMs = now;
-    if (this.tokens < 1) return false;
-    this.tokens--;
-    return true;
-  }
-}
-
-/** The Host headers this server answers: its own address, and the loopback names when it listens on loopback; any when it listens everywhere. */
-function allowedHosts(host: string, port: number): Set<string> {
-  if (host === '0.0.0.0' || host === '::') return new Set(['*']);
-  const names = LOOPBACK.has(host) ? ['127.0.0.1', '[::1]', 'localhost'] : [host.includes(':') ? `[${host}]` : host];
-  return new Set(names.map((n) => `${n.toLowerCase()}:${port}`));
 }
 
 function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {

@@ -17,6 +17,7 @@ void t.test('defaults come from the schema, with paths inside the package', asyn
     speed: 1,
     loop: true,
     httpControl: false,
+    httpAllowedHosts: [],
     vehicle: join(root, 'vehicles/demo'),
     statechart: join(root, 'statecharts/driving-context.json'),
     policy: join(root, 'manifests/policy.json'),

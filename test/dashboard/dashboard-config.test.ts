@@ -40,3 +40,9 @@ void t.test('an address without a port, or with a port out of range, is refused'
   t.same(problems({ http: '127.0.0.1:70000' }), [{ file: COMMAND_LINE, path: '/http', message: 'port 70000 is not in 1–65535' }]);
   t.throws(() => loadConfig({ overrides: { http: '127.0.0.1' } }), new DocumentError([{ file: COMMAND_LINE, path: '--http', message: `must match pattern "${'^(?:\\[[0-9A-Fa-f:.]{2,45}\\]|[A-Za-z0-9.-]{1,253}):[0-9]{1,5}$'}"` }]));
 });
+
+void t.test('an added host name must be a name or an address, with a port in range if it has one', async (t) => {
+  t.same(problems({ http: '0.0.0.0:8080', httpAllowedHosts: ['persona-ecu.example', 'proxy.example:443', '[fd00::1]:8080'] }), []);
+  t.same(problems({ http: '0.0.0.0:8080', httpAllowedHosts: ['proxy.example:70000'] }), [{ file: COMMAND_LINE, path: '/httpAllowedHosts/0', message: 'port 70000 is not in 1–65535' }]);
+  t.throws(() => loadConfig({ overrides: { httpAllowedHosts: ['https://proxy.example'] } }), new DocumentError([{ file: COMMAND_LINE, path: '--http-allowed-hosts/0', message: `must match pattern "${'^(?:\\[[0-9A-Fa-f:.]{2,45}\\]|[A-Za-z0-9.-]{1,253})(?::[0-9]{1,5})?$'}"` }]));
+});

@@ -52,7 +52,7 @@ void t.test('control requests from another origin, with a wrong token or a bad b
     return { status: response.status, body: (await response.json()) as { status: number; error?: string; path?: string } };
   };
   const select = JSON.stringify({ owner: 'dashboard', personality: 'offroad', holdSeconds: 60 });
-  t.same(await post('api/holds', select, { origin: 'http://evil.example' }), { status: 403, body: { status: 403, error: 'origin "http://evil.example" may not control this daemon' } });
+  t.same(await post('api/holds', select, { origin: 'http://evil.example' }), { status: 403, body: { status: 403, error: 'origin "http://evil.example" may not read or control this dashboard' } });
   t.same(await post('api/holds', select, { authorization: 'Bearer not-the-token' }), { status: 403, body: { status: 403, error: 'wrong access token' } });
   t.same(await post('api/holds', select, { 'content-type': 'text/plain' }), { status: 400, body: { status: 400, error: 'content-type must be application/json, not "text/plain"' } });
   t.match(await post('api/holds', '{"owner":', {}), { status: 400, body: { status: 400, error: /^invalid JSON: /, path: '' } });

@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap';
 import { request } from 'node:http';
+import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { SimulatedClock } from '../../src/common/clock.js';
 import { silentLogger } from '../../src/common/logger.js';
@@ -47,7 +48,7 @@ interface Started {
 }
 
 /** A daemon with its dashboard on loopback, driven through the city drive on a simulated clock. */
-async function start(t: Test, limits: { maxClients?: number; controlRate?: { perSecond: number; burst: number } } = {}, backend?: SimulatedBackend, control: Partial<PersonaConfig> = {}): Promise<Started> {
+async function start(t: Test, limits: { maxClients?: number; controlRate?: { perSecond: number; burst: number }; refusalReportRate?: { perSecond: number; burst: number } } = {}, backend?: SimulatedBackend, control: Partial<PersonaConfig> = {}): Promise<Started> {
   const clock = new SimulatedClock();
   const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), CITY_DRIVE, clock, true);
   const config = loadConfig({ cwd: packageRoot(), overrides: { workloadIntervalMs: 0, http: `127.0.0.1:${await freePort()}`, onDrift: 'report', ...control } });
@@ -202,18 +203,116 @@ void t.test('drift shows as degraded status with its reason, and in the log', as
   t.match(state.log.at(-1), { kind: 'drift', event: { driver: 'pvnic', resources: ['pvnic1'], parameters: ['power_saving_mode'], action: 'report' } });
 });
 
-void t.test('control requests are rate limited before the token is looked at, so it cannot be guessed at speed', async (t) => {
-  const dir = t.testdir({ 'token.txt': 'a-token-of-twenty-chars' });
-  // Refilled too slowly to matter during the test: the outcome does not depend on its speed.
-  const { base } = await start(t, { controlRate: { perSecond: 0.001, burst: 10 } }, undefined, { httpControl: true, httpTokenFile: join(dir, 'token.txt') });
-  const statuses: number[] = [];
-  for (let i = 0; i < 11; i++) {
-    statuses.push(
-      await new Promise<number>((resolve) => {
-        const req = request(`${base}api/release`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer guess-${i}` } }, (res) => (res.resume(), resolve(res.statusCode ?? 0)));
-        req.end('{"hold":"h1","token":"x"}');
-      }),
-    );
+/**
+ * One request to the dashboard at 127.0.0.1:`port` with exactly these headers (Host included,
+ * as a browser on another name would send it). A stream is closed once its status is known.
+ */
+function ask(port: number, path: string, headers: Record<string, string>, method = 'GET', body?: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers, setHost: false }, (res) => {
+      if (res.headers['content-type']?.startsWith('text/event-stream')) {
+        req.destroy();
+        return resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' });
+      }
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const portOf = (base: string): number => Number(new URL(base).port);
+
+/** The machine's own non-loopback IPv4 addresses, as a browser on the network would name it. */
+const lanAddresses = (): string[] =>
+  Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal)
+    .map((a) => a!.address);
+
+void t.test('bound to every address, a DNS-rebound name is refused on the state and the stream; its own names are not', async (t) => {
+  const { base } = await start(t, {}, undefined, { http: `0.0.0.0:${await freePort()}` });
+  const port = portOf(base);
+  for (const path of ['/api/state', '/events', '/']) {
+    const rebound = await ask(port, path, { host: `evil.example:${port}` });
+    t.same([rebound.status, JSON.parse(rebound.body)], [403, { status: 403, error: `host "evil.example:${port}" is not this dashboard's` }], `${path} is refused to a rebound name`);
   }
-  t.same(statuses, [...Array<number>(10).fill(403), 429], 'a burst of ten, then 429');
+  t.equal((await ask(port, '/api/state', {})).status, 400, 'no Host at all is refused too (by node:http, before the dashboard sees it)');
+  for (const name of ['127.0.0.1', 'localhost', hostname().toLowerCase(), ...lanAddresses()]) {
+    t.equal((await ask(port, '/api/state', { host: `${name}:${port}` })).status, 200, `${name}:${port} is this machine`);
+    t.equal((await ask(port, '/events', { host: `${name}:${port}` })).status, 200, `the stream opens on ${name}:${port}`);
+  }
+  t.equal((await ask(port, '/api/state', { host: `LocalHost:${port}` })).status, 200, 'names are compared without case');
+  t.equal((await ask(port, '/api/state', { host: `localhost:${port + 1}` })).status, 403, 'another port is another server');
+});
+
+void t.test('a page on another origin reads neither the state nor the stream, whatever the address', async (t) => {
+  for (const http of [`127.0.0.1:${await freePort()}`, `0.0.0.0:${await freePort()}`]) {
+    const { base } = await start(t, {}, undefined, { http });
+    const port = portOf(base);
+    const host = `127.0.0.1:${port}`;
+    for (const path of ['/api/state', '/events']) {
+      const foreign = await ask(port, path, { host, origin: 'http://evil.example' });
+      t.same([foreign.status, JSON.parse(foreign.body)], [403, { status: 403, error: 'origin "http://evil.example" may not read or control this dashboard' }], `${path} on ${http} is refused to another origin`);
+      t.equal((await ask(port, path, { host, origin: 'null' })).status, 403, `${path} on ${http} is refused to an opaque origin`);
+      t.equal((await ask(port, path, { host, origin: `http://${host}` })).status, 200, `${path} on ${http} is open to the page's own origin`);
+    }
+  }
+});
+
+void t.test('names the operator adds are accepted, with their port or behind a proxy without one', async (t) => {
+  const { base } = await start(t, {}, undefined, { http: `0.0.0.0:${await freePort()}`, httpAllowedHosts: ['persona-ecu.example', 'proxy.example:8443'] });
+  const port = portOf(base);
+  t.equal((await ask(port, '/api/state', { host: `persona-ecu.example:${port}` })).status, 200, 'an added name on the dashboard port');
+  t.equal((await ask(port, '/api/state', { host: 'persona-ecu.example' })).status, 200, 'an added name as a TLS proxy forwards it, without a port');
+  t.equal((await ask(port, '/api/state', { host: 'persona-ecu.example', origin: 'https://persona-ecu.example' })).status, 200, 'its page through the proxy is same-origin');
+  t.equal((await ask(port, '/api/state', { host: 'proxy.example:8443' })).status, 200, 'an added name with its own port');
+  t.equal((await ask(port, '/api/state', { host: `proxy.example:${port}` })).status, 403, 'but not on another port');
+  t.equal((await ask(port, '/api/state', { host: `evil.example:${port}` })).status, 403, 'other names are still refused');
+});
+
+const TOKEN = 'a-token-of-twenty-chars';
+const SELECT = JSON.stringify({ owner: 'dashboard', personality: 'offroad', holdSeconds: 60 });
+
+/** Posts a control request as a script would, with the dashboard's own Host. */
+async function post(port: number, path: string, body: string, headers: Record<string, string>): Promise<Answer> {
+  return ask(port, path, { host: `127.0.0.1:${port}`, 'content-type': 'application/json', ...headers }, 'POST', body);
+}
+
+void t.test('posts without the token are refused before the rate limit, so they cannot lock the operator out', async (t) => {
+  const dir = t.testdir({ 'token.txt': TOKEN });
+  // Refilled too slowly to matter during the test: the outcome does not depend on its speed.
+  const slow = { perSecond: 0.001, burst: 10 };
+  const { base, other } = await start(t, { controlRate: slow, refusalReportRate: { perSecond: 0.001, burst: 5 } }, undefined, { httpControl: true, httpTokenFile: join(dir, 'token.txt') });
+  const port = portOf(base);
+  const statuses: number[] = [];
+  for (let i = 0; i < 50; i++) statuses.push((await post(port, '/api/holds', SELECT, i % 2 === 0 ? {} : { authorization: `Bearer guess-${i}` })).status);
+  t.same(statuses, Array<number>(50).fill(403), 'fifty posts without the token: every one refused, none rate limited');
+  t.equal(other.rejected.length, 5, 'refusals are reported at the report rate, not one each');
+  t.same(other.rejected.map((r) => [r.what, r.status]), Array(5).fill(['http select', 403]));
+  const operator = await post(port, '/api/holds', SELECT, { authorization: `Bearer ${TOKEN}` });
+  t.not(operator.status, 429, 'the operator is not locked out');
+  const placed = JSON.parse(operator.body) as { status: number; data: { hold: string; token: string } };
+  t.match(placed, { status: operator.status, data: { hold: /^h/, token: String } }, 'the hold went to the arbiter');
+  const released = await post(port, '/api/release', JSON.stringify({ hold: placed.data.hold, token: placed.data.token }), { authorization: `Bearer ${TOKEN}` });
+  t.same([released.status, JSON.parse(released.body)], [200, { status: 200, data: { hold: placed.data.hold, released: true } }], 'and was released with the token');
+  t.equal((await post(port, '/api/release', '{"hold":"h-none","token":"x"}', { authorization: `Bearer ${TOKEN}` })).status, 404, "the operator's own refusal");
+  const later = other.rejected.slice(5);
+  t.match(later[0], { what: 'http control', status: 403, error: '45 more control requests refused without a valid token were not reported' }, 'the next report says how many were left out');
+  t.match(later.at(-1), { what: 'http release', status: 404, error: 'no hold "h-none"' }, "and every refusal of the operator's is reported");
+  t.equal(later.filter((r) => r.what === 'http control').length, 1, 'the count is reported once');
+});
+
+void t.test('with the token, control requests are rate limited: a burst, then 429', async (t) => {
+  const dir = t.testdir({ 'token.txt': TOKEN });
+  const { base } = await start(t, { controlRate: { perSecond: 0.001, burst: 10 } }, undefined, { httpControl: true, httpTokenFile: join(dir, 'token.txt') });
+  const port = portOf(base);
+  const statuses: number[] = [];
+  for (let i = 0; i < 11; i++) statuses.push((await post(port, '/api/release', '{"hold":"h1","token":"x"}', { authorization: `Bearer ${TOKEN}` })).status);
+  t.same(statuses, [...Array<number>(10).fill(404), 429], 'a burst of ten, then 429');
+  t.equal((await post(port, '/api/release', '{"hold":"h1","token":"x"}', { authorization: 'Bearer wrong' })).status, 403, 'a wrong token is still told it is wrong');
+  t.equal((await post(port, '/api/release', '{"hold":"h1","token":"x"}', { authorization: `Bearer ${TOKEN}`, origin: 'http://evil.example' })).status, 403, 'the token does not open another origin');
 });
