@@ -1,0 +1,24 @@
+import t from 'tap';
+import { slowestFiles } from './slowest-files.js';
+
+void t.test('the slowest test files of the latest run, from tap\'s process records', async (t) => {
+  const info = (file: string | undefined, date: string, runtime: number) => JSON.stringify({ ...(file ? { externalID: file } : {}), date, runtime });
+  const root = t.testdir({
+    test: { 'a.test.ts': '', 'b.test.ts': '' },
+    '.tap': {
+      processinfo: {
+        '1.json': info('test/a.test.ts', '2026-12-07T04:00:00.000Z', 90_000),
+        '2.json': info('test/a.test.ts', '2026-12-07T05:00:00.000Z', 3_000),
+        '3.json': info('test/b.test.ts', '2026-12-07T05:00:01.000Z', 12_500),
+        '4.json': info('test/gone.test.ts', '2026-12-07T05:00:02.000Z', 99_000),
+        '5.json': info(undefined, '2026-12-07T05:00:03.000Z', 50_000),
+        '6.json': '{"externalID": "test/b.test.ts", "date": "2026-12-07T06:0',
+      },
+    },
+  });
+  t.same(slowestFiles(root), [
+    { file: 'test/b.test.ts', seconds: 12.5 },
+    { file: 'test/a.test.ts', seconds: 3 },
+  ], 'the latest run of each file; removed files, child processes and a half-written record left out');
+  t.same(slowestFiles(t.testdir({})), [], 'no records yet: nothing');
+});

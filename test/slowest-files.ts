@@ -1,0 +1,48 @@
+/**
+ * Prints the ten slowest test files of the latest run, from what tap records of each test
+ * process (`.tap/processinfo`), so that a file that got slower shows at the next run.
+ * `npm test` runs it after tap, whatever tap's outcome.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface ProcessInfo {
+  externalID?: string;
+  date?: string;
+  runtime?: number;
+}
+
+const SHOWN = 10;
+
+/** The latest runtime of each test file that still exists, slowest first. */
+export function slowestFiles(root: string): Array<{ file: string; seconds: number }> {
+  const dir = join(root, '.tap/processinfo');
+  if (!existsSync(dir)) return [];
+  const latest = new Map<string, { date: string; runtime: number }>();
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+    let info: ProcessInfo;
+    try {
+      info = JSON.parse(readFileSync(join(dir, name), 'utf8')) as ProcessInfo;
+    } catch {
+      // A record tap was writing when it stopped says nothing about the run.
+      continue;
+    }
+    const { externalID: file, date, runtime } = info;
+    if (file === undefined || date === undefined || typeof runtime !== 'number' || !existsSync(join(root, file))) continue;
+    const seen = latest.get(file);
+    if (seen === undefined || seen.date < date) latest.set(file, { date, runtime });
+  }
+  return [...latest].map(([file, { runtime }]) => ({ file, seconds: runtime / 1000 })).sort((a, b) => b.seconds - a.seconds);
+}
+
+function main(): void {
+  const files = slowestFiles(process.cwd());
+  if (files.length === 0) return;
+  const total = files.reduce((sum, f) => sum + f.seconds, 0);
+  /* eslint-disable no-console -- a report on the terminal */
+  console.log(`the ${Math.min(SHOWN, files.length)} slowest of ${files.length} test files (${Math.round(total)} s of test processes in all):`);
+  for (const { file, seconds } of files.slice(0, SHOWN)) console.log(`  ${seconds.toFixed(1).padStart(7)} s  ${file}`);
+  /* eslint-enable no-console */
+}
+
+if (process.argv[1]?.endsWith('slowest-files.js')) main();
