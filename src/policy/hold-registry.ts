@@ -46,7 +46,8 @@ export class HoldRegistry {
     if (!NAME.test(request.personality)) throw new HoldError('E_HOLD_INVALID', `personality "${request.personality}" is not a personality name`);
     if (request.owner.length === 0 || request.owner.length > 256) throw new HoldError('E_HOLD_INVALID', 'owner must be 1–256 characters');
     if (request.expiresAtMs !== undefined && !(request.expiresAtMs > nowMs)) throw new HoldError('E_HOLD_INVALID', 'expiry must be in the future');
-    const token = this.random(32).toString('base64url');
+    // Hex, not base64url: a token that starts with '-' reads as an option on a command line (persona release).
+    const token = this.random(32).toString('hex');
     const hold: Hold = { ...request, id: `h${++this.sequence}-${this.random(4).toString('hex')}`, createdAtMs: nowMs };
     this.holds.set(hold.id, { hold, tokenHash: hash(token) });
     return { hold, token };

@@ -7,7 +7,8 @@ void t.test('tokens are 256 random bits, returned once and kept only as a hash',
   const registry = new HoldRegistry();
   const a = registry.add(hold('app', 5), 0);
   const b = registry.add(hold('app', 5), 0);
-  t.equal(Buffer.from(a.token, 'base64url').length, 32);
+  t.match(a.token, /^[0-9a-f]{64}$/, '64 hex digits: never a leading dash that a command line would take for an option');
+  t.equal(Buffer.from(a.token, 'hex').length, 32);
   t.not(a.token, b.token);
   t.notOk(JSON.stringify(registry.list()).includes(a.token), 'the list never shows a token');
 });
