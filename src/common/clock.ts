@@ -2,6 +2,8 @@
 export interface Clock {
   /** Milliseconds on a monotonic scale. */
   now(): number;
+  /** Wall-clock milliseconds since the Unix epoch: every time the API shows a person or another machine. */
+  wallNow(): number;
   /** Resolves once `now()` has reached `timeMs`, or at once when `signal` aborts. */
   sleepUntil(timeMs: number, signal?: AbortSignal): Promise<void>;
   /** Calls `fn` every `intervalMs`; returns the function that cancels it. */
@@ -11,6 +13,7 @@ export interface Clock {
 /** The process's monotonic clock and its timers. */
 export const systemClock: Clock = {
   now: () => performance.now(),
+  wallNow: () => Date.now(),
   sleepUntil: (timeMs, signal) =>
     new Promise((resolve) => {
       if (signal?.aborted) return resolve();
@@ -28,17 +31,32 @@ export const systemClock: Clock = {
   },
 };
 
-/** A clock that moves only when told to (advance) or when waited on, firing its timers in order. */
+/** Where a simulated wall clock starts unless told: a fixed instant, so that tests print the same times. */
+export const SIMULATED_EPOCH_MS = Date.UTC(2026, 0, 1);
+
+/**
+ * A clock that moves only when told to (advance) or when waited on, firing its timers in order.
+ * Its wall clock moves with it from `wallStartMs`.
+ */
 export class SimulatedClock implements Clock {
   private time: number;
+  private readonly startMs: number;
   private timers: Array<{ dueMs: number; intervalMs: number; fn: () => void }> = [];
 
-  constructor(startMs = 0) {
+  constructor(
+    startMs = 0,
+    private readonly wallStartMs = SIMULATED_EPOCH_MS,
+  ) {
     this.time = startMs;
+    this.startMs = startMs;
   }
 
   now(): number {
     return this.time;
+  }
+
+  wallNow(): number {
+    return this.wallStartMs + (this.time - this.startMs);
   }
 
   sleepUntil(timeMs: number): Promise<void> {

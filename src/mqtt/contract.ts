@@ -216,9 +216,11 @@ export class Topics {
   readonly stateNamespace: string;
   readonly eventSwitch: string;
   readonly eventRejected: string;
-  /** Subscription for every request: `request/<action>`. */
+  /** Subscription for the shared request topics of old, `request/<action>`: answered 410, nothing done. */
   readonly requests: string;
-  /** Subscription for clients' presence: `presence/<client-id>`, retained, with a last will. */
+  /** Subscription for every client's requests: `client/<client>/request/<action>`. */
+  readonly clientRequests: string;
+  /** Subscription for clients' presence: `client/<client>/presence`, retained, with a last will. */
   readonly presence: string;
 
   constructor(ecuId: string) {
@@ -237,20 +239,41 @@ export class Topics {
     this.stateNamespace = `${this.root}/state/namespace`;
     this.eventRejected = `${this.root}/event/rejected`;
     this.requests = `${this.root}/request/+`;
-    this.presence = `${this.root}/presence/+`;
+    this.clientRequests = `${this.root}/client/+/request/+`;
+    this.presence = `${this.root}/client/+/presence`;
     this.eventSwitch = `${this.root}/event/switch`;
   }
 
   /** A client's own presence topic: `online`, retained, with a retained last will `offline`. */
-  presenceOf(clientId: string): string {
-    return `${this.root}/presence/${clientId}`;
+  presenceOf(client: string): string {
+    return this.client(client, 'presence');
   }
 
-  /** A client's own topics (v5 response topics, markers): `client/<client-id>/<leaf>`. */
-  client(clientId: string, leaf: string): string {
-    return `${this.root}/client/${clientId}/${leaf}`;
+  /**
+   * A client's own subtree, `client/<client>/<leaf>`: its requests, its answers, its presence.
+   * `<client>` is the name the broker authenticated (the username in the shipped ACL).
+   */
+  client(client: string, leaf: string): string {
+    return `${this.root}/client/${client}/${leaf}`;
   }
 
+  /** Where a client sends a request: `client/<client>/request/<action>`. */
+  clientRequest(client: string, action: string): string {
+    return this.client(client, `request/${action}`);
+  }
+
+  /** Where a client's answers go unless an MQTT v5 response topic in its subtree says otherwise. */
+  clientResponse(client: string, action: string): string {
+    return this.client(client, `response/${action}`);
+  }
+
+  /** Whether `topic` lies inside a client's own subtree (a response topic it may name). */
+  inClientSubtree(client: string, topic: string): boolean {
+    const prefix = `${this.root}/client/${client}/`;
+    return topic.startsWith(prefix) && topic.length > prefix.length && !/[+#]/.test(topic);
+  }
+
+  /** The shared request topic of old: answered 410 on `response/<action>`. */
   request(action: string): string {
     return `${this.root}/request/${action}`;
   }
@@ -259,15 +282,25 @@ export class Topics {
     return `${this.root}/response/${action}`;
   }
 
-  /** The action of a request topic, or undefined for anything else. */
+  /** The action of a shared request topic, or undefined for anything else. */
   actionOf(topic: string): string | undefined {
     const prefix = `${this.root}/request/`;
     return topic.startsWith(prefix) ? topic.slice(prefix.length) : undefined;
   }
 
-  /** The client id of a presence topic, or undefined for anything else. */
+  /** The client and action of a client's request topic, or undefined for anything else. */
+  clientRequestOf(topic: string): { client: string; action: string } | undefined {
+    const prefix = `${this.root}/client/`;
+    if (!topic.startsWith(prefix)) return undefined;
+    const [client, request, action, ...rest] = topic.slice(prefix.length).split('/');
+    return request === 'request' && rest.length === 0 && client && action ? { client, action } : undefined;
+  }
+
+  /** The client of a presence topic, or undefined for anything else. */
   clientOf(topic: string): string | undefined {
-    const prefix = `${this.root}/presence/`;
-    return topic.startsWith(prefix) ? topic.slice(prefix.length) : undefined;
+    const prefix = `${this.root}/client/`;
+    if (!topic.startsWith(prefix) || !topic.endsWith('/presence')) return undefined;
+    const client = topic.slice(prefix.length, -'/presence'.length);
+    return client.length > 0 && !client.includes('/') ? client : undefined;
   }
 }
