@@ -23,7 +23,7 @@ export interface SessionOptions {
   /** Default: persona-cli-<random>, unique per process. */
   clientId?: string;
   /**
-   * Say `online` on presence/<client-id> (retained, with a retained last will `offline`) and
+   * Say `online` on client/<client-id>/presence (retained, with a retained last will `offline`) and
    * `offline` on close: the daemon keeps this client's holds only while it is present.
    */
   presence?: boolean;
@@ -54,9 +54,10 @@ const UNACCEPTABLE_PROTOCOL = 1;
 type Listener = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
 
 /**
- * A short-lived client of a running daemon: MQTT v5 where the broker has it (answers come on
- * this process's own response topic, matched by random correlation data), 3.1.1 otherwise
- * (answers come on the shared `response/<action>`, matched by a random `transaction`).
+ * A short-lived client of a running daemon. Requests go to its own
+ * `client/<client-id>/request/<action>` and answers come to its own
+ * `client/<client-id>/response/<action>`: matched by random correlation data on MQTT v5 where
+ * the broker has it, by a random `transaction` on 3.1.1.
  */
 export class MqttSession {
   readonly topics: Topics;
@@ -115,18 +116,17 @@ export class MqttSession {
     let payload: Record<string, unknown> = body;
     let isAnswer: (topic: string, answer: ResponsePayload, packet: IPublishPacket) => boolean;
     let properties: { responseTopic: string; correlationData: Buffer } | undefined;
+    const answerTopic = topics.clientResponse(this.clientId, action);
     if (this.protocolVersion === 5) {
-      const responseTopic = this.clientTopic('response');
-      properties = { responseTopic, correlationData: id };
-      isAnswer = (topic, _answer, packet) => topic === responseTopic && packet.properties?.correlationData?.equals(id) === true;
-      await this.subscribe([responseTopic]);
+      properties = { responseTopic: answerTopic, correlationData: id };
+      isAnswer = (topic, _answer, packet) => topic === answerTopic && packet.properties?.correlationData?.equals(id) === true;
     } else {
       const transaction = id.toString('hex');
       // First: an answer to a request too big to read still carries it.
       payload = { transaction, ...body };
-      isAnswer = (topic, answer) => topic === topics.response(action) && answer.transaction === transaction;
-      await this.subscribe([topics.response(action)]);
+      isAnswer = (topic, answer) => topic === answerTopic && answer.transaction === transaction;
     }
+    await this.subscribe([answerTopic]);
     const giveUp = new AbortController();
     const answered = this.waitFor<ResponsePayload>(
       (topic, text, packet) => {
@@ -136,7 +136,7 @@ export class MqttSession {
       `the daemon did not answer request/${action} within ${this.timeoutMs} ms`,
       giveUp.signal,
     );
-    const sent = this.client.publishAsync(topics.request(action), JSON.stringify(payload), { qos: 1, ...(properties ? { properties } : {}) }).catch((err: Error) => {
+    const sent = this.client.publishAsync(topics.clientRequest(this.clientId, action), JSON.stringify(payload), { qos: 1, ...(properties ? { properties } : {}) }).catch((err: Error) => {
       // No answer can come: stop waiting, so the process need not sit out the timeout.
       giveUp.abort();
       throw refusal(err, `${this.clientId}'s request/${action}`);

@@ -2,16 +2,16 @@ import { parseArgs } from 'node:util';
 import { SESSION_FLAGS, SESSION_FLAGS_HELP, reportAnswer, sessionOptions, withSession } from './mqtt-session.js';
 import { UsageError, type Output } from './output.js';
 
-export const SELECT_HELP = `persona select <personality> [--driver D] [--hold DURATION] [--priority N] [--owner ID] [--json]
-  hold a personality for a driver (request/select): it beats the policy until it is released or
+export const SELECT_HELP = `persona select <personality> [--driver D] [--hold DURATION] [--priority N] [--json]
+  hold a personality for a driver (the select request): it beats the policy until it is released or
   lapses, unless a stronger hold or a safety rule wins. Prints the hold id and its token; the
   token is the only way to release the hold early, so keep it.
   --hold DURATION   how long the hold lasts: 90s, 10m, 2h (default 10m, at most 24h). Always
                     sent: the CLI keeps no presence online after it exits, and the daemon takes
                     a hold only if it ends, by time or by its owner going offline
   --driver D        the driver, when several have this personality
-  --priority N      1–1000, the higher hold wins (default 10)
-  --owner ID        whose hold it is (default this run's MQTT client id)
+  --priority N      1–1000, the higher hold wins, up to the ceiling of your role (default 10);
+                    the hold is yours: its owner is the name the broker knows you by
   --json            print the daemon's answer
 ${SESSION_FLAGS_HELP}
   exits 1 when refused; a 409 (placed, but outranked or waiting) still prints the hold and token
@@ -37,7 +37,7 @@ interface SelectData {
 export async function selectCommand(args: string[], out: Output): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { ...SESSION_FLAGS, driver: { type: 'string' }, hold: { type: 'string' }, priority: { type: 'string' }, owner: { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...SESSION_FLAGS, driver: { type: 'string' }, hold: { type: 'string' }, priority: { type: 'string' }, json: { type: 'boolean' } },
     allowPositionals: true,
     strict: true,
   });
@@ -49,7 +49,6 @@ export async function selectCommand(args: string[], out: Output): Promise<number
   return withSession('select', sessionOptions(values), out, async (session) => {
     const answer = await session.request('select', {
       personality,
-      owner: values.owner ?? session.clientId,
       holdSeconds: seconds,
       ...(values.driver !== undefined ? { driver: values.driver } : {}),
       ...(priority !== undefined ? { priority } : {}),

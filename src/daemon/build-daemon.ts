@@ -39,7 +39,7 @@ import { Daemon, type DaemonObserver } from './daemon.js';
 import type { CounterSource } from '../health/counter-source.js';
 import { NetdevCounters } from '../health/netdev-counters.js';
 import { probeInstance } from '../instance/instance-probe.js';
-import { COMMAND_LINE, type PersonaConfig } from './config.js';
+import { apiRoleBook, COMMAND_LINE, type PersonaConfig } from './config.js';
 import { NamespaceLink } from './namespace-link.js';
 import { DirectoryNamespace } from '../namespace/directory-namespace.js';
 import { MqttNamespace } from '../namespace/mqtt-namespace.js';
@@ -97,6 +97,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
   checkPolicy(policy, store, backend);
   const holds = new HoldRegistry();
   const clock = options.clock ?? systemClock;
+  const roles = apiRoleBook(config);
   const instance = probeInstance();
   logger.info(instance.virtualised ? `running in a guest of ${instance.hypervisor} (${instance.evidence.join(', ')}), ${instance.vcpus} vCPUs, ${instance.memoryMb} MB` : `running on bare metal, ${instance.vcpus} CPUs, ${instance.memoryMb} MB`);
   // A simulated driver has no device to count on.
@@ -156,7 +157,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
     },
     options.observer,
   );
-    if (output instanceof StatusPublisher) serveMqttApi(output, daemon, () => store, logger.child('api'));
+    if (output instanceof StatusPublisher) serveMqttApi(output, daemon, () => store, roles, clock, logger.child('api'));
     if (dashboard && http) serveDashboardApi(dashboard, daemon, () => store, publisher, http.token);
     return daemon;
   };

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { packageRoot } from '../common/package-root.js';
 import { compileDocumentSchema, DocumentError, readJsonDocument, type DocumentProblem } from '../common/schema.js';
+import { RoleBook, type ApiClientRule, type ApiRoleSpec } from '../mqtt/api-roles.js';
 import schema from './config.schema.json' with { type: 'json' };
 
 export interface PersonaConfig {
@@ -13,6 +14,9 @@ export interface PersonaConfig {
   mqttCaFile?: string;
   mqttCertFile?: string;
   mqttKeyFile?: string;
+  apiClients: ApiClientRule[];
+  apiRoles: Record<string, ApiRoleSpec>;
+  apiDefaultRole?: string;
   http?: string;
   httpControl: boolean;
   httpAllowedHosts: string[];
@@ -99,5 +103,22 @@ export function loadConfig(sources: ConfigSources = {}): PersonaConfig {
   if (fromFile.ecuId === FLEET_ID) problems.push({ file: file!, path: '/ecuId', message: `"${FLEET_ID}" is taken by the shared namespace (persona/${FLEET_ID}/)` });
   if (fromFlags.ecuId === FLEET_ID) problems.push({ file: COMMAND_LINE, path: '--ecu-id', message: `"${FLEET_ID}" is taken by the shared namespace (persona/${FLEET_ID}/)` });
   if (problems.length > 0) throw new DocumentError(problems);
-  return { ...(resolvePaths(defaults(), packageRoot()) as PersonaConfig), ...fromFile, ...fromFlags };
+  const config = { ...(resolvePaths(defaults(), packageRoot()) as PersonaConfig), ...fromFile, ...fromFlags };
+  try {
+    apiRoleBook(config);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    const [path, message] = err.message.split(': ', 2) as [string, string];
+    throw new DocumentError([{ file: file ?? COMMAND_LINE, path, message }]);
+  }
+  return config;
+}
+
+/**
+ * Who may do what through the request API. A client no rule names is an observer, or an app
+ * with the embedded broker: it listens on loopback only and knows no users, so there every
+ * name is a local program's own claim (the demo's).
+ */
+export function apiRoleBook(config: PersonaConfig): RoleBook {
+  return new RoleBook(config.apiClients, config.apiDefaultRole ?? (config.broker === 'embedded' ? 'app' : 'observer'), config.apiRoles);
 }

@@ -2,6 +2,7 @@ import type { DashboardServer } from '../dashboard/dashboard-server.js';
 import type { ManifestStore } from '../manifests/manifest-store.js';
 import type { StatePublisher } from '../mqtt/contract.js';
 import type { Daemon } from './daemon.js';
+import { BUILT_IN_ROLES } from '../mqtt/api-roles.js';
 import { holdHandlers } from './persona-api.js';
 
 /**
@@ -13,9 +14,12 @@ import { holdHandlers } from './persona-api.js';
  */
 export function serveDashboardApi(dashboard: DashboardServer, daemon: Daemon, store: () => ManifestStore, publisher: StatePublisher, token: string | undefined): void {
   const handlers = holdHandlers({ daemon, store, isPresent: () => false });
+  const operator = { name: 'dashboard', ...BUILT_IN_ROLES.integrator! };
+  // The token's holder is the operator: the page names itself as owner, and so may a script.
+  const caller = (body: Record<string, unknown>) => ({ client: typeof body.owner === 'string' ? body.owner : 'dashboard', role: operator });
   dashboard.serve({
     sample: () => daemon.latestSample(),
-    ...(token !== undefined ? { control: { token, select: handlers.select, release: handlers.release } } : {}),
+    ...(token !== undefined ? { control: { token, select: async (body) => handlers.select(body, caller(body)), release: async (body) => handlers.release(body, caller(body)) } } : {}),
     rejected: (what, status, error) => publisher.publishRejected({ time: new Date().toISOString(), what, status, error }),
   });
 }

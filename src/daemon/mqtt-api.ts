@@ -1,38 +1,55 @@
+import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { ManifestStore } from '../manifests/manifest-store.js';
+import type { RoleBook } from '../mqtt/api-roles.js';
+import { RejectionReporter } from '../mqtt/rejection-reporter.js';
 import { RequestServer } from '../mqtt/request-server.js';
 import type { StatusPublisher } from '../mqtt/status-publisher.js';
 import type { Daemon } from './daemon.js';
 import { requestHandlers } from './persona-api.js';
 
+/** What a presence message says: `online`, or gone (`offline`, an empty retained clear, anything else). */
+export function presenceOnline(payload: Buffer): boolean {
+  const text = payload.toString('utf8').trim();
+  return text === 'online' || /^\{\s*"state"\s*:\s*"online"\s*[,}]/.test(text);
+}
+
 /**
  * Serves the request side of the MQTT contract on the daemon's connection, and ties holds
- * to their owners' presence: `presence/<client-id>` says `online` (retained, with a retained
- * last will `offline`); when it says offline, the client's holds are dropped.
+ * to their owners' presence: `client/<client>/presence` says `online` (retained, with a
+ * retained last will `offline`); when it says anything else, the client's holds are dropped.
+ * Refusals are reported on event/rejected, aggregated per client, action and status.
  */
-export function serveMqttApi(publisher: StatusPublisher, daemon: Daemon, store: () => ManifestStore, logger: Logger): RequestServer {
+export function serveMqttApi(publisher: StatusPublisher, daemon: Daemon, store: () => ManifestStore, roles: RoleBook, clock: Clock, logger: Logger): void {
   const present = new Set<string>();
   const { topics } = publisher;
   publisher.subscribe(topics.presence, (topic, payload) => {
     const client = topics.clientOf(topic);
     if (client === undefined) return;
-    const text = payload.toString('utf8').trim();
-    const online = text === 'online' || /^\{\s*"state"\s*:\s*"online"/.test(text);
-    if (online) present.add(client);
+    if (presenceOnline(payload)) present.add(client);
     else {
       present.delete(client);
       const dropped = daemon.dropOwner(client);
       if (dropped.length > 0) logger.info(`${client} went offline: dropped its holds ${dropped.map((h) => h.id).join(', ')}`);
     }
   });
+  // Rate limits and the reports' windows run on real time: they are about how fast requests arrive.
+  const now = (): number => performance.now();
+  const reporter = new RejectionReporter((payload) => publisher.publishRejected(payload), now, () => clock.wallNow());
   const server = new RequestServer({
     topics,
+    roles,
     handlers: requestHandlers({ daemon, store, isPresent: (owner) => present.has(owner), bootId: publisher.bootId }),
     reply: (topic, payload, correlationData) => publisher.publishNow(topic, payload, { qos: 1, ...(correlationData ? { properties: { correlationData } } : {}) }),
-    rejected: (what, status, error) => publisher.publishRejected({ time: new Date().toISOString(), what, status, error }),
+    rejected: (rejection) => reporter.report(rejection),
     logger,
-    now: () => performance.now(),
+    now,
   });
+  publisher.subscribe(topics.clientRequests, server.onMessage);
   publisher.subscribe(topics.requests, server.onMessage);
-  return server;
+  const timer = setInterval(() => reporter.flush(), reporter.windowMs);
+  publisher.onStop(() => {
+    clearInterval(timer);
+    reporter.flush(true);
+  });
 }

@@ -23,7 +23,7 @@ function check<T>(validate: ValidateFunction, body: unknown): T {
 interface Select {
   personality: string;
   driver?: string;
-  owner: string;
+  owner?: string;
   priority?: number;
   holdSeconds?: number;
 }
@@ -76,19 +76,28 @@ export function holdHandlers({ daemon, store, isPresent }: HoldContext): Record<
   const select = validator('select');
   const release = validator('release');
   return {
-    select: (body) => {
+    select: (body, caller) => {
       const request = check<Select>(select, body);
+      const owner = caller.client;
+      // The owner is who the broker says sent it; a payload may only repeat it.
+      if (request.owner !== undefined && request.owner !== owner) throw new RequestError(400, `/owner: a hold is owned by its sender, ${owner}; leave owner out`, '/owner');
+      const priority = request.priority ?? Math.min(10, caller.role.maxPriority);
+      if (caller.role.maxPriority < 1 || priority > caller.role.maxPriority) {
+        throw new RequestError(403, caller.role.maxPriority < 1 ? `${owner} has role ${caller.role.name}, which may place no holds` : `/priority: role ${caller.role.name} may ask for at most ${caller.role.maxPriority}, got ${priority}`, '/priority', undefined, 'E_PRIORITY');
+      }
+      const held = daemon.holds().filter((h) => h.owner === owner).length;
+      if (held >= caller.role.maxHolds) throw new RequestError(403, `${owner} has ${held} holds, the most role ${caller.role.name} may have (${caller.role.maxHolds}): release one first`, undefined, undefined, 'E_HOLD_QUOTA');
       const drivers = store().drivers().filter((d) => store().get(d, request.personality) !== undefined && (request.driver === undefined || request.driver === d));
       if (drivers.length === 0) throw new RequestError(404, `no personality "${request.personality}"${request.driver ? ` for driver "${request.driver}"` : ''}`, '/personality');
       if (drivers.length > 1) throw new RequestError(400, `"${request.personality}" exists for ${drivers.join(', ')}: name the driver`, '/driver');
-      if (request.holdSeconds === undefined && !isPresent(request.owner)) {
-        throw new RequestError(400, `/holdSeconds: is required while ${request.owner} has no presence online (a hold must end when its owner goes away)`, '/holdSeconds');
+      if (request.holdSeconds === undefined && !isPresent(owner)) {
+        throw new RequestError(400, `/holdSeconds: is required while ${owner} has no presence online on client/${owner}/presence (a hold must end when its owner goes away)`, '/holdSeconds');
       }
       const driverId = drivers[0]!;
       const expiresAtMs = request.holdSeconds === undefined ? undefined : daemon.timeMs + request.holdSeconds * 1000;
       let placed;
       try {
-        placed = daemon.placeHold({ owner: request.owner, driverId, personality: request.personality, priority: request.priority ?? 10, ...(expiresAtMs !== undefined ? { expiresAtMs } : {}) });
+        placed = daemon.placeHold({ owner, driverId, personality: request.personality, priority, ...(expiresAtMs !== undefined ? { expiresAtMs } : {}) });
       } catch (err) {
         if (err instanceof HoldError) throw new RequestError(400, err.message);
         if (err instanceof ManifestError) throw new RequestError(404, err.message);

@@ -6,19 +6,19 @@ import { listenOnFreePort } from '../common/listen.js';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { packageRoot } from '../common/package-root.js';
 import type { ContextPayload, DecisionPayload, DriftPayload, HealthPayload, HoldsPayload, InfoPayload, ManifestEventPayload, PersonalityPayload, RejectedPayload, ResponsePayload, StatePublisher, StatusPayload, SwitchPayload, WorkloadPayload } from '../mqtt/contract.js';
-import { RequestError, type RequestHandler } from '../mqtt/request-server.js';
+import { RequestError } from '../mqtt/request-server.js';
 import { AllowedHosts } from './allowed-hosts.js';
 import type { DashboardSnapshot } from './dashboard-view.js';
 import { LiveState, type LiveSample } from './live-state.js';
 import { SseClient } from './sse-client.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../common/token-bucket.js';
 import { drivingTransitionWords } from './transition-words.js';
 
 /** Placing and releasing holds from the page: the MQTT API's own handlers, behind a token. */
 export interface DashboardControl {
   token: string;
-  select: RequestHandler;
-  release: RequestHandler;
+  select: (body: Record<string, unknown>) => Promise<object>;
+  release: (body: Record<string, unknown>) => Promise<object>;
 }
 
 /** What the dashboard needs from the daemon once it exists. */

@@ -144,19 +144,25 @@ export interface RejectedPayload {
   what: string;
   status: number;
   error: string;
-  /** A refused manifest's ManifestError code (`E_ROLLBACK`, `E_SIGNATURE`, …). */
+  /** A refused manifest's ManifestError code (`E_ROLLBACK`, `E_SIGNATURE`, …), or a refused request's (`E_ROLE`, `E_RATE`, …). */
   code?: string;
+  /** The client whose request was refused: the `<client>` of its topic. */
+  client?: string;
+  /** How many refusals of this client, action and status this event stands for (they are aggregated); absent: one. */
+  count?: number;
 }
 
-/** The answer to `request/<action>`, on the v5 response topic or `response/<action>`. */
+/** The answer to `client/<client>/request/<action>`, on the v5 response topic or `client/<client>/response/<action>`. */
 export interface ResponsePayload {
-  status: 200 | 400 | 403 | 404 | 408 | 409 | 429 | 503;
-  /** Echoed from a 3.1.1 request. */
+  status: 200 | 400 | 403 | 404 | 408 | 409 | 410 | 429 | 503;
+  /** Echoed from the request. */
   transaction?: string;
   data?: object;
   error?: string;
   /** JSON pointer of the field at fault, for 400. */
   path?: string;
+  /** Why a request was refused, for a program to act on: `E_ROLE`, `E_PRIORITY`, `E_RESPONSE_TOPIC`, `E_RATE`, … */
+  code?: string;
 }
 
 /** `persona/<ecu-id>/state/namespace`, retained: what this instance took from the shared namespace, for `persona host status`. */
@@ -196,7 +202,7 @@ export interface StatePublisher {
   setDegraded(reason: string | undefined): void;
 }
 
-/** The request actions of `persona/<ecu-id>/request/<action>`. */
+/** The request actions of `persona/<ecu-id>/client/<client>/request/<action>`. */
 export const ACTIONS = ['select', 'release', 'reload', 'why', 'list'] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -267,9 +273,12 @@ export class Topics {
     return this.client(client, `response/${action}`);
   }
 
-  /** Whether `topic` lies inside a client's own subtree (a response topic it may name). */
-  inClientSubtree(client: string, topic: string): boolean {
-    const prefix = `${this.root}/client/${client}/`;
+  /**
+   * Whether `topic` is one a client may name as its MQTT v5 response topic: under its own
+   * `client/<client>/response/`, never its requests or presence, never another's.
+   */
+  isClientResponseTopic(client: string, topic: string): boolean {
+    const prefix = `${this.root}/client/${client}/response/`;
     return topic.startsWith(prefix) && topic.length > prefix.length && !/[+#]/.test(topic);
   }
 

@@ -61,6 +61,7 @@ export class StatusPublisher implements StatePublisher {
   private seq = 0;
   private attempts = 0;
   private degraded: string | undefined;
+  private readonly stopHooks: Array<() => void> = [];
 
   constructor(private readonly options: PublisherOptions) {
     this.topics = new Topics(options.ecuId);
@@ -78,7 +79,7 @@ export class StatusPublisher implements StatePublisher {
       client = await mqtt.connectAsync(this.options.url, this.clientOptions(5), false);
     } catch (err) {
       if ((err as { code?: number }).code !== UNACCEPTABLE_PROTOCOL) throw err;
-      this.log.info('the broker does not speak MQTT v5; using 3.1.1 (requests answer on response/<action> only)');
+      this.log.info('the broker does not speak MQTT v5; using 3.1.1 (answers go to client/<client>/response/<action> only)');
       this.protocolVersion = 4;
       client = await mqtt.connectAsync(this.options.url, this.clientOptions(4), false);
     }
@@ -196,7 +197,13 @@ export class StatusPublisher implements StatePublisher {
   }
 
   /** Publishes `offline`, waits for it to be delivered, then disconnects. */
+  /** Runs `fn` when the publisher stops: for what lives as long as the connection (timers of the request API). */
+  onStop(fn: () => void): void {
+    this.stopHooks.push(fn);
+  }
+
   async stop(): Promise<void> {
+    for (const fn of this.stopHooks.splice(0)) fn();
     const client = this.client;
     this.client = undefined;
     if (!client) return;

@@ -4,7 +4,7 @@ import { SimulatedClock } from '../../src/common/clock.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { packageRoot } from '../../src/common/package-root.js';
 import { buildDaemon, type DaemonOptions } from '../../src/daemon/build-daemon.js';
-import { loadConfig } from '../../src/daemon/config.js';
+import { loadConfig, type PersonaConfig } from '../../src/daemon/config.js';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import { loadVehicle } from '../../src/signals/signal-map.js';
 import { ScriptSource, type Leg } from './drive-script.js';
@@ -20,10 +20,10 @@ export const CITY_DRIVE: readonly Leg[] = [
  * leg the bus goes quiet and time stands still, like a live source with nothing to say.
  * It is stopped when `t` ends.
  */
-export async function startLiveDaemon(t: Test, brokerUrl: string, ecuId: string, legs: readonly Leg[] = CITY_DRIVE, connection?: DaemonOptions['connection']): Promise<Daemon> {
+export async function startLiveDaemon(t: Test, brokerUrl: string, ecuId: string, legs: readonly Leg[] = CITY_DRIVE, connection?: DaemonOptions['connection'], overrides: Partial<PersonaConfig> = {}): Promise<Daemon> {
   const clock = new SimulatedClock();
   const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), legs, clock, true);
-  const config = loadConfig({ cwd: packageRoot(), overrides: { ecuId, workloadIntervalMs: 0 } });
+  const config = loadConfig({ cwd: packageRoot(), overrides: { ecuId, workloadIntervalMs: 0, ...overrides } });
   const daemon = buildDaemon(config, { logger: silentLogger, clock, source, ...(connection ? { connection } : {}) })({ brokerUrl });
   await daemon.start();
   const running = daemon.run();
