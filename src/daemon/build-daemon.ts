@@ -28,7 +28,7 @@ import { readDriverMappings } from '../backend/mapping-files.js';
 import { isKernelError } from '../backend/addon-persona.js';
 import type { DriverBackend } from '../backend/driver-backend.js';
 import { StatusPublisher, type ConnectionOptions } from '../mqtt/status-publisher.js';
-import { serveMqttApi } from './mqtt-api.js';
+import { serveMqttApi, type MqttApiOptions } from './mqtt-api.js';
 import type { StatePublisher, StatusPayload } from '../mqtt/contract.js';
 import { DashboardServer } from '../dashboard/dashboard-server.js';
 import { serveDashboardApi } from './dashboard-api.js';
@@ -67,6 +67,8 @@ export interface DaemonOptions {
   counters?: CounterSource;
   /** Dashboard limits (tests make them small). */
   dashboard?: Pick<ConstructorParameters<typeof DashboardServer>[0], 'maxClients' | 'maxBufferedBytes' | 'flushMs' | 'heartbeatMs' | 'controlRate' | 'refusalReportRate'>;
+  /** Request API limits (tests make the window of aggregated refusals short). */
+  api?: MqttApiOptions;
 }
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -157,7 +159,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
     },
     options.observer,
   );
-    if (output instanceof StatusPublisher) serveMqttApi(output, daemon, () => store, roles, clock, logger.child('api'));
+    if (output instanceof StatusPublisher) serveMqttApi(output, daemon, () => store, roles, clock, logger.child('api'), options.api);
     if (dashboard && http) serveDashboardApi(dashboard, daemon, () => store, publisher, http.token);
     return daemon;
   };

@@ -14,13 +14,18 @@ export function presenceOnline(payload: Buffer): boolean {
   return text === 'online' || /^\{\s*"state"\s*:\s*"online"\s*[,}]/.test(text);
 }
 
+export interface MqttApiOptions {
+  /** How long refusals of one client, action and status are counted before one event reports them (default 10 s). */
+  rejectedWindowMs?: number;
+}
+
 /**
  * Serves the request side of the MQTT contract on the daemon's connection, and ties holds
  * to their owners' presence: `client/<client>/presence` says `online` (retained, with a
  * retained last will `offline`); when it says anything else, the client's holds are dropped.
  * Refusals are reported on event/rejected, aggregated per client, action and status.
  */
-export function serveMqttApi(publisher: StatusPublisher, daemon: Daemon, store: () => ManifestStore, roles: RoleBook, clock: Clock, logger: Logger): void {
+export function serveMqttApi(publisher: StatusPublisher, daemon: Daemon, store: () => ManifestStore, roles: RoleBook, clock: Clock, logger: Logger, options: MqttApiOptions = {}): void {
   const present = new Set<string>();
   const { topics } = publisher;
   publisher.subscribe(topics.presence, (topic, payload) => {
@@ -35,7 +40,7 @@ export function serveMqttApi(publisher: StatusPublisher, daemon: Daemon, store: 
   });
   // Rate limits and the reports' windows run on real time: they are about how fast requests arrive.
   const now = (): number => performance.now();
-  const reporter = new RejectionReporter((payload) => publisher.publishRejected(payload), now, () => clock.wallNow());
+  const reporter = new RejectionReporter((payload) => publisher.publishRejected(payload), now, () => clock.wallNow(), options.rejectedWindowMs);
   const server = new RequestServer({
     topics,
     roles,

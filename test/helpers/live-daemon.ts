@@ -20,11 +20,11 @@ export const CITY_DRIVE: readonly Leg[] = [
  * leg the bus goes quiet and time stands still, like a live source with nothing to say.
  * It is stopped when `t` ends.
  */
-export async function startLiveDaemon(t: Test, brokerUrl: string, ecuId: string, legs: readonly Leg[] = CITY_DRIVE, connection?: DaemonOptions['connection'], overrides: Partial<PersonaConfig> = {}): Promise<Daemon> {
+export async function startLiveDaemon(t: Test, brokerUrl: string, ecuId: string, legs: readonly Leg[] = CITY_DRIVE, connection?: DaemonOptions['connection'], overrides: Partial<PersonaConfig> = {}, api?: DaemonOptions['api']): Promise<Daemon> {
   const clock = new SimulatedClock();
   const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), legs, clock, true);
   const config = loadConfig({ cwd: packageRoot(), overrides: { ecuId, workloadIntervalMs: 0, ...overrides } });
-  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, ...(connection ? { connection } : {}) })({ brokerUrl });
+  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, ...(connection ? { connection } : {}), ...(api ? { api } : {}) })({ brokerUrl });
   await daemon.start();
   const running = daemon.run();
   t.teardown(async () => {

@@ -16,11 +16,11 @@ const MIB = 1024 * 1024;
 /** A valid v5 request, and its answer. */
 function askWhy(client: MqttClient, correlation: string): Promise<{ status: number }> {
   return new Promise((resolve) => {
-    const topic = `test/answers/${correlation}`;
+    const topic = `${ROOT}/client/head-unit/response/${correlation}`;
     client.on('message', (got, payload, packet) => {
       if (got === topic && packet.properties?.correlationData?.toString() === correlation) resolve(JSON.parse(payload.toString()) as { status: number });
     });
-    void client.subscribeAsync(topic, { qos: 1 }).then(() => client.publishAsync(`${ROOT}/request/why`, '{}', { qos: 1, properties: { responseTopic: topic, correlationData: Buffer.from(correlation) } }));
+    void client.subscribeAsync(topic, { qos: 1 }).then(() => client.publishAsync(`${ROOT}/client/head-unit/request/why`, '{}', { qos: 1, properties: { responseTopic: topic, correlationData: Buffer.from(correlation) } }));
   });
 }
 
@@ -34,7 +34,7 @@ void t.test('the shipped broker fragment caps packets: a 1 MiB request never rea
 
   const broker = await startMosquitto([`max_packet_size ${limit}`]);
   t.teardown(() => broker.stop());
-  const recorder = await MqttRecorder.connect(broker.url, [`${ROOT}/#`, 'test/answers/#']);
+  const recorder = await MqttRecorder.connect(broker.url, [`${ROOT}/#`]);
   t.teardown(() => recorder.close());
   await startLiveDaemon(t, broker.url, 'limits');
   await recorder.waitFor((m) => m.topic === `${ROOT}/state/context` && m.text.includes('"city"'));
@@ -50,7 +50,7 @@ void t.test('the shipped broker fragment caps packets: a 1 MiB request never rea
   const before = recorder.messages.length;
   const flooder = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'flooder', reconnectPeriod: 0 });
   const closed = new Promise<void>((resolve) => flooder.once('close', () => resolve()));
-  flooder.publish(`${ROOT}/request/why`, Buffer.alloc(MIB, 0x20), { qos: 0 });
+  flooder.publish(`${ROOT}/client/flooder/request/why`, Buffer.alloc(MIB, 0x20), { qos: 0 });
   await closed;
   t.pass('the broker dropped the connection of the client that sent 1 MiB');
 
@@ -58,7 +58,7 @@ void t.test('the shipped broker fragment caps packets: a 1 MiB request never rea
   await recorder.sync();
   const seen = recorder.messages.slice(before);
   t.same(
-    seen.filter((m) => m.topic.startsWith(`${ROOT}/response/`) || m.topic === `${ROOT}/event/rejected` || m.topic === `${ROOT}/status`),
+    seen.filter((m) => m.topic.startsWith(`${ROOT}/client/flooder/response/`) || m.topic === `${ROOT}/event/rejected` || m.topic === `${ROOT}/status`),
     [],
     'persona never saw the 1 MiB request: no answer, no rejection, no status change',
   );
@@ -71,7 +71,7 @@ void t.test('the daemon tells the broker its maximum packet size: a bigger reque
   // A broker without a limit of its own: only the daemon's CONNECT property stands in the way.
   const broker = await startMosquitto();
   t.teardown(() => broker.stop());
-  const recorder = await MqttRecorder.connect(broker.url, [`${ROOT}/#`, 'test/answers/#']);
+  const recorder = await MqttRecorder.connect(broker.url, [`${ROOT}/#`]);
   t.teardown(() => recorder.close());
   await startLiveDaemon(t, broker.url, 'limits');
   await recorder.waitFor((m) => m.topic === `${ROOT}/state/context` && m.text.includes('"city"'));
@@ -81,13 +81,13 @@ void t.test('the daemon tells the broker its maximum packet size: a bigger reque
   await recorder.sync();
   const before = recorder.messages.length;
   const big = `{"transaction":"big",${' '.repeat(MAX_INBOUND_PACKET_BYTES)}}`;
-  await v5.publishAsync(`${ROOT}/request/why`, big, { qos: 1 });
-  await recorder.waitFor((m) => m.topic === `${ROOT}/request/why` && m.text.length === big.length);
+  await v5.publishAsync(`${ROOT}/client/head-unit/request/why`, big, { qos: 1 });
+  await recorder.waitFor((m) => m.topic === `${ROOT}/client/head-unit/request/why` && m.text.length === big.length);
   t.pass('the broker took the request and delivers it to a client without a limit');
   t.match(await askWhy(v5, 'after-big'), { status: 200 }, 'the next valid request is answered');
   await recorder.sync();
   t.same(
-    recorder.messages.slice(before).filter((m) => m.topic.startsWith(`${ROOT}/response/`) || m.topic === `${ROOT}/event/rejected`),
+    recorder.messages.slice(before).filter((m) => (m.topic.startsWith(`${ROOT}/client/head-unit/response/`) && m.text.includes('"big"')) || m.topic === `${ROOT}/event/rejected`),
     [],
     'the daemon never received it: no over-the-cap answer, no rejection',
   );
