@@ -145,7 +145,7 @@ export async function run(): Promise<BenchEntry[]> {
       referenceValue: null,
       target: `≤ ${TARGET_REQUEST_P99_US / 1000} ms`,
       met: mqttP99 <= TARGET_REQUEST_P99_US,
-      note: `${mqttUs.length} samples: request/select or request/release published → state/personality with the values read back received, through Mosquitto (default configuration)`,
+      note: `${mqttUs.length} samples: a select or release request published → state/personality with the values read back received, through Mosquitto (default configuration)`,
     });
     if (tunedMs === undefined) {
       entries.push(...skipped(tunedWhy ?? 'TuneD did not run').slice(-1));

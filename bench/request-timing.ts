@@ -9,9 +9,10 @@ import { loadVehicle } from '../src/signals/signal-map.js';
 import { ScriptSource, type Leg } from '../test/helpers/drive-script.js';
 import { benchConfig } from './pipeline-timing.js';
 import { sendWithoutDelay } from '../src/mqtt/no-delay.js';
+import type { Action } from '../src/mqtt/contract.js';
 
 export interface RequestTiming {
-  /** request/select or request/release published → state/personality with the new personality (read back) received (µs). */
+  /** a select or release request published → state/personality with the new personality (read back) received (µs). */
   readonly mqttUs: number[];
   /** Daemon.placeHold / releaseHold called → the switch applied and read back (µs). */
   readonly inProcessUs: number[];
@@ -23,6 +24,8 @@ const HELD = 'highway';
 /** Above the policy's minimum interval between switches (10 s), so no request is deferred. */
 const LEG_SECONDS = 11;
 const ECU = 'bench';
+/** The benchmark's `<client>`: its requests go to client/bench/request/<action>. */
+const CLIENT = 'bench';
 const REQUEST_TIMEOUT_MS = 30_000;
 
 interface PersonalityState {
@@ -37,13 +40,20 @@ interface PersonalityState {
  * moves LEG_SECONDS between requests, on a simulated clock.
  */
 export async function timeRequests(options: { backend: 'simulated' | 'kmod'; brokerUrl: string; cycles: number; onCycle?: (cycle: number) => void }): Promise<RequestTiming> {
-  const config = { ...benchConfig(options.backend, 1), ecuId: ECU };
+  // The benchmark asks as fast as the daemon answers: a role of its own, without the rate limits of an app.
+  const unlimited = { perSecond: 100_000, burst: 100_000 };
+  const config = {
+    ...benchConfig(options.backend, 1),
+    ecuId: ECU,
+    apiRoles: { bench: { actions: ['select', 'release', 'list'] as Action[], maxPriority: 1000, maxHolds: 16, requestsPerSecond: unlimited.perSecond, requestBurst: unlimited.burst } },
+    apiClients: [{ client: CLIENT, role: 'bench' }],
+  };
   const clock = new SimulatedClock();
   let switchWaiter: ((r: SwitchRecord) => void) | undefined;
   const client = await mqtt.connectAsync(options.brokerUrl, { protocolVersion: 5, reconnectPeriod: 0, clientId: `bench-${randomUUID().slice(0, 8)}` });
   // A head unit that cares about latency, like persona's own CLI.
   sendWithoutDelay(client);
-  const responseTopic = `persona/${ECU}/client/bench/response`;
+  const responseTopic = `persona/${ECU}/client/${CLIENT}/response/bench`;
   const responses = new Map<string, (payload: { status: number; data?: { hold: string; token: string } }) => void>();
   let personalityWaiter: ((s: PersonalityState) => void) | undefined;
   client.on('message', (topic, payload, packet) => {
@@ -75,7 +85,7 @@ export async function timeRequests(options: { backend: 'simulated' | 'kmod'; bro
         resolve(answer);
       });
     });
-    void client.publishAsync(`persona/${ECU}/request/${action}`, JSON.stringify(body), { qos: 1, properties: { responseTopic, correlationData: Buffer.from(id) } });
+    void client.publishAsync(`persona/${ECU}/client/${CLIENT}/request/${action}`, JSON.stringify(body), { qos: 1, properties: { responseTopic, correlationData: Buffer.from(id) } });
     return answered;
   };
   /** The daemon subscribes to requests after it has started: until it answers, a request would be lost. */
@@ -116,7 +126,7 @@ export async function timeRequests(options: { backend: 'simulated' | 'kmod'; bro
     () =>
       timed(mqttUs, async () => {
         const applied = personalityIs(HELD);
-        const answer = await request('select', { personality: HELD, owner: 'bench', holdSeconds: 3600 });
+        const answer = await request('select', { personality: HELD, holdSeconds: 3600 });
         if (answer.status !== 200 || !answer.data) throw new Error(`select answered ${JSON.stringify(answer)}`);
         held = answer.data;
         await applied;
@@ -157,7 +167,7 @@ export async function timeRequests(options: { backend: 'simulated' | 'kmod'; bro
     );
   }
   const source = new ScriptSource(loadVehicle(config.vehicle), legs, clock);
-  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, observer: { switched: (r) => switchWaiter?.(r) } })({ brokerUrl: options.brokerUrl });
+  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, observer: { switched: (r) => switchWaiter?.(r) }, api: { rate: unlimited } })({ brokerUrl: options.brokerUrl });
   running.daemon = daemon;
   try {
     await daemon.start();

@@ -17,6 +17,8 @@ export function presenceOnline(payload: Buffer): boolean {
 export interface MqttApiOptions {
   /** How long refusals of one client, action and status are counted before one event reports them (default 10 s). */
   rejectedWindowMs?: number;
+  /** The token bucket over all clients together (default 50 per second, bursts of 100). */
+  rate?: { perSecond: number; burst: number };
 }
 
 /**
@@ -49,6 +51,7 @@ export function serveMqttApi(publisher: StatusPublisher, daemon: Daemon, store: 
     rejected: (rejection) => reporter.report(rejection),
     logger,
     now,
+    ...(options.rate ? { rate: options.rate } : {}),
   });
   publisher.subscribe(topics.clientRequests, server.onMessage);
   publisher.subscribe(topics.requests, server.onMessage);

@@ -31,7 +31,7 @@ interface Select {
 export interface HoldContext {
   daemon: Daemon;
   store: () => ManifestStore;
-  /** Whether a client has said it is online on presence/<client-id>. */
+  /** Whether a client has said it is online on client/<client>/presence. */
   isPresent: (owner: string) => boolean;
 }
 

@@ -154,7 +154,7 @@ export interface RejectedPayload {
 
 /** The answer to `client/<client>/request/<action>`, on the v5 response topic or `client/<client>/response/<action>`. */
 export interface ResponsePayload {
-  status: 200 | 400 | 403 | 404 | 408 | 409 | 410 | 429 | 503;
+  status: 200 | 400 | 403 | 404 | 409 | 410 | 429 | 503;
   /** Echoed from the request. */
   transaction?: string;
   data?: object;

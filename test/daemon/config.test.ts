@@ -13,6 +13,8 @@ void t.test('defaults come from the schema, with paths inside the package', asyn
     ecuId: 'demo-ecu',
     broker: 'embedded',
     embeddedBrokerPort: 1883,
+    apiClients: [],
+    apiRoles: {},
     can: `replay:${join(root, 'vehicles/demo/drive.log')}`,
     speed: 1,
     loop: true,
