@@ -91,7 +91,7 @@ export function holdHandlers({ daemon, store, isPresent }: HoldContext): Record<
       if (drivers.length === 0) throw new RequestError(404, `no personality "${request.personality}"${request.driver ? ` for driver "${request.driver}"` : ''}`, '/personality');
       if (drivers.length > 1) throw new RequestError(400, `"${request.personality}" exists for ${drivers.join(', ')}: name the driver`, '/driver');
       if (request.holdSeconds === undefined && !isPresent(owner)) {
-        throw new RequestError(400, `/holdSeconds: is required while ${owner} has no presence online on client/${owner}/presence (a hold must end when its owner goes away)`, '/holdSeconds');
+        throw new RequestError(400, `/holdSeconds: is required while ${owner} has no presence online (a hold must end when its owner goes away)`, '/holdSeconds');
       }
       const driverId = drivers[0]!;
       const expiresAtMs = request.holdSeconds === undefined ? undefined : daemon.timeMs + request.holdSeconds * 1000;
