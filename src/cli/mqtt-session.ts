@@ -396,11 +396,21 @@ function parseObject(text: string): object | undefined {
 
 /** Node's codes for a broker certificate that no CA this process trusts has signed. */
 const UNTRUSTED_CERTIFICATE = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT']);
+/** CONNACK codes for a client the broker did not accept: bad user name or password, not authorized (3.1.1, then v5). */
+const NOT_ACCEPTED = new Set([4, 5, 134, 135]);
 
-/** What to check when the broker could not be reached for `err`, or nothing. */
-function connectHint(err: Error & { code?: unknown }, files: BrokerCredentialFiles): string {
-  if (typeof err.code !== 'string' || !UNTRUSTED_CERTIFICATE.has(err.code)) return '';
-  return files.caFile === undefined ? ': give the CA that signed the broker\'s certificate with --ca-file' : `: did the CA of --ca-file ${files.caFile} sign the broker's certificate?`;
+/** Why the broker could not be reached, on one line, and what to check when a flag can fix it. */
+function describeConnectFailure(err: Error & { code?: unknown; reason?: unknown }, files: BrokerCredentialFiles): string {
+  // OpenSSL's message spans lines and names its source files; its reason is the words.
+  const what = typeof err.code === 'string' && err.code.startsWith('ERR_SSL_') && typeof err.reason === 'string' ? err.reason : err.message.trim();
+  if (typeof err.code === 'number' && NOT_ACCEPTED.has(err.code)) {
+    return `${what}: ${files.username === undefined && files.certFile === undefined ? 'give --username and --password-file, or --cert and --key' : 'does the broker know this user, and this password or certificate?'}`;
+  }
+  if (err.code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' && files.certFile === undefined) return `${what}: the broker asks for a client certificate: give --cert and --key`;
+  if (typeof err.code === 'string' && UNTRUSTED_CERTIFICATE.has(err.code)) {
+    return `${what}: ${files.caFile === undefined ? "give the CA that signed the broker's certificate with --ca-file" : `did the CA of --ca-file ${files.caFile} sign the broker's certificate?`}`;
+  }
+  return what;
 }
 
 /**
@@ -428,7 +438,7 @@ export async function withSession(command: string, options: CommandSessionOption
   try {
     session = await MqttSession.open({ ...rest, credentials, ...(commonName !== undefined ? { client: commonName } : {}) });
   } catch (err) {
-    out.log(`persona ${command}: cannot reach the MQTT broker at ${withoutPassword(options.url)}: ${(err as Error).message}${connectHint(err as Error, credentialFiles)}`);
+    out.log(`persona ${command}: cannot reach the MQTT broker at ${withoutPassword(options.url)}: ${describeConnectFailure(err as Error, credentialFiles)}`);
     return EXIT_FAILURE;
   }
   try {
