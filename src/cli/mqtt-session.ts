@@ -25,12 +25,12 @@ export const SESSION_FLAGS = {
   ...CREDENTIAL_FLAGS,
 } as const;
 
-export const CREDENTIAL_FLAGS_HELP = `  --ca-file FILE    PEM CA of an mqtts:// broker's certificate (default: the system's CAs)
+export const CREDENTIAL_FLAGS_HELP = `  --ca-file FILE    PEM CA that signed an mqtts:// broker's certificate (default: the system's)
   --cert FILE       PEM client certificate, for a broker that asks for one; with --key
   --key FILE        PEM private key of --cert
-  --username NAME   the name the broker knows you by: requests go on client/NAME/ under
-                    persona/<ecu-id>/ (default: the common name of --cert, which Mosquitto's
-                    use_identity_as_username takes, else this run's client id persona-cli-<random>)
+  --username NAME   the name the broker knows you by; requests go on persona/<ecu-id>/client/NAME/
+                    (default: the common name of --cert, as Mosquitto's use_identity_as_username
+                    takes it, else this run's client id, persona-cli-<random>)
   --password-file FILE
                     the password of --username, from a file (never on the command line); the
                     line end at its end is not part of it`;
