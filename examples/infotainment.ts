@@ -5,18 +5,20 @@
  *
  * What it shows, in the order it happens on the wire:
  * 1. Presence. The client connects with a retained last will `offline` on
- *    persona/<ecu-id>/presence/<client-id> and then publishes a retained `online` there. The
+ *    persona/<ecu-id>/client/<client>/presence and then publishes a retained `online` there. The
  *    daemon keeps this client's holds only while it is present: if the head unit crashes, the
  *    broker publishes the will and the daemon drops the holds. That is why this client needs
  *    no `holdSeconds`, unlike `persona select`.
- * 2. A hold. request/select names the personality, the owner (this client id) and a priority;
- *    the answer carries the hold id and a token. A 409 answer placed the hold too (it is
+ * 2. A hold. client/<client>/request/select names the personality and a priority; the owner is
+ *    the sender, <client>; the answer carries the hold id and a token. A 409 answer placed the hold too (it is
  *    outranked, or waits for the minimum interval or a standstill): keep its token as well.
  * 3. The release, with the token: nobody else can release this hold.
  * 4. A clean goodbye: `offline` on the presence topic, then DISCONNECT.
  *
- * Requests go out with an MQTT v5 response topic and correlation data, or, on a 3.1.1-only
- * broker, with a `transaction` id answered on response/<action> (MqttSession does both).
+ * <client> is the name the broker authenticated: the username under the shipped ACL
+ * (docs/mosquitto.acl.example), here the client id, for a broker without users. Requests go out
+ * with an MQTT v5 response topic and correlation data, or, on a 3.1.1-only broker, with a
+ * `transaction` id answered on client/<client>/response/<action> (MqttSession does both).
  *
  * Run it against a running daemon (npm start in another terminal), after npm run build:
  *   node dist/examples/infotainment.js [broker-url] [ecu-id]
@@ -29,7 +31,7 @@ import { Topics } from '../src/mqtt/contract.js';
 export interface InfotainmentOptions {
   url: string;
   ecuId: string;
-  /** The MQTT client id, which is also the hold's owner and names the presence topic. */
+  /** The MQTT client id, which is also the <client> of its topics: the hold's owner. */
   clientId: string;
   personality: string;
   /** Higher than the other apps' holds wins; 1–1000. */
@@ -45,7 +47,7 @@ export async function main(options: InfotainmentOptions): Promise<string> {
   const session = await MqttSession.open({ url: options.url, topics: new Topics(options.ecuId), timeoutMs: 5000, clientId: options.clientId, presence: true });
   try {
     log(`${options.clientId}: online at ${options.url} (MQTT ${session.protocolVersion === 5 ? 'v5' : '3.1.1'})`);
-    const selected = await session.request('select', { personality, owner: options.clientId, priority });
+    const selected = await session.request('select', { personality, priority });
     if (!selected.data || !('token' in selected.data)) throw new Error(`select ${personality}: ${selected.status} ${selected.error ?? ''}`);
     const { hold, token } = selected.data as { hold: string; token: string };
     log(`${options.clientId}: holding ${personality} as ${hold}${selected.status === 409 ? ` (${selected.error ?? ''})` : ''}`);

@@ -8,7 +8,7 @@ import { HostAgent } from '../host/host-agent.js';
 import { Topics, type NamespacePayload } from '../mqtt/contract.js';
 import type { InstanceContextDocument } from '../namespace/instance-context.js';
 import { CONTEXT_FILTER, instanceOfContextTopic } from '../namespace/namespace-layout.js';
-import { sessionOptions, withSession } from './mqtt-session.js';
+import { CREDENTIAL_FLAGS, CREDENTIAL_FLAGS_HELP, SESSION_EXIT_HELP, sessionOptions, withSession } from './mqtt-session.js';
 import { EXIT_CONFIG, EXIT_FAILURE, UsageError, type Output } from './output.js';
 
 export const HOST_HELP = `persona host --config FILE   run the hypervisor-side agent of the shared namespace
@@ -17,6 +17,10 @@ export const HOST_HELP = `persona host --config FILE   run the hypervisor-side a
 persona host status [--broker URL] [--json] [--timeout-ms N]
   every instance the namespace has a context for or that reports under persona/<id>/state/namespace:
   its context, the personalities it adopted and those it refused, and why
+  --broker URL      the namespace's MQTT broker, mqtt:// or mqtts:// (default mqtt://127.0.0.1:1883)
+  --timeout-ms N    how long to wait for the broker (default 5000)
+${CREDENTIAL_FLAGS_HELP}
+${SESSION_EXIT_HELP}
 `;
 
 const REPORT_FILTER = 'persona/+/state/namespace';
@@ -53,7 +57,7 @@ interface InstanceView {
 }
 
 async function hostStatus(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { broker: { type: 'string' }, json: { type: 'boolean' }, 'timeout-ms': { type: 'string' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args, options: { ...CREDENTIAL_FLAGS, broker: { type: 'string' }, json: { type: 'boolean' }, 'timeout-ms': { type: 'string' } }, allowPositionals: true, strict: true });
   if (positionals.length > 0) throw new UsageError(`host status: unexpected "${positionals.join(' ')}"\n\n${HOST_HELP}`);
   const options = { ...sessionOptions(values), topics: new Topics('fleet') };
   return withSession('host status', options, out, async (session) => {

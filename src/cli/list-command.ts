@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { HoldsPayload } from '../mqtt/contract.js';
-import { SESSION_FLAGS, SESSION_FLAGS_HELP, reportAnswer, sessionOptions, withSession } from './mqtt-session.js';
+import { SESSION_EXIT_HELP, SESSION_FLAGS, SESSION_FLAGS_HELP, reportAnswer, sessionOptions, withSession } from './mqtt-session.js';
 import { UsageError, type Output } from './output.js';
 import { describeHolds } from './status-command.js';
 
@@ -8,6 +8,7 @@ export const LIST_HELP = `persona list [--broker URL] [--ecu-id ID] [--json] [--
   the running daemon's personalities per driver (name, version, description) and the holds in
   force (request/list; --json prints the answer)
 ${SESSION_FLAGS_HELP}
+${SESSION_EXIT_HELP}
 `;
 
 interface ListData {

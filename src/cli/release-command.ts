@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
-import { SESSION_FLAGS, SESSION_FLAGS_HELP, reportAnswer, sessionOptions, withSession } from './mqtt-session.js';
+import { SESSION_EXIT_HELP, SESSION_FLAGS, SESSION_FLAGS_HELP, reportAnswer, sessionOptions, withSession } from './mqtt-session.js';
 import { UsageError, type Output } from './output.js';
 
-export const RELEASE_HELP = `persona release <hold> <token> [--broker URL] [--ecu-id ID] [--json]
-  release a hold early (request/release), with the token that persona select printed for it
+export const RELEASE_HELP = `persona release <hold> <token> [--json]
+  release a hold early (the release request), with the token that persona select printed for it
   --json            print the daemon's answer
 ${SESSION_FLAGS_HELP}
+${SESSION_EXIT_HELP}
 `;
 
 export async function releaseCommand(args: string[], out: Output): Promise<number> {

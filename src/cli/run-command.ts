@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../common/logger.js';
-import { readFileSync } from 'node:fs';
-import { DocumentError, type DocumentProblem } from '../common/schema.js';
-import type { ConnectionOptions } from '../mqtt/status-publisher.js';
+import { DocumentError } from '../common/schema.js';
+import { CredentialFileError, readBrokerCredentials, type BrokerCredentials, type CredentialFileField } from '../mqtt/broker-credentials.js';
 import { buildDaemon } from '../daemon/build-daemon.js';
 import { systemClock } from '../common/clock.js';
 import { notifySocketSender } from '../daemon/notify-socket.js';
@@ -48,31 +47,17 @@ function overridesFrom(values: Record<string, string | boolean | undefined>): Pa
   return out;
 }
 
+/** The config key of each credential file, for messages. */
+const CONFIG_KEY_OF: Record<CredentialFileField, string> = { passwordFile: 'mqttPasswordFile', caFile: 'mqttCaFile', certFile: 'mqttCertFile', keyFile: 'mqttKeyFile' };
+
 /** Credentials and TLS material from the files the config names; an unreadable one is a configuration error. */
-function readConnection(config: PersonaConfig): Omit<ConnectionOptions, 'url'> {
-  const problems: DocumentProblem[] = [];
-  const read = (key: 'mqttPasswordFile' | 'mqttCaFile' | 'mqttCertFile' | 'mqttKeyFile'): string | undefined => {
-    const file = config[key];
-    if (file === undefined) return undefined;
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (err) {
-      problems.push({ file, path: '', message: `cannot read the ${key}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-      return undefined;
-    }
-  };
-  const password = read('mqttPasswordFile')?.trim();
-  const ca = read('mqttCaFile');
-  const cert = read('mqttCertFile');
-  const key = read('mqttKeyFile');
-  if (problems.length > 0) throw new DocumentError(problems);
-  return {
-    ...(config.mqttUsername !== undefined ? { username: config.mqttUsername } : {}),
-    ...(password !== undefined ? { password } : {}),
-    ...(ca !== undefined ? { ca } : {}),
-    ...(cert !== undefined ? { cert } : {}),
-    ...(key !== undefined ? { key } : {}),
-  };
+function readConnection(config: PersonaConfig): BrokerCredentials {
+  try {
+    return readBrokerCredentials({ username: config.mqttUsername, passwordFile: config.mqttPasswordFile, caFile: config.mqttCaFile, certFile: config.mqttCertFile, keyFile: config.mqttKeyFile });
+  } catch (err) {
+    if (!(err instanceof CredentialFileError)) throw err;
+    throw new DocumentError(err.unreadable.map((u) => ({ file: u.file, path: '', message: `cannot read the ${CONFIG_KEY_OF[u.field]}: ${u.reason}` })));
+  }
 }
 
 function describeSource(config: PersonaConfig): string {

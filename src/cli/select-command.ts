@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { SESSION_FLAGS, SESSION_FLAGS_HELP, reportAnswer, sessionOptions, withSession } from './mqtt-session.js';
-import { UsageError, type Output } from './output.js';
+import { SESSION_FLAGS, SESSION_FLAGS_HELP, describeRefusal, reportAnswer, sessionFlagsAgain, sessionOptions, withSession } from './mqtt-session.js';
+import { EXIT_PLACED_NOT_IN_FORCE, UsageError, type Output } from './output.js';
 
 export const SELECT_HELP = `persona select <personality> [--driver D] [--hold DURATION] [--priority N] [--json]
   hold a personality for a driver (the select request): it beats the policy until it is released or
@@ -11,10 +11,13 @@ export const SELECT_HELP = `persona select <personality> [--driver D] [--hold DU
                     a hold only if it ends, by time or by its owner going offline
   --driver D        the driver, when several have this personality
   --priority N      1–1000, the higher hold wins, up to the ceiling of your role (default 10);
-                    the hold is yours: its owner is the name the broker knows you by
+                    the hold is yours: its owner is the name the broker knows you by (--username)
   --json            print the daemon's answer
 ${SESSION_FLAGS_HELP}
-  exits 1 when refused; a 409 (placed, but outranked or waiting) still prints the hold and token
+  exit codes: 0 the hold is placed and in force; ${EXIT_PLACED_NOT_IN_FORCE} placed but not in force (outranked, gated
+  until a standstill, or deferred; the daemon's 409): the hold stands, its token and the reason
+  are printed; 1 refused (with the status and code, e.g. 403 E_PRIORITY), or no broker or daemon;
+  2 a file a flag names cannot be read
 `;
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
@@ -57,14 +60,17 @@ export async function selectCommand(args: string[], out: Output): Promise<number
     // A 409 placed the hold all the same: its token must not be lost.
     else if (answer.data && 'token' in answer.data) {
       const data = answer.data as SelectData;
-      const flags = [values.broker !== undefined ? ` --broker ${values.broker}` : '', values['ecu-id'] !== undefined ? ` --ecu-id ${values['ecu-id']}` : ''].join('');
-      out.print(`hold ${data.hold} placed: ${data.personality} for ${data.driver}, ${values.hold ?? '10m'}`);
+      out.print(`hold ${data.hold} placed${answer.status === 200 ? '' : ', not in force'}: ${data.personality} for ${data.driver}, ${values.hold ?? '10m'}`);
       out.print(`token: ${data.token}`);
-      out.print(`release with: persona release ${data.hold} ${data.token}${flags}`);
+      out.print(['release with: persona release', data.hold, data.token, ...sessionFlagsAgain(values)].join(' '));
       for (const t of data.targets) {
         const waiting = Object.entries(t.waiting).map(([name, value]) => `${name} ${value}`);
         out.print(`  ${t.target}: ${t.personality}, chosen by ${t.winner}, ${t.result}${waiting.length > 0 ? `; waiting for a standstill: ${waiting.join(', ')}` : ''}`);
       }
+    }
+    if (answer.status === 409 && answer.data && 'token' in answer.data) {
+      out.log(describeRefusal('select', answer));
+      return EXIT_PLACED_NOT_IN_FORCE;
     }
     return reportAnswer('select', answer, out);
   });

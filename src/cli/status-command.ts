@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { ContextPayload, HoldsPayload, PersonalityPayload, StatusPayload, WorkloadPayload } from '../mqtt/contract.js';
-import { SESSION_FLAGS, SESSION_FLAGS_HELP, sessionOptions, withSession } from './mqtt-session.js';
+import { SESSION_EXIT_HELP, SESSION_FLAGS, SESSION_FLAGS_HELP, sessionOptions, withSession } from './mqtt-session.js';
 import { EXIT_FAILURE, UsageError, type Output } from './output.js';
 
 export const STATUS_HELP = `persona status [--broker URL] [--ecu-id ID] [--json] [--timeout-ms N]
@@ -8,6 +8,7 @@ export const STATUS_HELP = `persona status [--broker URL] [--ecu-id ID] [--json]
   the driving context and workload, each driver's personality with the parameters waiting for a
   standstill, and the holds in force (--json: one object, each topic's payload or null)
 ${SESSION_FLAGS_HELP}
+${SESSION_EXIT_HELP}
 `;
 
 type Hold = HoldsPayload['holds'][number];

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { ContextPayload, HealthPayload, HoldsPayload, ManifestEventPayload, PersonalityPayload, RejectedPayload, StatusPayload, SwitchPayload, Topics } from '../mqtt/contract.js';
-import { SESSION_FLAGS, SESSION_FLAGS_HELP, sessionOptions, withSession } from './mqtt-session.js';
+import { SESSION_EXIT_HELP, SESSION_FLAGS, SESSION_FLAGS_HELP, sessionOptions, withSession } from './mqtt-session.js';
 import { EXIT_FAILURE, UsageError, type Output } from './output.js';
 import { describeContext, describeHold, describePersonality, describeStatus } from './status-command.js';
 
@@ -9,6 +9,7 @@ export const WATCH_HELP = `persona watch [--broker URL] [--ecu-id ID] [--json]
   personality changes, switches, holds, manifest reloads and refused requests; the retained
   state comes first (--json: one object a line, {topic, retained, payload}). Ctrl-C stops it
 ${SESSION_FLAGS_HELP}
+${SESSION_EXIT_HELP}
 `;
 
 function describeSwitch(s: SwitchPayload): string {

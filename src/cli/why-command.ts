@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
 import type { DecisionRecord } from '../daemon/decision-record.js';
 import { describeDecision } from './decision-text.js';
-import { SESSION_FLAGS, sessionOptions, withSession } from './mqtt-session.js';
+import { SESSION_EXIT_HELP, SESSION_FLAGS, SESSION_FLAGS_HELP, sessionOptions, withSession } from './mqtt-session.js';
 import { EXIT_FAILURE, type Output } from './output.js';
 
 export const WHY_HELP = `persona why [--broker URL] [--ecu-id ID] [--json]
   explain the running daemon's latest decision: context, inputs, winner and losers per driver
-  (read from its retained persona/<ecu-id>/state/decision; default broker mqtt://127.0.0.1:1883)
+  (read from its retained persona/<ecu-id>/state/decision; --timeout-ms defaults to 3000 here)
+${SESSION_FLAGS_HELP}
+${SESSION_EXIT_HELP}
 `;
 
 export async function whyCommand(args: string[], out: Output): Promise<number> {

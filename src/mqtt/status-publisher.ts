@@ -4,15 +4,10 @@ import { silentLogger, type Logger } from '../common/logger.js';
 import { Topics, type ContextPayload, type DecisionPayload, type DriftPayload, type HealthPayload, type HoldsPayload, type InfoPayload, type ManifestEventPayload, type NamespacePayload, type PersonalityPayload, type RejectedPayload, type StatePublisher, type StatusPayload, type SwitchPayload, type WorkloadPayload } from './contract.js';
 import { MAX_DOCUMENT_BYTES } from '../manifests/bounded-json.js';
 import { sendWithoutDelay } from './no-delay.js';
+import { credentialClientOptions, type BrokerCredentials } from './broker-credentials.js';
 
-export interface ConnectionOptions {
+export interface ConnectionOptions extends BrokerCredentials {
   url: string;
-  /** PEM contents for TLS (mqtts://): CA, client certificate and key. */
-  ca?: string;
-  cert?: string;
-  key?: string;
-  username?: string;
-  password?: string;
 }
 
 export interface PublisherOptions extends ConnectionOptions {
@@ -216,7 +211,6 @@ export class StatusPublisher implements StatePublisher {
   }
 
   private clientOptions(protocolVersion: 4 | 5): IClientOptions {
-    const { ca, cert, key, username, password } = this.options;
     return {
       clientId: `persona-${this.options.ecuId}`,
       protocolVersion,
@@ -228,11 +222,7 @@ export class StatusPublisher implements StatePublisher {
       // MQTT v5: the broker sends nothing bigger (it drops such a message for this client). A 3.1.1
       // CONNECT cannot say so; there the request server's own cap is the only bound.
       ...(protocolVersion === 5 ? { properties: { maximumPacketSize: MAX_INBOUND_PACKET_BYTES } } : {}),
-      ...(ca !== undefined ? { ca } : {}),
-      ...(cert !== undefined ? { cert } : {}),
-      ...(key !== undefined ? { key } : {}),
-      ...(username !== undefined ? { username } : {}),
-      ...(password !== undefined ? { password } : {}),
+      ...credentialClientOptions(this.options),
     };
   }
 

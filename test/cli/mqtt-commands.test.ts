@@ -2,7 +2,6 @@ import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { packageRoot } from '../../src/common/package-root.js';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import { EmbeddedBroker } from '../../src/mqtt/embedded-broker.js';
 import { listCommand } from '../../src/cli/list-command.js';
@@ -12,7 +11,7 @@ import { selectCommand } from '../../src/cli/select-command.js';
 import { describeContext, describeStatus, describeWorkload, statusCommand } from '../../src/cli/status-command.js';
 import { whyCommand } from '../../src/cli/why-command.js';
 import { main as infotainment } from '../../examples/infotainment.js';
-import { startLiveDaemon } from '../helpers/live-daemon.js';
+import { CITY_DRIVE, startLiveDaemon } from '../helpers/live-daemon.js';
 import { freePort, startMosquitto } from '../helpers/mosquitto.js';
 import { MqttRecorder } from '../helpers/mqtt-recorder.js';
 import { spawnPersona } from '../helpers/persona-process.js';
@@ -24,7 +23,7 @@ import { spawnPersona } from '../helpers/persona-process.js';
  */
 async function startDaemon(t: Test, brokerUrl: string, ecuId: string, protocolVersion: 4 | 5 = 5): Promise<Daemon> {
   const recorder = await MqttRecorder.connect(brokerUrl, [`persona/${ecuId}/state/context`], protocolVersion);
-  const daemon = await startLiveDaemon(t, brokerUrl, ecuId);
+  const daemon = await startLiveDaemon(t, brokerUrl, ecuId, CITY_DRIVE, undefined, { apiClients: [{ client: 'integrator', role: 'integrator' }], apiDefaultRole: 'app' });
   await recorder.waitFor((m) => (JSON.parse(m.text) as { context: string }).context === 'city');
   await recorder.close();
   return daemon;
@@ -36,9 +35,9 @@ interface Run {
   err: string;
 }
 
-/** Runs the compiled CLI to its end: main's exit codes and messages, at a second or more of start-up a run. */
-async function persona(t: Test, args: string[]): Promise<Run> {
-  const p = spawnPersona(t, args);
+/** Runs the compiled CLI to its end, in a folder with `files`: main's exit codes and messages, at a second or more of start-up a run. */
+async function persona(t: Test, args: string[], files: Record<string, string> = {}): Promise<Run> {
+  const p = spawnPersona(t, args, files);
   const { code } = await p.exited;
   return { code, out: p.stdout.join('\n'), err: p.stderr.join('\n') };
 }
@@ -106,8 +105,9 @@ void t.test('status, list, select, release and watch against a running daemon (M
     t.match(await watch.waitForLine(/^holds h/), new RegExp(`^holds ${hold}: highway for pvnic, owner persona-cli-\\w+, priority 50, until \\S+$`));
     t.match(await watch.waitForLine(/^personality /), /^personality pvnic \(pvnic0(, \w+)*\): city, generation \d+, since \S+; waiting for a standstill: DMA_buffer_size 64KB$/, 'the retained one first');
     await watch.waitForLine(/^personality pvnic \(.*\): highway/);
+    // Only an integrator reloads: the configuration gives the client "integrator" that role.
     const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
-    await client.publishAsync('persona/cli/request/reload', '{}', { qos: 1 });
+    await client.publishAsync('persona/cli/client/integrator/request/reload', '{}', { qos: 1 });
     await client.endAsync();
     t.match(await watch.waitForLine(/^manifests /), /^manifests \S+ reloaded: 5 personalities$/);
   });
@@ -128,11 +128,14 @@ void t.test('status, list, select, release and watch against a running daemon (M
     t.same(daemon.holds(), []);
   });
 
-  await t.test('select: an unknown personality is a 404, a deferred hold a 409 that still prints its token', async (t) => {
+  await t.test('select: an unknown personality is a 404, a priority above the role\'s a 403 with its code, a deferred hold a 409 that still prints its token', async (t) => {
     const unknown = await cli(selectCommand, ['warp', ...at]);
     t.same([unknown.code, unknown.out, unknown.err], [1, '', 'persona select: 404 no personality "warp" (at /personality)']);
+    const above = await cli(selectCommand, ['offroad', '--priority', '600', ...at]);
+    t.same([above.code, above.out, above.err], [1, '', 'persona select: 403 E_PRIORITY /priority: role app may ask for at most 500, got 600 (at /priority)']);
     const deferred = await cli(selectCommand, ['offroad', ...at]);
-    t.equal(deferred.code, 1);
+    t.equal(deferred.code, 3, 'placed, not in force');
+    t.match(deferred.out, /^hold h\d+-\w+ placed, not in force: offroad for pvnic, 10m\ntoken: [0-9a-f]{64}\n/);
     t.match(deferred.err, /^persona select: 409 placed, but deferred until \S+$/);
     const [, id = '', secret = ''] = /^release with: persona release (h\d+-\w+) (\S+)/m.exec(deferred.out) ?? [];
     t.match(daemon.holds(), [{ id, personality: 'offroad', priority: 10 }], 'placed all the same');
@@ -140,7 +143,7 @@ void t.test('status, list, select, release and watch against a running daemon (M
     const json = await cli(releaseCommand, [id, secret, ...at, '--json']);
     t.same([json.code, JSON.parse(json.out)], [0, { status: 200, data: { hold: id, released: true } }]);
     const answer = await cli(selectCommand, ['parked', '--json', ...at]);
-    t.equal(answer.code, 1);
+    t.equal(answer.code, 3);
     t.match(JSON.parse(answer.out), { status: 409, error: /deferred/, data: { hold: /^h\d+-/, token: String, personality: 'parked' } });
   });
 
@@ -166,22 +169,24 @@ void t.test('status, list, select, release and watch against a running daemon (M
     const empty = await cli(statusCommand, ['--broker', broker.url, '--ecu-id', 'nobody', '--timeout-ms', '200']);
     t.same([empty.code, empty.err], [1, `persona status: nothing retained under persona/nobody/ at ${broker.url} within 200 ms: is the daemon running with this --ecu-id?`]);
     const port = await freePort();
-    const unreachable = await cli(selectCommand, ['city', '--broker', `mqtt://hu:secret@127.0.0.1:${port}`]);
+    const unreachable = await cli(selectCommand, ['city', '--broker', `mqtt://127.0.0.1:${port}`]);
     t.equal(unreachable.code, 1);
-    t.match(unreachable.err, `persona select: cannot reach the MQTT broker at mqtt://hu:***@127.0.0.1:${port}: connect ECONNREFUSED`, 'the password stays out of the message');
+    t.match(unreachable.err, `persona select: cannot reach the MQTT broker at mqtt://127.0.0.1:${port}: connect ECONNREFUSED`);
     await t.rejects(cli(selectCommand, ['city', '--hold', '5 minutes', ...at]), { message: 'select: --hold takes a duration like 90s, 10m or 2h, got "5 minutes"' });
   });
 });
 
-void t.test('a user the documented ACL does not know: its request is refused at once, with the reason', async (t) => {
-  const passwords = join(t.testdir(), 'passwords');
+void t.test('a user the ACL lets read but not ask: its request is refused at once, with the reason', async (t) => {
+  const dir = t.testdir({ acl: 'user guest\ntopic read persona/demo-ecu/client/guest/#\n' });
+  const passwords = join(dir, 'passwords');
   execFileSync('mosquitto_passwd', ['-b', '-c', passwords, 'guest', 'guest-secret']);
-  const broker = await startMosquitto(['allow_anonymous false', `password_file ${passwords}`, `acl_file ${join(packageRoot(), 'docs/mosquitto.acl.example')}`]);
+  // Mosquitto reads both files when it starts: the CLI's run below may clear the folder.
+  const broker = await startMosquitto(['allow_anonymous false', `password_file ${passwords}`, `acl_file ${join(dir, 'acl')}`]);
   t.teardown(() => broker.stop());
   const started = performance.now();
-  const refused = await persona(t, ['list', '--broker', `mqtt://guest:guest-secret@127.0.0.1:${broker.port}`, '--ecu-id', 'demo-ecu', '--timeout-ms', '60000']);
+  const refused = await persona(t, ['list', '--broker', broker.url, '--username', 'guest', '--password-file', 'guest.password', '--ecu-id', 'demo-ecu', '--timeout-ms', '60000'], { 'guest.password': 'guest-secret\n' });
   t.equal(refused.code, 1);
-  t.match(refused.err, /^persona list: the broker refused persona-cli-\w+'s request\/list \(Publish error: Not authorized\): does its ACL allow it\?$/);
+  t.equal(refused.err, "persona list: the broker refused guest's request/list (Publish error: Not authorized): does its ACL allow it?");
   t.ok(performance.now() - started < 60_000, 'the process ends without sitting out the timeout');
 });
 
@@ -199,7 +204,7 @@ void t.test('MQTT 3.1.1 fallback: the embedded Aedes broker refuses v5, select a
   const url = await broker.start(await freePort());
   t.teardown(() => broker.stop());
   const daemon = await startDaemon(t, url, 'aedes', 4);
-  const responses = await MqttRecorder.connect(url, ['persona/aedes/response/+'], 4);
+  const responses = await MqttRecorder.connect(url, ['persona/aedes/client/+/response/+'], 4);
   t.teardown(() => responses.close());
   const at = ['--broker', url, '--ecu-id', 'aedes'];
   const watch = spawnPersona(t, ['watch', '--json', ...at]);
@@ -212,8 +217,8 @@ void t.test('MQTT 3.1.1 fallback: the embedded Aedes broker refuses v5, select a
   t.equal(select.code, 0, select.err);
   const [, hold = '', token = ''] = /^release with: persona release (h\d+-\w+) (\S+)/m.exec(select.out) ?? [];
   t.match(daemon.holds(), [{ id: hold, personality: 'highway' }]);
-  const answer = await responses.waitFor((m) => m.topic === 'persona/aedes/response/select');
-  t.match(JSON.parse(answer.text), { status: 200, transaction: /^[0-9a-f]{32}$/, data: { hold, token } }, 'answered on response/select with the transaction');
+  const answer = await responses.waitFor((m) => /^persona\/aedes\/client\/persona-cli-[0-9a-f]{8}\/response\/select$/.test(m.topic));
+  t.match(JSON.parse(answer.text), { status: 200, transaction: /^[0-9a-f]{32}$/, data: { hold, token } }, 'answered on its own client/<client>/response/select with the transaction');
   t.match(line(await watch.waitForLine(/"topic":"persona\/aedes\/event\/switch"/)), { retained: false, payload: { target: 'pvnic', from: 'city', to: 'highway', trigger: { source: 'hold', rule: hold } } });
   watch.child.kill('SIGINT');
   t.same(await watch.exited, { code: 0, signal: null });
@@ -225,16 +230,16 @@ void t.test('the infotainment example: presence online, a hold without holdSecon
   const broker = await startMosquitto();
   t.teardown(() => broker.stop());
   const daemon = await startDaemon(t, broker.url, 'hu');
-  const recorder = await MqttRecorder.connect(broker.url, ['persona/hu/state/holds', 'persona/hu/presence/+']);
+  const recorder = await MqttRecorder.connect(broker.url, ['persona/hu/state/holds', 'persona/hu/client/+/presence']);
   t.teardown(() => recorder.close());
   const lines: string[] = [];
   const hold = await infotainment({ url: broker.url, ecuId: 'hu', clientId: 'head-unit', personality: 'highway', priority: 50, holdMs: 0, log: (l) => lines.push(l) });
-  await recorder.waitFor((m) => m.topic === 'persona/hu/presence/head-unit' && m.text === 'offline');
+  await recorder.waitFor((m) => m.topic === 'persona/hu/client/head-unit/presence' && m.text === 'offline');
   await recorder.sync();
   const holds = recorder.on('persona/hu/state/holds').map((m) => (JSON.parse(m.text) as { holds: unknown[] }).holds);
   t.match(holds, [[], [{ id: hold, owner: 'head-unit', personality: 'highway', priority: 50, expires: null }], []], 'held, with no expiry, then released');
   t.same(
-    recorder.on('persona/hu/presence/head-unit').map((m) => [m.text, m.retain]),
+    recorder.on('persona/hu/client/head-unit/presence').map((m) => [m.text, m.retain]),
     [
       ['online', true],
       ['offline', true],

@@ -44,6 +44,16 @@ void t.test('a missing --config file is reported, exit 2', async (t) => {
   t.match(p.stderr.join('\n'), `${join(p.cwd, 'absent.json')}: /: file not found`);
 });
 
+void t.test('broker credential files that cannot be read: each listed, exit 2, before connecting', async (t) => {
+  const config = JSON.stringify({ broker: 'mqtts://127.0.0.1:1', mqttUsername: 'persona', mqttPasswordFile: 'absent.password', mqttCaFile: 'absent.crt' });
+  const p = spawnPersona(t, ['run'], { 'persona.config.json': config });
+  t.same(await p.exited, { code: 2, signal: null });
+  t.same(
+    p.stderr.filter((l) => l.includes('cannot read')),
+    [`${join(p.cwd, 'absent.password')}: /: cannot read the mqttPasswordFile: ENOENT (no such file or directory)`, `${join(p.cwd, 'absent.crt')}: /: cannot read the mqttCaFile: ENOENT (no such file or directory)`],
+  );
+});
+
 void t.test('SIGKILL: the broker publishes the last will, status reads offline', async (t) => {
   const broker = await startMosquitto();
   t.teardown(() => broker.stop());
