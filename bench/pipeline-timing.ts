@@ -107,7 +107,7 @@ export function benchConfig(backend: 'simulated' | 'kmod', speed: number) {
   const state = mkdtempSync(join(tmpdir(), 'persona-bench-state-'));
   return loadConfig({
     cwd: packageRoot(),
-    overrides: { ecuId: 'bench', backend, speed, loop: true, workloadIntervalMs: 0, manifestState: join(state, 'manifest-state.json'), can: `replay:${DRIVE_LOG}` },
+    overrides: { ecuId: 'bench', backend, speed, loop: true, workloadIntervalMs: 0, manifestState: join(state, 'manifest-state.json'), holdState: join(state, 'holds.json'), can: `replay:${DRIVE_LOG}` },
   });
 }
 

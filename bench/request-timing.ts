@@ -141,7 +141,7 @@ export async function timeRequests(options: { backend: 'simulated' | 'kmod'; bro
     () =>
       timed(inProcessUs, async () => {
         const applied = switched(HELD);
-        const { hold, token } = (running.daemon as Daemon).placeHold({ owner: 'bench', driverId: 'pvnic', personality: HELD, priority: 10 });
+        const { hold, token } = (running.daemon as Daemon).placeHold({ owner: 'bench', driverId: 'pvnic', personality: HELD, priority: 10 }, { maxPerOwner: 1 });
         held = { hold: hold.id, token };
         await applied;
       }),

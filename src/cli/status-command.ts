@@ -46,8 +46,9 @@ export function describePersonality(p: PersonalityPayload): string[] {
   ]);
 }
 
+/** A hold with its end as the daemon's wall clock has it: a fixed time, or the lease of its owner's presence. */
 export function describeHold(h: Hold): string {
-  return `${h.id}: ${h.personality} for ${h.driver}, owner ${h.owner}, priority ${h.priority}, ${h.expires === null ? 'until released' : `until ${h.expires}`}`;
+  return `${h.id}: ${h.personality} for ${h.driver}, owner ${h.owner}, priority ${h.priority}, ${h.whilePresent ? `while ${h.owner} is present, lease until ${h.expires}` : `until ${h.expires}`}`;
 }
 
 /** `holds: none`, or a heading and one indented line per hold. */

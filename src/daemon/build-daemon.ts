@@ -14,6 +14,7 @@ import type { WorkloadInput } from '../context/workload-features.js';
 import { ContextPolicy } from '../policy/context-policy.js';
 import { Arbiter } from '../policy/arbiter.js';
 import { HoldRegistry } from '../policy/hold-registry.js';
+import { HoldStateFile } from '../policy/hold-state-file.js';
 import { ManifestStore } from '../manifests/manifest-store.js';
 import { RollbackState } from '../manifests/rollback-state.js';
 import { SignedManifestVerifier } from '../manifests/signed-manifest-verifier.js';
@@ -69,6 +70,8 @@ export interface DaemonOptions {
   dashboard?: Pick<ConstructorParameters<typeof DashboardServer>[0], 'maxClients' | 'maxBufferedBytes' | 'flushMs' | 'heartbeatMs' | 'controlRate' | 'refusalReportRate'>;
   /** Request API limits (tests make the window of aggregated refusals short). */
   api?: MqttApiOptions;
+  /** Keep the holds in `holdState` also in a run that publishes to no broker (one with a broker always does). */
+  durableHolds?: boolean;
 }
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -134,6 +137,9 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
     // The dashboard is fed the very payloads MQTT gets: one source of truth, two outputs.
     const publisher = dashboard ? new FanOutPublisher([output, dashboard]) : output;
     const namespace = config.namespace === undefined ? undefined : openNamespace(config, output, publisher, store, adoptedDir, instance, clock, logger.child('namespace'));
+    // An offline run (a simulation) keeps its holds in memory: it must neither decide by the
+    // holds of the daemon on the car nor overwrite them.
+    const holdState = 'brokerUrl' in to || options.durableHolds === true ? new HoldStateFile(config.holdState, logger.child('holds')) : undefined;
     const daemon = new Daemon(
     {
       source,
@@ -142,6 +148,9 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
       tracker: new ContextTracker(machine),
       arbiter: new Arbiter(policy, holds, policy.targets((id) => backend.drivers().find((d) => d.id === id)?.resources ?? [])),
       holds,
+      ...(holdState ? { holdState } : {}),
+      maxHolds: config.maxHolds,
+      presenceLeaseMs: config.presenceLeaseSeconds * 1000,
       minSwitchIntervalMs: policy.minSwitchIntervalMs,
       standstillKmh: policy.standstillKmh,
       store,

@@ -30,6 +30,9 @@ export interface PersonaConfig {
   manifests: string;
   trust: string;
   manifestState: string;
+  holdState: string;
+  maxHolds: number;
+  presenceLeaseSeconds: number;
   instanceProfile?: string;
   namespace?: string;
   namespacePollMs: number;
@@ -48,7 +51,7 @@ const FLEET_ID = 'fleet';
 export const COMMAND_LINE = '<command line>';
 
 const validate = compileDocumentSchema<Partial<PersonaConfig>>(schema);
-const PATH_KEYS = ['vehicle', 'statechart', 'policy', 'manifests', 'trust', 'manifestState', 'mqttPasswordFile', 'mqttCaFile', 'mqttCertFile', 'mqttKeyFile', 'httpTokenFile'] as const;
+const PATH_KEYS = ['vehicle', 'statechart', 'policy', 'manifests', 'trust', 'manifestState', 'holdState', 'mqttPasswordFile', 'mqttCaFile', 'mqttCertFile', 'mqttKeyFile', 'httpTokenFile'] as const;
 
 /** The defaults, read from the schema: it is their single source. */
 function defaults(): PersonaConfig {

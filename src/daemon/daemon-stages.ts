@@ -13,7 +13,7 @@ import type { ParameterValues } from '../manifests/personality.js';
 import type { StatePublisher } from '../mqtt/contract.js';
 import type { Arbiter, Candidate } from '../policy/arbiter.js';
 import type { Target } from '../policy/context-policy.js';
-import type { HoldRegistry } from '../policy/hold-registry.js';
+import type { HoldRegistry, HoldSnapshot } from '../policy/hold-registry.js';
 import type { SignalDecoder } from '../signals/signal-decoder.js';
 import type { DecisionRecord } from './decision-record.js';
 import type { HealthFailure } from './health-guard.js';
@@ -27,6 +27,12 @@ export interface DaemonStages {
   tracker: ContextTracker;
   arbiter: Arbiter;
   holds: HoldRegistry;
+  /** Where the holds outlive a restart; absent, they live as long as the process (an offline run). */
+  holdState?: { load(nowMs: number): HoldSnapshot; save(snapshot: HoldSnapshot): void };
+  /** How many holds there may be in all (`maxHolds`). */
+  maxHolds: number;
+  /** How long a hold tied to its owner's presence lasts unless the owner says again that it is online. */
+  presenceLeaseMs: number;
   minSwitchIntervalMs: number;
   store: ManifestStore;
   backend: DriverBackend;

@@ -60,6 +60,7 @@ export class Daemon {
     this.stages.source.onHealth?.((problem) => this.stages.publisher.setDegraded(problem));
     this.cancelTimers.push(this.stages.backend.onDrift((drift) => this.driftDetected(drift)));
     this.publishInfo();
+    this.restoreHolds();
     this.stages.tracker.start();
     const { source, clock, workload } = this.stages;
     if (source.nowUs) this.anchor = { timeUs: source.nowUs(), clockMs: clock.now() };
@@ -138,18 +139,41 @@ export class Daemon {
     this.onWorkload(workload);
   }
 
-  /** Places a hold for a personality that exists (ManifestError E_NOT_FOUND otherwise). */
-  placeHold(request: HoldRequest): { hold: Hold; token: string } {
+  /**
+   * Places a hold for a personality that exists (ManifestError E_NOT_FOUND otherwise): for
+   * `holdSeconds`, or without them while its owner is present, on a lease that ownerOnline()
+   * renews. `maxPerOwner` is the owner's quota (HoldError E_HOLD_QUOTA beyond it); `maxHolds`
+   * bounds all holds (E_HOLDS_FULL). A refusal changes nothing.
+   */
+  placeHold(request: HoldRequest, { maxPerOwner }: { maxPerOwner: number }): { hold: Hold; token: string } {
     this.stages.store.require(request.driverId, request.personality);
-    const placed = this.stages.holds.add(request, this.timeMs);
+    const nowMs = this.stages.clock.wallNow();
+    const { holdSeconds } = request;
+    const expiresAtMs = nowMs + (holdSeconds === undefined ? this.stages.presenceLeaseMs : holdSeconds * 1000);
+    const placed = this.stages.holds.add(request, { placedAtMs: nowMs, expiresAtMs, whilePresent: holdSeconds === undefined }, { maxPerOwner, maxHolds: this.stages.maxHolds });
     this.evaluate(`hold ${placed.hold.id} placed by ${request.owner}`);
+    this.saveHolds();
     return placed;
   }
 
   releaseHold(id: string, token: string): Hold {
     const hold = this.stages.holds.release(id, token);
     this.evaluate(`hold ${id} released`);
+    this.saveHolds();
     return hold;
+  }
+
+  /**
+   * The owner's presence says `online`: its holds tied to that presence get a full lease
+   * again. Without this, a client that left without saying `offline` would hold forever.
+   */
+  ownerOnline(owner: string): Hold[] {
+    const nowMs = this.stages.clock.wallNow();
+    const renewed = this.stages.holds.renewLeases(owner, nowMs, nowMs + this.stages.presenceLeaseMs);
+    if (renewed.length === 0) return renewed;
+    this.saveHolds();
+    this.publishHoldsIfChanged();
+    return renewed;
   }
 
   /**
@@ -217,16 +241,44 @@ export class Daemon {
     this.evaluate(`drift on ${drift.driverId}`);
   }
 
-  /** The holds in force, as published (never their tokens). */
+  /** The holds in force, as published (never their tokens), in wall-clock time. */
   holds(): HoldsPayload['holds'] {
-    return this.stages.holds.list().map((h) => ({ id: h.id, owner: h.owner, driver: h.driverId, personality: h.personality, priority: h.priority, expires: h.expiresAtMs === undefined ? null : iso(h.expiresAtMs), placed: iso(h.createdAtMs) }));
+    return this.stages.holds.list().map((h) => ({ id: h.id, owner: h.owner, driver: h.driverId, personality: h.personality, priority: h.priority, expires: iso(h.expiresAtMs), placed: iso(h.placedAtMs), whilePresent: h.whilePresent }));
   }
 
   /** An owner (an MQTT client) went away: its holds go with it. */
   dropOwner(owner: string): Hold[] {
     const dropped = this.stages.holds.dropOwner(owner);
-    if (dropped.length > 0) this.evaluate(`${owner} went away, dropping ${dropped.map((h) => h.id).join(', ')}`);
+    if (dropped.length === 0) return dropped;
+    this.evaluate(`${owner} went away, dropping ${dropped.map((h) => h.id).join(', ')}`);
+    this.saveHolds();
     return dropped;
+  }
+
+  /**
+   * The holds of the last run, less those that ended meanwhile and those whose personality
+   * is gone. The first decision takes them into account.
+   */
+  private restoreHolds(): void {
+    const { holdState, holds, store, logger } = this.stages;
+    if (!holdState) return;
+    const nowMs = this.stages.clock.wallNow();
+    const saved = holdState.load(nowMs);
+    const kept = saved.holds.filter((h) => {
+      if (h.expiresAtMs <= nowMs) logger.info(`hold ${h.id} of ${h.owner} ended at ${iso(h.expiresAtMs)}, while persona was not running`);
+      else if (store.get(h.driverId, h.personality) === undefined) logger.warn(`hold ${h.id} of ${h.owner} dropped: personality "${h.personality}" of driver "${h.driverId}" no longer exists`);
+      else return true;
+      return false;
+    });
+    holds.restore({ sequence: saved.sequence, holds: kept });
+    if (kept.length > 0) logger.info(`restored holds ${kept.map((h) => `${h.id} of ${h.owner}`).join(', ')}`);
+    this.saveHolds();
+    this.publishHoldsIfChanged();
+  }
+
+  /** Writes the holds where they outlive a restart; after the apply is queued, as everything else that tells the world. */
+  private saveHolds(): void {
+    this.stages.holdState?.save(this.stages.holds.snapshot());
   }
 
   private onFrame(frame: CanFrame): void {
@@ -258,8 +310,18 @@ export class Daemon {
     const interval = this.idleTickMs();
     const late = this.lastIdleTickMs !== undefined && now - this.lastIdleTickMs > 2 * interval;
     this.lastIdleTickMs = now;
-    if (late || !this.anchor || now - this.lastSampleClockMs < interval) return;
+    if (late || !this.anchor || now - this.lastSampleClockMs < interval) return this.expireHoldsBetweenSamples();
     this.sample(this.anchor.timeUs + (now - this.anchor.clockMs) * 1000 * this.stages.source.timeScale);
+  }
+
+  /** Holds end on the wall clock, also while no sample is taken (no frames yet, a stalled loop). */
+  private expireHoldsBetweenSamples(): void {
+    const expired = this.stages.holds.expire(this.stages.clock.wallNow());
+    if (expired.length === 0) return;
+    // Before the first sample there is nothing to decide on: only state/holds changes.
+    if (this.features === null) this.publishHoldsIfChanged();
+    else this.evaluate(expiredTrigger(expired));
+    this.saveHolds();
   }
 
   private sample(timeUs: number): void {
@@ -300,12 +362,13 @@ export class Daemon {
   }
 
   private evaluate(trigger: string): void {
+    const expired = this.stages.holds.expire(this.stages.clock.wallNow());
     const nowMs = this.timeMs;
     const context = this.stages.tracker.current;
     const standstill = this.features?.speedKmh !== null && this.features !== null && this.features.speedKmh <= this.stages.standstillKmh;
     // Limping, persona asks for nothing but the safe personality, as if the context were unknown.
     const decideFor: PolicyContext = { ...context, ...(this.applier.limp.active ? { driving: 'unknown' } : {}), role: this.instanceTracker.describe(context.instance).role };
-    const planned = this.stages.arbiter.decide(decideFor, nowMs).map((decided) => {
+    const planned = this.stages.arbiter.decide(decideFor).map((decided) => {
       const verdict = this.applier.health.screen(decided);
       const personality = this.stages.store.require(verdict.driverId, verdict.winner.personality);
       const held = this.applier.standing(verdict.target);
@@ -335,7 +398,7 @@ export class Daemon {
       waiting: formatted(plan.waiting),
       ...(plan.notBeforeMs !== undefined ? { notBefore: iso(plan.notBeforeMs) } : {}),
     }));
-    const reason = trigger === 'sample' ? this.sampleTrigger(drivers, standstill) : trigger;
+    const reason = trigger !== 'sample' ? trigger : expired.length > 0 ? expiredTrigger(expired) : this.sampleTrigger(drivers, standstill);
     this.publishHoldsIfChanged();
     const mayApply = this.applier.limp.mayApply();
     for (const { verdict, plan, standing } of planned) {
@@ -345,6 +408,7 @@ export class Daemon {
       if (Object.keys(plan.apply).length > 0 || adopt) this.applier.queue({ target: verdict.target, winner: verdict.winner, plan, before: standing, trigger: reason, nowMs, speedKmh: round(this.features?.speedKmh ?? null), context });
     }
     this.record(reason, context, drivers, nowMs);
+    if (expired.length > 0) this.saveHolds();
   }
 
   /** Holds change by requests and by expiry inside decisions: published whenever the set differs. */
@@ -386,6 +450,10 @@ export class Daemon {
     this.stages.publisher.publishDecision(record);
     this.observer.decided?.(record);
   }
+}
+
+function expiredTrigger(expired: readonly Hold[]): string {
+  return `${expired.length === 1 ? 'hold' : 'holds'} ${expired.map((h) => h.id).join(', ')} expired`;
 }
 
 function describe(change: ContextChange): string {

@@ -24,8 +24,9 @@ export interface MqttApiOptions {
 /**
  * Serves the request side of the MQTT contract on the daemon's connection, and ties holds
  * to their owners' presence: `client/<client>/presence` says `online` (retained, with a
- * retained last will `offline`); when it says anything else, the client's holds are dropped.
- * Refusals are reported on event/rejected, aggregated per client, action and status.
+ * retained last will `offline`); when it says anything else, the client's holds are dropped,
+ * and each `online` renews the lease of the holds it placed without holdSeconds. Refusals are
+ * reported on event/rejected, aggregated per client, action and status.
  */
 export function serveMqttApi(publisher: StatusPublisher, daemon: Daemon, store: () => ManifestStore, roles: RoleBook, clock: Clock, logger: Logger, options: MqttApiOptions = {}): void {
   const present = new Set<string>();
@@ -33,8 +34,10 @@ export function serveMqttApi(publisher: StatusPublisher, daemon: Daemon, store: 
   publisher.subscribe(topics.presence, (topic, payload) => {
     const client = topics.clientOf(topic);
     if (client === undefined) return;
-    if (presenceOnline(payload)) present.add(client);
-    else {
+    if (presenceOnline(payload)) {
+      present.add(client);
+      daemon.ownerOnline(client);
+    } else {
       present.delete(client);
       const dropped = daemon.dropOwner(client);
       if (dropped.length > 0) logger.info(`${client} went offline: dropped its holds ${dropped.map((h) => h.id).join(', ')}`);

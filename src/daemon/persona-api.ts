@@ -85,8 +85,6 @@ export function holdHandlers({ daemon, store, isPresent }: HoldContext): Record<
       if (caller.role.maxPriority < 1 || priority > caller.role.maxPriority) {
         throw new RequestError(403, caller.role.maxPriority < 1 ? `${owner} has role ${caller.role.name}, which may place no holds` : `/priority: role ${caller.role.name} may ask for at most ${caller.role.maxPriority}, got ${priority}`, '/priority', undefined, 'E_PRIORITY');
       }
-      const held = daemon.holds().filter((h) => h.owner === owner).length;
-      if (held >= caller.role.maxHolds) throw new RequestError(403, `${owner} has ${held} holds, the most role ${caller.role.name} may have (${caller.role.maxHolds}): release one first`, undefined, undefined, 'E_HOLD_QUOTA');
       const drivers = store().drivers().filter((d) => store().get(d, request.personality) !== undefined && (request.driver === undefined || request.driver === d));
       if (drivers.length === 0) throw new RequestError(404, `no personality "${request.personality}"${request.driver ? ` for driver "${request.driver}"` : ''}`, '/personality');
       if (drivers.length > 1) throw new RequestError(400, `"${request.personality}" exists for ${drivers.join(', ')}: name the driver`, '/driver');
@@ -94,11 +92,13 @@ export function holdHandlers({ daemon, store, isPresent }: HoldContext): Record<
         throw new RequestError(400, `/holdSeconds: is required while ${owner} has no presence online (a hold must end when its owner goes away)`, '/holdSeconds');
       }
       const driverId = drivers[0]!;
-      const expiresAtMs = request.holdSeconds === undefined ? undefined : daemon.timeMs + request.holdSeconds * 1000;
       let placed;
       try {
-        placed = daemon.placeHold({ owner, driverId, personality: request.personality, priority, ...(expiresAtMs !== undefined ? { expiresAtMs } : {}) });
+        // The role's quota is checked where the hold is placed, with the other holds it counts against.
+        placed = daemon.placeHold({ owner, driverId, personality: request.personality, priority, ...(request.holdSeconds !== undefined ? { holdSeconds: request.holdSeconds } : {}) }, { maxPerOwner: caller.role.maxHolds });
       } catch (err) {
+        if (err instanceof HoldError && err.code === 'E_HOLD_QUOTA') throw new RequestError(403, `${err.message} (role ${caller.role.name})`, undefined, undefined, err.code);
+        if (err instanceof HoldError && err.code === 'E_HOLDS_FULL') throw new RequestError(429, err.message, undefined, undefined, err.code);
         if (err instanceof HoldError) throw new RequestError(400, err.message);
         if (err instanceof ManifestError) throw new RequestError(404, err.message);
         throw err;

@@ -79,9 +79,13 @@ export interface SwitchPayload {
 /** `persona/<ecu-id>/state/decision`, retained: the latest decision record. */
 export type DecisionPayload = DecisionRecord;
 
-/** `persona/<ecu-id>/state/holds`, retained: the holds in force (never their tokens). */
+/**
+ * `persona/<ecu-id>/state/holds`, retained: the holds in force (never their tokens). Times are
+ * wall-clock UTC; `expires` of a hold `whilePresent` (tied to its owner's presence) is the end
+ * of its lease, which the owner renews by publishing `online` again.
+ */
 export interface HoldsPayload {
-  holds: Array<{ id: string; owner: string; driver: string; personality: string; priority: number; expires: string | null; placed: string }>;
+  holds: Array<{ id: string; owner: string; driver: string; personality: string; priority: number; expires: string; placed: string; whilePresent: boolean }>;
 }
 
 /** `persona/<ecu-id>/state/workload`, retained: the ECU's own load as last sampled. */

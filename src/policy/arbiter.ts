@@ -30,8 +30,8 @@ export class Arbiter {
     readonly targets: readonly Target[],
   ) {}
 
-  decide(context: PolicyContext, nowMs: number): Verdict[] {
-    this.holds.expire(nowMs);
+  /** Among the holds in force: the daemon drops those that ended, on the wall clock, before it asks. */
+  decide(context: PolicyContext): Verdict[] {
     return this.policy.decide(context, this.targets).map((choice) => {
       const target = choice.target;
       const fromPolicy: Candidate = { source: choice.safety ? 'safety' : 'policy', personality: choice.personality, rule: choice.rule };

@@ -237,7 +237,7 @@ void t.test('the infotainment example: presence online, a hold without holdSecon
   await recorder.waitFor((m) => m.topic === 'persona/hu/client/head-unit/presence' && m.text === 'offline');
   await recorder.sync();
   const holds = recorder.on('persona/hu/state/holds').map((m) => (JSON.parse(m.text) as { holds: unknown[] }).holds);
-  t.match(holds, [[], [{ id: hold, owner: 'head-unit', personality: 'highway', priority: 50, expires: null }], []], 'held, with no expiry, then released');
+  t.match(holds, [[], [{ id: hold, owner: 'head-unit', personality: 'highway', priority: 50, whilePresent: true, expires: String }], []], 'held while present, on a lease, then released');
   t.same(
     recorder.on('persona/hu/client/head-unit/presence').map((m) => [m.text, m.retain]),
     [

@@ -26,6 +26,9 @@ void t.test('defaults come from the schema, with paths inside the package', asyn
     manifests: join(root, 'manifests'),
     trust: join(root, 'manifests/trust'),
     manifestState: join(root, 'state/manifest-state.json'),
+    holdState: join(root, 'state/holds.json'),
+    maxHolds: 32,
+    presenceLeaseSeconds: 3600,
     backend: 'auto',
     namespacePollMs: 2000,
     instanceStaleMs: 60000,
@@ -44,6 +47,7 @@ void t.test('the file overrides defaults with paths relative to it; flags overri
   t.equal(config.speed, 0);
   t.equal(config.broker, 'mqtt://10.0.0.2:1883');
   t.equal(loadConfig({ cwd, overrides: { namespace: 'dir:ns' } }).namespace, `dir:${join(cwd, 'ns')}`, 'a dir: namespace is a path too');
+  t.equal(loadConfig({ cwd, file: 'etc/persona.config.json', overrides: { holdState: 'run/holds.json' } }).holdState, join(cwd, 'run/holds.json'), 'holdState is a path, like manifestState');
 });
 
 void t.test('persona.config.json in the working folder is read without --config', async (t) => {

@@ -95,9 +95,9 @@ void t.test('holds: priority, release with the wrong token, expiry, owner loss, 
     {
       seconds: 15,
       onStart: () => {
-        const placed = daemon().placeHold({ owner: 'media', driverId: 'pvnic', personality: 'highway', priority: 5 });
+        const placed = daemon().placeHold({ owner: 'media', driverId: 'pvnic', personality: 'highway', priority: 5 }, { maxPerOwner: 1 });
         media = { id: placed.hold.id, token: placed.token };
-        daemon().placeHold({ owner: 'navigation', driverId: 'pvnic', personality: 'offroad', priority: 3 });
+        daemon().placeHold({ owner: 'navigation', driverId: 'pvnic', personality: 'offroad', priority: 3 }, { maxPerOwner: 1 });
       },
     },
     {
@@ -112,7 +112,7 @@ void t.test('holds: priority, release with the wrong token, expiry, owner loss, 
     },
     { seconds: 15, onStart: () => daemon().releaseHold(media!.id, media!.token) },
     { seconds: 15, onStart: () => void daemon().dropOwner('navigation') },
-    { seconds: 15, onStart: () => void daemon().placeHold({ owner: 'diag', driverId: 'pvnic', personality: 'highway', priority: 9, expiresAtMs: daemon().timeMs + 5_000 }) },
+    { seconds: 15, onStart: () => void daemon().placeHold({ owner: 'diag', driverId: 'pvnic', personality: 'highway', priority: 9, holdSeconds: 5 }, { maxPerOwner: 1 }) },
     { seconds: 2, silent: true },
     { seconds: 15, speedKmh: 40, gear: D },
   ]);
@@ -139,7 +139,7 @@ void t.test('gating: a disruptive change asked for at speed waits for the next s
   const r = await runScenario((daemon) => [
     { seconds: 1, speedKmh: 0, gear: P },
     { seconds: 20, speedKmh: 40, gear: D },
-    { seconds: 20, onStart: () => void daemon().placeHold({ owner: 'media', driverId: 'pvnic', personality: 'highway', priority: 5 }) },
+    { seconds: 20, onStart: () => void daemon().placeHold({ owner: 'media', driverId: 'pvnic', personality: 'highway', priority: 5 }, { maxPerOwner: 1 }) },
     { seconds: 10, speedKmh: 0 },
   ]);
   const toHighway = r.switches.filter((s) => s.to === 'highway');

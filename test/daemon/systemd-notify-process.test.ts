@@ -24,7 +24,7 @@ while True:
 void t.test('run under a notify socket: WATCHDOG=1 from the start, READY=1 naming the applied personality, more pings, STOPPING=1', async (t) => {
   const broker = await startMosquitto();
   t.teardown(() => broker.stop());
-  const dir = t.testdir({ 'persona.config.json': JSON.stringify({ broker: broker.url, backend: 'simulated', workloadIntervalMs: 0, manifestState: 'state/manifest-state.json' }) });
+  const dir = t.testdir({ 'persona.config.json': JSON.stringify({ broker: broker.url, backend: 'simulated', workloadIntervalMs: 0, manifestState: 'state/manifest-state.json', holdState: 'state/holds.json' }) });
   // A socket path must fit in 108 bytes: not under the deep test folder.
   const socketDir = mkdtempSync(join(tmpdir(), 'persona-notify-'));
   t.teardown(() => rmSync(socketDir, { recursive: true, force: true }));

@@ -4,7 +4,8 @@ import { openPage, startDashboard, waitForText } from './browser.js';
 const TOKEN = 'dashboard-test-token-0123456789';
 const FILES = {
   'token.txt': `${TOKEN}\n`,
-  'persona.config.json': JSON.stringify({ workloadIntervalMs: 0, httpControl: true, httpTokenFile: 'token.txt' }),
+  // The holds this daemon keeps are the test's own, not those of the package's state folder.
+  'persona.config.json': JSON.stringify({ workloadIntervalMs: 0, httpControl: true, httpTokenFile: 'token.txt', holdState: 'holds.json' }),
 };
 
 void t.test('a hold placed and released from the page goes through arbitration; without the token it is a 403', async (t) => {

@@ -12,8 +12,9 @@ const screenshots = process.env.PERSONA_SCREENSHOTS === '1';
 
 void t.test('the page follows the drive: contexts, timeline, switch log, decision in words', async (t) => {
   const page = await openPage(t);
-  // The ECU's own load would make the policy's choice depend on the machine the test runs on.
-  const config = { workloadIntervalMs: 0 };
+  // The ECU's own load would make the policy's choice depend on the machine the test runs on,
+  // and holds left in the package's state folder the decisions.
+  const config = { workloadIntervalMs: 0, holdState: 'holds.json' };
   const { url } = await startDashboard(t, ['--http', '127.0.0.1:8080', '--speed', screenshots ? '2' : '10', '--no-loop'], { 'persona.config.json': JSON.stringify(config) });
   await page.goto(url);
   t.match(await waitForText(page, '#connection', /^online$/), 'online');

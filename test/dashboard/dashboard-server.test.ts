@@ -179,7 +179,7 @@ void t.test('a stream starts with a snapshot and then gets only what changed, th
   const third = await get(`${base}events`);
   t.same([third.status, JSON.parse(third.body)], [503, { status: 503, error: '2 dashboards are open already' }], 'more pages than allowed are refused');
 
-  daemon.placeHold({ owner: 'media', driverId: 'pvnic', personality: 'highway', priority: 50 });
+  daemon.placeHold({ owner: 'media', driverId: 'pvnic', personality: 'highway', priority: 50 }, { maxPerOwner: 1 });
   const holdsSeen = async (stream: typeof a): Promise<DashboardUpdate> => {
     for (;;) {
       const e = await stream.next();

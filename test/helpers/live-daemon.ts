@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { SimulatedClock } from '../../src/common/clock.js';
@@ -23,13 +25,17 @@ export const CITY_DRIVE: readonly Leg[] = [
 export async function startLiveDaemon(t: Test, brokerUrl: string, ecuId: string, legs: readonly Leg[] = CITY_DRIVE, connection?: DaemonOptions['connection'], overrides: Partial<PersonaConfig> = {}, api?: DaemonOptions['api']): Promise<Daemon> {
   const clock = new SimulatedClock();
   const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), legs, clock, true);
-  const config = loadConfig({ cwd: packageRoot(), overrides: { ecuId, workloadIntervalMs: 0, ...overrides } });
+  // A daemon with a broker keeps its holds on disk: in a folder of this test's own, so that
+  // no run restores the holds of another.
+  const state = mkdtempSync(join(tmpdir(), 'persona-holds-'));
+  const config = loadConfig({ cwd: packageRoot(), overrides: { ecuId, workloadIntervalMs: 0, holdState: join(state, 'holds.json'), ...overrides } });
   const daemon = buildDaemon(config, { logger: silentLogger, clock, source, ...(connection ? { connection } : {}), ...(api ? { api } : {}) })({ brokerUrl });
   await daemon.start();
   const running = daemon.run();
   t.teardown(async () => {
     await daemon.stop();
     await running;
+    rmSync(state, { recursive: true, force: true });
   });
   return daemon;
 }

@@ -79,6 +79,19 @@ export interface ScenarioResult {
   switches: SwitchRecord[];
   /** Seconds since the start of the script, for readable assertions. */
   at: (timeMs: number) => number;
+  clock: SimulatedClock;
+}
+
+export interface DriveOptions {
+  overrides?: Partial<PersonaConfig>;
+  workload?: (clock: SimulatedClock) => WorkloadInput;
+  backend?: DriverBackend;
+  counters?: CounterSource;
+  logger?: Logger;
+  /** A clock of the test's own (a wall clock that starts elsewhere, a second run later on). */
+  clock?: SimulatedClock;
+  /** Keeps the holds in the config's holdState, as a daemon with a broker does: a second run restores them. */
+  durableHolds?: boolean;
 }
 
 /**
@@ -93,9 +106,15 @@ export async function runScenario(
   counters?: CounterSource,
   logger: Logger = silentLogger,
 ): Promise<ScenarioResult> {
-  const clock = new SimulatedClock();
+  return runDrive(legs, { overrides, workload, backend, counters, logger });
+}
+
+/** runScenario with every option named, and a clock or durable holds of the test's own. */
+export async function runDrive(legs: (daemon: () => Daemon) => Leg[], options: DriveOptions = {}): Promise<ScenarioResult> {
+  const { workload, backend, counters, logger = silentLogger } = options;
+  const clock = options.clock ?? new SimulatedClock();
   // Without a scripted workload the regions stay put: the real /proc would make runs differ.
-  const config = loadConfig({ cwd: packageRoot(), overrides: { workloadIntervalMs: workload ? 1000 : 0, ...overrides } });
+  const config = loadConfig({ cwd: packageRoot(), overrides: { workloadIntervalMs: workload ? 1000 : 0, ...options.overrides } });
   const changes: ContextChange[] = [];
   const switches: SwitchRecord[] = [];
   const published = new RecordingPublisher();
@@ -103,9 +122,18 @@ export async function runScenario(
   const get = (): Daemon => daemon;
   const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), legs(get), clock);
   const workloadSampler = workload ? { sample: () => workload(clock) } : undefined;
-  const daemon = buildDaemon(config, { logger, clock, source, ...(workloadSampler ? { workloadSampler } : {}), ...(backend ? { backend } : {}), ...(counters ? { counters } : {}), observer: { contextChanged: (c) => changes.push(c), switched: (s) => switches.push(s) } })({ publisher: published });
+  const daemon = buildDaemon(config, {
+    logger,
+    clock,
+    source,
+    ...(workloadSampler ? { workloadSampler } : {}),
+    ...(backend ? { backend } : {}),
+    ...(counters ? { counters } : {}),
+    ...(options.durableHolds ? { durableHolds: true } : {}),
+    observer: { contextChanged: (c) => changes.push(c), switched: (s) => switches.push(s) },
+  })({ publisher: published });
   await daemon.start();
   await daemon.run();
   await daemon.stop();
-  return { daemon, published, changes, switches, at: (timeMs) => Math.round(timeMs - CAN_START_US / 1000) / 1000 };
+  return { daemon, published, changes, switches, at: (timeMs) => Math.round(timeMs - CAN_START_US / 1000) / 1000, clock };
 }

@@ -42,7 +42,7 @@ let BROKER: { url: string; stop(): Promise<void> };
 async function startInstance(t: Test, dir: string, ecuId: string, profile: string, legs: readonly Leg[], brokerUrl = BROKER.url): Promise<SwitchRecord[]> {
   const clock = new SimulatedClock();
   const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), legs, clock, true);
-  const config = loadConfig({ cwd: packageRoot(), overrides: { ecuId, instanceProfile: profile, namespace: 'mqtt', backend: 'simulated', manifestState: join(dir, ecuId, 'manifest-state.json'), workloadIntervalMs: 0 } });
+  const config = loadConfig({ cwd: packageRoot(), overrides: { ecuId, instanceProfile: profile, namespace: 'mqtt', backend: 'simulated', manifestState: join(dir, ecuId, 'manifest-state.json'), holdState: join(dir, ecuId, 'holds.json'), workloadIntervalMs: 0 } });
   const switches: SwitchRecord[] = [];
   const daemon = buildDaemon(config, { logger: silentLogger, clock, source, observer: { switched: (r) => void switches.push(r) } })({ brokerUrl });
   await daemon.start();

@@ -206,7 +206,7 @@ function renderHolds() {
     const token = ownHolds.get(h.id);
     const action = token && view.control ? el('button', { type: 'button', class: 'secondary', 'data-hold': h.id, text: 'Release' }) : null;
     action?.addEventListener('click', () => void release(h.id, token));
-    return el('tr', {}, el('td', {}, el('span', { class: 'hold-id', text: h.id }), h.owner), el('td', { text: `${h.driver}/${h.personality}` }), el('td', { class: 'num', text: String(h.priority) }), el('td', { text: h.expires ? clock(h.expires) : 'with its owner' }), el('td', {}, action));
+    return el('tr', {}, el('td', {}, el('span', { class: 'hold-id', text: h.id }), h.owner), el('td', { text: `${h.driver}/${h.personality}` }), el('td', { class: 'num', text: String(h.priority) }), el('td', { text: h.whilePresent ? `with its owner, lease to ${clock(h.expires)}` : clock(h.expires) }), el('td', {}, action));
   });
   if (rows.length === 0) rows.push(el('tr', {}, el('td', { colspan: '5', class: 'muted', text: 'none' })));
   $('holds-table').tBodies[0].replaceChildren(...rows);
