@@ -166,7 +166,7 @@ export class Daemon {
    * reported, and neither lift a health quarantine nor make persona decide again.
    */
   personalitiesAdopted(outcome: AdoptionOutcome): void {
-    const time = new Date().toISOString();
+    const time = iso(this.stages.clock.wallNow());
     for (const r of outcome.refused) this.stages.publisher.publishRejected({ time, what: `manifest ${r.from}`, status: 422, error: r.error, code: r.code });
     if (outcome.adopted.length === 0) return;
     const adopted = outcome.adopted.map((a) => `${a.personality} v${a.version}`);
@@ -180,7 +180,7 @@ export class Daemon {
     const { store, publisher } = this.stages;
     this.applier.health.release(renewed);
     const summary = { personalities: store.list().length, rejected: store.rejected.map((e) => ({ file: e.file, code: e.code, error: e.message })) };
-    const time = new Date().toISOString();
+    const time = iso(this.stages.clock.wallNow());
     publisher.publishManifestEvent({ time, ...summary });
     // A refused file is also a refusal like any other, where a watcher of event/rejected sees it.
     for (const r of summary.rejected) publisher.publishRejected({ time, what: `manifest ${r.file}`, status: 422, error: r.error, code: r.code });
@@ -212,7 +212,7 @@ export class Daemon {
     const reason = `drift on ${drift.driverId} ${drift.resources.join(', ')}: ${drift.parameters.join(', ')} changed outside persona`;
     logger.warn(`${reason}; ${this.stages.onDrift === 'reassert' ? 'applying the personality again' : 'reporting only'}`);
     publisher.setDegraded(reason);
-    publisher.publishDrift({ time: new Date().toISOString(), driver: drift.driverId, resources: drift.resources, parameters: drift.parameters, generation: drift.generation, action: this.stages.onDrift });
+    publisher.publishDrift({ time: iso(this.stages.clock.wallNow()), driver: drift.driverId, resources: drift.resources, parameters: drift.parameters, generation: drift.generation, action: this.stages.onDrift });
     this.applier.drifted(drift);
     this.evaluate(`drift on ${drift.driverId}`);
   }

@@ -1,7 +1,9 @@
+import type { Clock } from '../common/clock.js';
 import type { DashboardServer } from '../dashboard/dashboard-server.js';
 import type { ManifestStore } from '../manifests/manifest-store.js';
 import type { StatePublisher } from '../mqtt/contract.js';
 import type { Daemon } from './daemon.js';
+import { iso } from './payloads.js';
 import { holdHandlers } from './persona-api.js';
 
 /**
@@ -9,13 +11,14 @@ import { holdHandlers } from './persona-api.js';
  * token, the MQTT API's own select and release handlers, so a hold placed from the page is
  * validated and arbitrated exactly like one requested over MQTT. The page has no presence
  * topic, so its holds must say how long they last. Refusals are reported on the publisher,
- * which puts them on MQTT's event/rejected and in the page's log alike.
+ * which puts them on MQTT's event/rejected and in the page's log alike, dated by the daemon's
+ * clock.
  */
-export function serveDashboardApi(dashboard: DashboardServer, daemon: Daemon, store: () => ManifestStore, publisher: StatePublisher, token: string | undefined): void {
+export function serveDashboardApi(dashboard: DashboardServer, daemon: Daemon, store: () => ManifestStore, publisher: StatePublisher, clock: Clock, token: string | undefined): void {
   const handlers = holdHandlers({ daemon, store, isPresent: () => false });
   dashboard.serve({
     sample: () => daemon.latestSample(),
     ...(token !== undefined ? { control: { token, select: handlers.select, release: handlers.release } } : {}),
-    rejected: (what, status, error) => publisher.publishRejected({ time: new Date().toISOString(), what, status, error }),
+    rejected: (what, status, error) => publisher.publishRejected({ time: iso(clock.wallNow()), what, status, error }),
   });
 }
