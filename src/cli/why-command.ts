@@ -5,8 +5,9 @@ import { SESSION_FLAGS, sessionOptions, withSession } from './mqtt-session.js';
 import { EXIT_FAILURE, type Output } from './output.js';
 
 export const WHY_HELP = `persona why [--broker URL] [--ecu-id ID] [--json]
-  explain the running daemon's latest decision: context, inputs, winner and losers per driver
-  (read from its retained persona/<ecu-id>/state/decision; default broker mqtt://127.0.0.1:1883)
+  explain the running daemon's latest decision: when (by the wall clock, and its CAN time),
+  context, inputs, winner and losers per driver (read from its retained
+  persona/<ecu-id>/state/decision; default broker mqtt://127.0.0.1:1883)
 `;
 
 export async function whyCommand(args: string[], out: Output): Promise<number> {
