@@ -87,7 +87,7 @@ async function fetchText(url: string): Promise<string> {
 /** CAN seconds per wall second over a phase, from the page's own clock. */
 async function canTimeMs(url: string): Promise<number> {
   const state = JSON.parse(await fetchText(`${url}api/state`)) as DashboardSnapshot;
-  return Date.parse(state.vehicle?.time ?? '');
+  return Date.parse(state.vehicle?.canTime ?? '');
 }
 
 interface Phase {

@@ -125,7 +125,7 @@ export async function timePipeline(options: PipelineOptions): Promise<PipelineTi
   const frameToDecisionUs: number[] = [];
   const decisionToAppliedUs: number[] = [];
   const frameToAppliedUs: number[] = [];
-  /** Decisions a frame caused, by their pipeline time, until their switch is applied. */
+  /** Decisions a frame caused, by their CAN time (a switch's too), until their switch is applied. */
   const decided = new Map<string, { frameMs: number; decidedMs: number }>();
   const sinceStart = (timeMs: number): number => (timeMs * 1000 - (source.firstUs ?? timeMs * 1000)) / 1e6;
   let lastPass = 0;
@@ -138,7 +138,7 @@ export async function timePipeline(options: PipelineOptions): Promise<PipelineTi
         const frameMs = source.frameArrivedMs;
         if (frameMs === undefined) return; // decided on a timer, not by a frame
         frameToDecisionUs.push((now - frameMs) * 1000);
-        decided.set(record.time, { frameMs, decidedMs: now });
+        decided.set(record.canTime, { frameMs, decidedMs: now });
       },
       switched: (record) => {
         const now = performance.now();

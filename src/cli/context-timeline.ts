@@ -19,13 +19,13 @@ export interface ContextTimeline {
   readonly flapping: { readonly fromMs: number; readonly toMs: number; readonly changes: number } | null;
 }
 
-/** Each change of the driving context in the decisions, in time from `startUs` (the drive's first frame). */
+/** Each change of the driving context in the decisions, in CAN time from `startUs` (the drive's first frame). */
 export function contextTimeline(decisions: readonly DecisionRecord[], startUs: number | null): ContextTimeline {
   const spans: ContextSpan[] = [];
-  const originMs = startUs === null ? (decisions[0] === undefined ? 0 : Date.parse(decisions[0].time)) : startUs / 1000;
+  const originMs = startUs === null ? (decisions[0] === undefined ? 0 : Date.parse(decisions[0].canTime)) : startUs / 1000;
   for (const d of decisions) {
     if (spans.at(-1)?.context === d.context.driving) continue;
-    spans.push({ atMs: Date.parse(d.time) - originMs, context: d.context.driving });
+    spans.push({ atMs: Date.parse(d.canTime) - originMs, context: d.context.driving });
   }
   const changeTimes = spans.slice(1).map((s) => s.atMs);
   let flapping: ContextTimeline['flapping'] = null;

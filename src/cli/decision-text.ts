@@ -14,22 +14,40 @@ const RESULT: Record<string, string> = {
   deferred: 'deferred',
 };
 
+/** How much of a decision to tell, and by which clock. */
+export interface DecisionTextOptions {
+  /** The inputs too (signals, features, workload, host): `why` shows them, `simulate` does not. */
+  readonly inputs: boolean;
+  /**
+   * `wall`: a running daemon's decision, by the wall clock with its CAN time beside it (what the
+   * signals' ages and a deferral count in); `can`: a simulation's, whose only time is the drive's.
+   */
+  readonly clock: 'wall' | 'can';
+}
+
+/** What `persona why` tells. */
+const WHY: DecisionTextOptions = { inputs: true, clock: 'wall' };
+
 /** A decision record in words, for `persona why` and `persona simulate`. */
-export function describeDecision(r: DecisionRecord, detailed = true): string[] {
+export function describeDecision(r: DecisionRecord, options: DecisionTextOptions = WHY): string[] {
   const f = r.inputs.features;
   const speed = f?.speedKmh === null || f === null ? 'speed unknown' : `${f.speedKmh.toFixed(1)} km/h`;
+  // A daemon older than canTime publishes records with its pipeline time as `time`.
+  const canTime = r.canTime as string | undefined;
+  const at = options.clock === 'can' ? `CAN time ${canTime ?? r.time}` : `${r.time}${canTime === undefined ? '' : ` (CAN time ${canTime})`}`;
   const lines = [
-    `decision ${r.seq} at ${r.time}, after ${r.trigger}`,
+    `decision ${r.seq} at ${at}, after ${r.trigger}`,
     `  context: driving ${r.context.driving}, workload ${r.context.workload}, io ${r.context.io}, instance ${r.context.instance} (${speed})`,
   ];
   for (const d of r.drivers) {
     const by = d.winner.source === 'hold' ? `hold ${d.winner.rule} of ${d.winner.owner} (priority ${d.winner.priority})` : d.winner.source === 'safety' ? `safety rule ${d.winner.rule}` : `policy rule ${d.winner.rule}`;
-    lines.push(`  ${d.target} (${d.resources.join(', ')}): ${d.winner.personality}, chosen by ${by}: ${RESULT[d.result] ?? d.result}${d.notBefore ? ` until ${d.notBefore} (minimum interval between switches)` : ''}`);
+    const notBefore = options.clock === 'can' ? (d.notBeforeCanTime ?? d.notBefore) : d.notBefore;
+    lines.push(`  ${d.target} (${d.resources.join(', ')}): ${d.winner.personality}, chosen by ${by}: ${RESULT[d.result] ?? d.result}${notBefore ? ` until ${notBefore} (minimum interval between switches)` : ''}`);
     if (Object.keys(d.apply).length > 0) lines.push(`    applied now: ${entries(d.apply)}`);
     if (Object.keys(d.waiting).length > 0) lines.push(`    waiting for a standstill: ${entries(d.waiting)}`);
     for (const l of d.losers) lines.push(`    not ${l.personality} (${l.source} ${l.rule}): ${l.why}`);
   }
-  if (detailed) {
+  if (options.inputs) {
     const signals = Object.entries(r.inputs.signals).map(([name, s]) => {
       // A daemon older than freshness and degraded publishes records without them.
       const f = (r.inputs.freshness as DecisionRecord['inputs']['freshness'] | undefined)?.[name];

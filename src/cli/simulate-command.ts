@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../common/logger.js';
 import { DocumentError } from '../common/schema.js';
 import { loadConfig, type PersonaConfig } from '../daemon/config.js';
-import type { DecisionRecord } from '../daemon/decision-record.js';
+import type { DecisionRecord, DriverDecision } from '../daemon/decision-record.js';
 import { simulate } from '../daemon/simulation.js';
 import { describeDecision } from './decision-text.js';
 import { unmatchedFramesWarning } from './frame-match.js';
@@ -12,8 +12,9 @@ import { VEHICLE_HELP, vehicleDir } from './vehicle-dir.js';
 
 export const SIMULATE_HELP = `persona simulate --can replay:FILE [--vehicle NAME|DIR] [--policy FILE] [--statechart FILE] [--json]
   run the whole decision pipeline over a recorded drive, as fast as possible, on a simulated
-  clock and the simulated backend; print every decision (--json: one object a line, the decision
-  with the speed, the features and each signal's value and age it was taken on)
+  clock and the simulated backend; print every decision at its CAN time (--json: one object a
+  line, the decision with the speed, the features and each signal's value and age it was taken
+  on; its time and canTime are both the drive's CAN time: a simulation has no wall clock)
 ${VEHICLE_HELP}
                       (without it: the configuration's vehicle, by default the bundled demo)
 `;
@@ -26,14 +27,14 @@ function rounded<T extends object>(entry: T): T {
 
 /** What was decided, per driver: what the golden decisions of a drive compare. */
 export function decisionOutcome(r: DecisionRecord): object {
+  const deferral = (d: DriverDecision): object => (d.notBefore ? { notBefore: d.notBefore, notBeforeCanTime: d.notBeforeCanTime } : {});
   return {
     seq: r.seq,
     time: r.time,
+    canTime: r.canTime,
     trigger: r.trigger,
     context: r.context,
-    drivers: Object.fromEntries(
-      r.drivers.map((d) => [d.target, { personality: d.winner.personality, winner: d.winner.source, rule: d.winner.rule, result: d.result, apply: d.apply, waiting: d.waiting, ...(d.notBefore ? { notBefore: d.notBefore } : {}) }]),
-    ),
+    drivers: Object.fromEntries(r.drivers.map((d) => [d.target, { personality: d.winner.personality, winner: d.winner.source, rule: d.winner.rule, result: d.result, apply: d.apply, waiting: d.waiting, ...deferral(d) }])),
   };
 }
 
@@ -65,7 +66,7 @@ export async function simulateCommand(args: string[], out: Output): Promise<numb
     if (values.vehicle !== undefined) overrides.vehicle = vehicleDir(values.vehicle);
     const config = loadConfig({ file: values.config, overrides });
     const logger = createLogger('persona', 'warn', (l) => out.log(l));
-    const { vehicle, frames } = await simulate(config, logger, (r) => (values.json ? out.print(JSON.stringify(decisionSummary(r))) : describeDecision(r, false).forEach((l) => out.print(l))));
+    const { vehicle, frames } = await simulate(config, logger, (r) => (values.json ? out.print(JSON.stringify(decisionSummary(r))) : describeDecision(r, { inputs: false, clock: 'can' }).forEach((l) => out.print(l))));
     const hint = values.vehicle === undefined ? "without --vehicle it is the configuration's vehicle: is that the log's car?" : 'is --vehicle right?';
     const warning = unmatchedFramesWarning(vehicle, frames, hint);
     if (warning !== undefined) out.log(`persona simulate: ${warning}`);

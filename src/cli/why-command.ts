@@ -5,8 +5,9 @@ import { SESSION_EXIT_HELP, SESSION_FLAGS, SESSION_FLAGS_HELP, sessionOptions, w
 import { EXIT_FAILURE, type Output } from './output.js';
 
 export const WHY_HELP = `persona why [--broker URL] [--ecu-id ID] [--json]
-  explain the running daemon's latest decision: context, inputs, winner and losers per driver
-  (read from its retained persona/<ecu-id>/state/decision; --timeout-ms defaults to 3000 here)
+  explain the running daemon's latest decision: when (by the wall clock, and its CAN time),
+  context, inputs, winner and losers per driver (read from its retained
+  persona/<ecu-id>/state/decision; --timeout-ms defaults to 3000 here)
 ${SESSION_FLAGS_HELP}
 ${SESSION_EXIT_HELP}
 `;

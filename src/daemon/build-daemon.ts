@@ -169,7 +169,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
     options.observer,
   );
     if (output instanceof StatusPublisher) serveMqttApi(output, daemon, () => store, roles, clock, logger.child('api'), options.api);
-    if (dashboard && http) serveDashboardApi(dashboard, daemon, () => store, publisher, http.token);
+    if (dashboard && http) serveDashboardApi(dashboard, daemon, () => store, publisher, clock, http.token);
     return daemon;
   };
 }
@@ -270,7 +270,8 @@ function openNamespace(config: PersonaConfig, output: StatePublisher, publisher:
     config.namespace === 'mqtt'
       ? new MqttNamespace((filter, handler) => output.subscribe(filter, handler), config.ecuId, profile, logger)
       : new DirectoryNamespace(config.namespace!.slice('dir:'.length), config.ecuId, profile, config.namespacePollMs, clock, logger);
-  const adopter = new PersonalityAdopter(store, adoptedDir, profile, logger);
+  // Adoptions are dated by the daemon's wall clock, like everything it publishes.
+  const adopter = new PersonalityAdopter(store, adoptedDir, profile, logger, () => clock.wallNow());
   const feed = new InstanceFeed(config.ecuId, config.instanceStaleMs, logger);
   logger.info(`reading ${source.describe} as instance ${config.ecuId}${profile ? `, profile ${profile}` : ''}; adopted personalities in ${adoptedDir}`);
   return new NamespaceLink(source, adopter, feed, publisher, { profile, hypervisor: instance.hypervisor, pollMs: config.namespacePollMs, clock, logger });

@@ -59,7 +59,10 @@ export interface DaemonStages {
 
 /** A personality (or part of one) applied to a driver. */
 export interface SwitchRecord {
+  /** CAN time of the decision that made the switch. */
   readonly timeMs: number;
+  /** Wall-clock time of the same decision. */
+  readonly wallTimeMs: number;
   readonly speedKmh: number | null;
   readonly target: Target;
   readonly driverId: string;

@@ -23,7 +23,8 @@ export type { DaemonObserver, DaemonStages, SwitchRecord } from './daemon-stages
  * Runs the pipeline: frames → signals → features → context → arbitration → manifests →
  * backend → MQTT. Time is CAN time (frame timestamps), so a replay as fast as possible
  * makes exactly the decisions a real-time one does. With a live source, a timer keeps
- * sampling while frames stop, so that stale signals are noticed.
+ * sampling while frames stop, so that stale signals are noticed. What it publishes is
+ * stamped with the clock's wall time, and with CAN time beside it where that matters.
  */
 export class Daemon {
   readonly decisions = new DecisionLog();
@@ -34,6 +35,8 @@ export class Daemon {
   private lastSampleClockMs = Number.NEGATIVE_INFINITY;
   private features: DrivingFeatures | null = null;
   private snapshot: SignalSnapshot = {};
+  /** Wall-clock time of the latest sample; null before the first. */
+  private sampleWallMs: number | null = null;
   /** Optional signals stale at the last sample; undefined before the first. */
   private degraded: readonly string[] | undefined;
   private workload: WorkloadInput | null = null;
@@ -93,9 +96,9 @@ export class Daemon {
     return this.features?.timeMs ?? (this.anchor ? this.anchor.timeUs / 1000 : 0);
   }
 
-  /** The latest sample's signals and features, for live views between decisions. */
-  latestSample(): { signals: SignalSnapshot; features: DrivingFeatures | null } {
-    return { signals: this.snapshot, features: this.features };
+  /** The latest sample's signals and features, and when it was taken by the wall clock, for live views between decisions. */
+  latestSample(): { signals: SignalSnapshot; features: DrivingFeatures | null; wallTimeMs: number | null } {
+    return { signals: this.snapshot, features: this.features, wallTimeMs: this.sampleWallMs };
   }
 
   /** Feeds a workload sample (from the sampler's timer). */
@@ -190,7 +193,7 @@ export class Daemon {
    * reported, and neither lift a health quarantine nor make persona decide again.
    */
   personalitiesAdopted(outcome: AdoptionOutcome): void {
-    const time = new Date().toISOString();
+    const time = iso(this.stages.clock.wallNow());
     for (const r of outcome.refused) this.stages.publisher.publishRejected({ time, what: `manifest ${r.from}`, status: 422, error: r.error, code: r.code });
     if (outcome.adopted.length === 0) return;
     const adopted = outcome.adopted.map((a) => `${a.personality} v${a.version}`);
@@ -204,7 +207,7 @@ export class Daemon {
     const { store, publisher } = this.stages;
     this.applier.health.release(renewed);
     const summary = { personalities: store.list().length, rejected: store.rejected.map((e) => ({ file: e.file, code: e.code, error: e.message })) };
-    const time = new Date().toISOString();
+    const time = iso(this.stages.clock.wallNow());
     publisher.publishManifestEvent({ time, ...summary });
     // A refused file is also a refusal like any other, where a watcher of event/rejected sees it.
     for (const r of summary.rejected) publisher.publishRejected({ time, what: `manifest ${r.file}`, status: 422, error: r.error, code: r.code });
@@ -236,7 +239,7 @@ export class Daemon {
     const reason = `drift on ${drift.driverId} ${drift.resources.join(', ')}: ${drift.parameters.join(', ')} changed outside persona`;
     logger.warn(`${reason}; ${this.stages.onDrift === 'reassert' ? 'applying the personality again' : 'reporting only'}`);
     publisher.setDegraded(reason);
-    publisher.publishDrift({ time: new Date().toISOString(), driver: drift.driverId, resources: drift.resources, parameters: drift.parameters, generation: drift.generation, action: this.stages.onDrift });
+    publisher.publishDrift({ time: iso(this.stages.clock.wallNow()), driver: drift.driverId, resources: drift.resources, parameters: drift.parameters, generation: drift.generation, action: this.stages.onDrift });
     this.applier.drifted(drift);
     this.evaluate(`drift on ${drift.driverId}`);
   }
@@ -326,6 +329,7 @@ export class Daemon {
 
   private sample(timeUs: number): void {
     this.lastSampleClockMs = this.stages.clock.now();
+    this.sampleWallMs = this.stages.clock.wallNow();
     this.snapshot = this.stages.decoder.snapshot(timeUs);
     const features = this.stages.features.update(this.snapshot, timeUs / 1000);
     this.features = features;
@@ -356,14 +360,25 @@ export class Daemon {
     this.observer.contextChanged?.(change, this.features);
   }
 
-  private publishContext(sinceMs: number): void {
+  /** The context changed now, at `canTimeMs` in CAN time. */
+  private publishContext(canTimeMs: number): void {
     const { driving, workload, io, instance } = this.stages.tracker.current;
-    this.stages.publisher.publishContext({ context: driving, workload, io, instance, ...this.instanceTracker.describe(instance), since: iso(sinceMs), speedKmh: round(this.features?.speedKmh ?? null) });
+    this.stages.publisher.publishContext({
+      context: driving,
+      workload,
+      io,
+      instance,
+      ...this.instanceTracker.describe(instance),
+      since: iso(this.stages.clock.wallNow()),
+      canTime: iso(canTimeMs),
+      speedKmh: round(this.features?.speedKmh ?? null),
+    });
   }
 
   private evaluate(trigger: string): void {
     const expired = this.stages.holds.expire(this.stages.clock.wallNow());
     const nowMs = this.timeMs;
+    const wallMs = this.stages.clock.wallNow();
     const context = this.stages.tracker.current;
     const standstill = this.features?.speedKmh !== null && this.features !== null && this.features.speedKmh <= this.stages.standstillKmh;
     // Limping, persona asks for nothing but the safe personality, as if the context were unknown.
@@ -396,7 +411,7 @@ export class Daemon {
       result: plan.result,
       apply: formatted(plan.apply),
       waiting: formatted(plan.waiting),
-      ...(plan.notBeforeMs !== undefined ? { notBefore: iso(plan.notBeforeMs) } : {}),
+      ...(plan.notBeforeMs !== undefined ? { notBefore: iso(this.wallTimeAt(plan.notBeforeMs, nowMs, wallMs)), notBeforeCanTime: iso(plan.notBeforeMs) } : {}),
     }));
     const reason = trigger !== 'sample' ? trigger : expired.length > 0 ? expiredTrigger(expired) : this.sampleTrigger(drivers, standstill);
     this.publishHoldsIfChanged();
@@ -405,10 +420,20 @@ export class Daemon {
       if (!mayApply) break;
       // A winner whose values the driver already has is taken over without touching the driver.
       const adopt = plan.result === 'unchanged' && standing.personality !== verdict.winner.personality;
-      if (Object.keys(plan.apply).length > 0 || adopt) this.applier.queue({ target: verdict.target, winner: verdict.winner, plan, before: standing, trigger: reason, nowMs, speedKmh: round(this.features?.speedKmh ?? null), context });
+      if (Object.keys(plan.apply).length > 0 || adopt) this.applier.queue({ target: verdict.target, winner: verdict.winner, plan, before: standing, trigger: reason, nowMs, wallMs, speedKmh: round(this.features?.speedKmh ?? null), context });
     }
-    this.record(reason, context, drivers, nowMs);
+    this.record(reason, context, drivers, nowMs, wallMs);
     if (expired.length > 0) this.saveHolds();
+  }
+
+  /**
+   * When a moment of CAN time ahead comes by the wall clock, counted from a moment seen on
+   * both at the pace the source runs CAN time; a replay as fast as possible has no pace and is
+   * counted as real time.
+   */
+  private wallTimeAt(canMs: number, nowMs: number, wallMs: number): number {
+    const pace = this.stages.source.timeScale > 0 ? this.stages.source.timeScale : 1;
+    return wallMs + (canMs - nowMs) / pace;
   }
 
   /** Holds change by requests and by expiry inside decisions: published whenever the set differs. */
@@ -433,14 +458,16 @@ export class Daemon {
    * waits, what is deferred) differs from the previous one: samples that change nothing
    * leave no trace.
    */
-  private record(trigger: string, context: DecisionRecord['context'], drivers: DriverDecision[], nowMs: number): void {
-    const signature = JSON.stringify([context, drivers.map((d) => [d.winner, d.waiting, d.notBefore])]);
+  private record(trigger: string, context: DecisionRecord['context'], drivers: DriverDecision[], nowMs: number, wallMs: number): void {
+    // CAN time only: the wall-clock notBefore is counted afresh at every sample.
+    const signature = JSON.stringify([context, drivers.map((d) => [d.winner, d.waiting, d.notBeforeCanTime])]);
     const applied = drivers.some((d) => Object.keys(d.apply).length > 0);
     if (signature === this.lastSignature && !applied) return;
     this.lastSignature = signature;
     const record: DecisionRecord = {
       seq: ++this.seq,
-      time: iso(nowMs),
+      time: iso(wallMs),
+      canTime: iso(nowMs),
       trigger,
       context,
       inputs: { signals: this.snapshot, freshness: this.stages.decoder.freshness(nowMs * 1000), features: this.features, workload: this.workload, instance: this.instanceTracker.input },

@@ -1,8 +1,10 @@
+import type { Clock } from '../common/clock.js';
 import type { DashboardServer } from '../dashboard/dashboard-server.js';
 import type { ManifestStore } from '../manifests/manifest-store.js';
 import type { StatePublisher } from '../mqtt/contract.js';
 import type { Daemon } from './daemon.js';
 import { BUILT_IN_ROLES } from '../mqtt/api-roles.js';
+import { iso } from './payloads.js';
 import { holdHandlers } from './persona-api.js';
 
 /**
@@ -10,9 +12,10 @@ import { holdHandlers } from './persona-api.js';
  * token, the MQTT API's own select and release handlers, so a hold placed from the page is
  * validated and arbitrated exactly like one requested over MQTT. The page has no presence
  * topic, so its holds must say how long they last. Refusals are reported on the publisher,
- * which puts them on MQTT's event/rejected and in the page's log alike.
+ * which puts them on MQTT's event/rejected and in the page's log alike, dated by the daemon's
+ * clock.
  */
-export function serveDashboardApi(dashboard: DashboardServer, daemon: Daemon, store: () => ManifestStore, publisher: StatePublisher, token: string | undefined): void {
+export function serveDashboardApi(dashboard: DashboardServer, daemon: Daemon, store: () => ManifestStore, publisher: StatePublisher, clock: Clock, token: string | undefined): void {
   const handlers = holdHandlers({ daemon, store, isPresent: () => false });
   const operator = { name: 'dashboard', ...BUILT_IN_ROLES.integrator! };
   // The token's holder is the operator: the page names itself as owner, and so may a script.
@@ -20,6 +23,6 @@ export function serveDashboardApi(dashboard: DashboardServer, daemon: Daemon, st
   dashboard.serve({
     sample: () => daemon.latestSample(),
     ...(token !== undefined ? { control: { token, select: async (body) => handlers.select(body, caller(body)), release: async (body) => handlers.release(body, caller(body)) } } : {}),
-    rejected: (what, status, error) => publisher.publishRejected({ time: new Date().toISOString(), what, status, error }),
+    rejected: (what, status, error) => publisher.publishRejected({ time: iso(clock.wallNow()), what, status, error }),
   });
 }

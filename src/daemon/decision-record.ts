@@ -18,15 +18,22 @@ export interface DriverDecision {
   /** Parameters applied now and parameters waiting for a standstill, as written in manifests. */
   readonly apply: Readonly<Record<string, string>>;
   readonly waiting: Readonly<Record<string, string>>;
-  /** For a deferred switch: when it may happen (ISO time). */
+  /**
+   * For a deferred switch: when it may happen, in wall-clock time, counted from the decision at
+   * the pace CAN time runs (exact on a live bus, an estimate for a replay).
+   */
   readonly notBefore?: string;
+  /** The same moment in CAN time: where the minimum interval between switches ends. */
+  readonly notBeforeCanTime?: string;
 }
 
 /** One decision of the pipeline: everything needed to say why a driver has its personality. */
 export interface DecisionRecord {
   readonly seq: number;
-  /** Pipeline (CAN) time, ISO. */
+  /** Wall-clock time of the decision. */
   readonly time: string;
+  /** CAN time of the decision: the time the pipeline decided on, comparable only with other `canTime` fields. */
+  readonly canTime: string;
   /** What made persona decide: a context change, a hold, a standstill, the start. */
   readonly trigger: string;
   readonly context: ContextState;

@@ -6,6 +6,7 @@ import { RejectionReporter } from '../mqtt/rejection-reporter.js';
 import { RequestServer } from '../mqtt/request-server.js';
 import type { StatusPublisher } from '../mqtt/status-publisher.js';
 import type { Daemon } from './daemon.js';
+import { iso } from './payloads.js';
 import { requestHandlers } from './persona-api.js';
 
 /** What a presence message says: `online`, or gone (`offline`, an empty retained clear, anything else). */
@@ -26,7 +27,8 @@ export interface MqttApiOptions {
  * to their owners' presence: `client/<client>/presence` says `online` (retained, with a
  * retained last will `offline`); when it says anything else, the client's holds are dropped,
  * and each `online` renews the lease of the holds it placed without holdSeconds. Refusals are
- * reported on event/rejected, aggregated per client, action and status.
+ * reported on event/rejected, aggregated per client, action and status, dated by the
+ * daemon's clock.
  */
 export function serveMqttApi(publisher: StatusPublisher, daemon: Daemon, store: () => ManifestStore, roles: RoleBook, clock: Clock, logger: Logger, options: MqttApiOptions = {}): void {
   const present = new Set<string>();

@@ -5,6 +5,7 @@ import type { NamespacePayload, StatePublisher } from '../mqtt/contract.js';
 import type { InstanceFeed, InstanceReading } from '../namespace/instance-feed.js';
 import type { NamespaceSource } from '../namespace/namespace-source.js';
 import type { AdoptionOutcome, PersonalityAdopter } from '../namespace/personality-adopter.js';
+import { iso } from './payloads.js';
 
 /** What the link needs of the daemon. */
 export interface NamespaceSink {
@@ -75,7 +76,6 @@ export class NamespaceLink {
 
   private publish(): void {
     const reading: InstanceReading = this.feed.reading();
-    const iso = (ms: number): string => new Date(ms).toISOString();
     const payload: NamespacePayload = {
       source: this.source.describe,
       profile: this.options.profile ?? null,

@@ -5,7 +5,7 @@ import { formatParameter, type ParameterValues } from '../manifests/personality.
 import type { InfoPayload, SwitchPayload } from '../mqtt/contract.js';
 import type { SwitchRecord } from './daemon-stages.js';
 
-/** Pipeline times as the contract writes them. */
+/** Times as the contract writes them: ISO-8601 UTC, whether wall-clock or CAN time. */
 export const iso = (timeMs: number): string => new Date(timeMs).toISOString();
 
 /** Values as manifests write them: `4ms`, `256KB`. */
@@ -28,7 +28,8 @@ export function infoPayload(store: ManifestStore, backend: DriverBackend, versio
 /** `event/switch` for one applied switch. */
 export function switchPayload(r: SwitchRecord): SwitchPayload {
   return {
-    time: iso(r.timeMs),
+    time: iso(r.wallTimeMs),
+    canTime: iso(r.timeMs),
     target: r.target.key,
     resources: r.target.resources,
     driver: r.driverId,

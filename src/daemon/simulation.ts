@@ -29,6 +29,22 @@ export class OfflinePublisher implements StatePublisher {
   publishSwitch(): void {}
 }
 
+/**
+ * A simulation's clock: simulated, with the replayed drive's CAN time for its wall clock. A
+ * replay as fast as possible has no wall time of its own, and a drive's frames were stamped by
+ * the wall clock of the car that recorded it: so a decision carries, as `time` and as
+ * `canTime` alike, the moment the car's daemon would have published it at.
+ */
+class DriveClock extends SimulatedClock {
+  constructor(private readonly canTimeMs: () => number) {
+    super();
+  }
+
+  override wallNow(): number {
+    return this.canTimeMs();
+  }
+}
+
 export interface SimulationResult {
   readonly decisions: DecisionRecord[];
   readonly vehicle: Vehicle;
@@ -39,7 +55,7 @@ export interface SimulationResult {
 /**
  * Runs the whole decision pipeline over a replay, as fast as possible, on a simulated
  * clock and the simulated backend, and returns every decision. What integrators tune
- * thresholds and policies with.
+ * thresholds and policies with. Its wall clock is the drive's CAN time (see DriveClock).
  */
 export async function simulate(config: PersonaConfig, logger: Logger, onDecision?: (record: DecisionRecord) => void): Promise<SimulationResult> {
   if (!config.can.startsWith('replay:')) throw new RangeError(`a simulation replays a log: --can must be replay:FILE, not ${config.can}`);
@@ -49,7 +65,8 @@ export async function simulate(config: PersonaConfig, logger: Logger, onDecision
   const create = buildDaemon({ ...config, speed: 0, loop: false }, {
     logger,
     decoder,
-    clock: new SimulatedClock(),
+    // The daemon exists before the clock is read: its first decision comes with the first frame.
+    clock: new DriveClock(() => daemon.timeMs),
     observer: {
       decided: (record) => {
         decisions.push(record);

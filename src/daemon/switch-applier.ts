@@ -15,7 +15,8 @@ import { formatted, iso, switchPayload } from './payloads.js';
 export interface Standing extends DriverStanding {
   /** Changed behind persona's back and, as configured, left so until the next switch. */
   readonly drifted?: boolean;
-  readonly sinceMs: number;
+  /** When the personality was decided, by the wall clock: what state/personality shows. */
+  readonly sinceWallMs: number;
   readonly generation: number;
   readonly waiting: ParameterValues;
 }
@@ -27,7 +28,9 @@ export interface ApplyRequest {
   readonly plan: SwitchPlan;
   readonly before: Standing;
   readonly trigger: string;
+  /** When it was decided, in CAN time and by the wall clock. */
   readonly nowMs: number;
+  readonly wallMs: number;
   readonly speedKmh: number | null;
   readonly context: ContextState;
 }
@@ -73,7 +76,7 @@ export class SwitchApplier {
   standing(target: Target): Standing {
     let standing = this.standings.get(target.key);
     if (!standing) {
-      standing = { personality: null, lastSwitchMs: undefined, values: this.read(target), sinceMs: this.timeMs(), generation: 0, waiting: {} };
+      standing = { personality: null, lastSwitchMs: undefined, values: this.read(target), sinceWallMs: this.stages.clock.wallNow(), generation: 0, waiting: {} };
       this.standings.set(target.key, standing);
     }
     return standing;
@@ -89,14 +92,14 @@ export class SwitchApplier {
    * after every apply queued before.
    */
   queue(request: ApplyRequest): void {
-    const { target, winner, plan, before, trigger, nowMs, speedKmh, context } = request;
+    const { target, winner, plan, before, trigger, nowMs, wallMs, speedKmh, context } = request;
     const from = before.personality;
     const { driverId } = target;
     this.standings.set(target.key, {
       ...before,
       personality: winner.personality,
       lastSwitchMs: Object.keys(plan.apply).length > 0 ? nowMs : before.lastSwitchMs,
-      sinceMs: from === winner.personality ? before.sinceMs : nowMs,
+      sinceWallMs: from === winner.personality ? before.sinceWallMs : wallMs,
       values: { ...before.values, ...plan.apply },
       waiting: plan.waiting,
     });
@@ -106,7 +109,7 @@ export class SwitchApplier {
         const standing = this.standing(target);
         this.standings.set(target.key, { ...standing, generation: result.generation, values: this.read(target), drifted: false });
         if (trigger.startsWith('drift on ')) this.stages.publisher.setDegraded(undefined);
-        const record: SwitchRecord = { timeMs: nowMs, speedKmh, target, driverId, from, to: winner.personality, winner, trigger, context, changes: result.changes, waiting: plan.waiting, durationMs: result.durationMs, generation: result.generation };
+        const record: SwitchRecord = { timeMs: nowMs, wallTimeMs: wallMs, speedKmh, target, driverId, from, to: winner.personality, winner, trigger, context, changes: result.changes, waiting: plan.waiting, durationMs: result.durationMs, generation: result.generation };
         this.publishSwitch(record);
         this.observer.switched?.(record);
         this.health.switched(target, this.stages.store.get(driverId, winner.personality), from, this.timeMs());
@@ -152,7 +155,8 @@ export class SwitchApplier {
     const breaches = failure.breaches.map(describeBreach).join(', ');
     this.stages.logger.warn(`${failure.personality} on ${target.key} broke its health bounds ${failure.afterMs} ms after the switch (${breaches}): back to ${failure.revertTo ?? 'nothing'}, quarantined until the manifests are reloaded`);
     this.stages.publisher.publishHealth({
-      time: iso(this.timeMs()),
+      time: iso(this.stages.clock.wallNow()),
+      canTime: iso(this.timeMs()),
       target: target.key,
       driver: failure.driverId,
       resources: target.resources,
@@ -171,7 +175,7 @@ export class SwitchApplier {
     for (const target of this.stages.arbiter.targets) {
       const s = this.standings.get(target.key);
       if (!s || s.personality === null) continue;
-      drivers[target.key] = { personality: s.personality, resources: target.resources, generation: s.generation, since: iso(s.sinceMs), parameters: formatted(this.read(target)), pending: formatted(s.waiting) };
+      drivers[target.key] = { personality: s.personality, resources: target.resources, generation: s.generation, since: iso(s.sinceWallMs), parameters: formatted(this.read(target)), pending: formatted(s.waiting) };
     }
     publisher.publishPersonality({ backend: backend.kind, drivers });
     publisher.publishSwitch(switchPayload(r));

@@ -3,6 +3,7 @@ import type { ContextPayload, DecisionPayload, DriftPayload, HealthPayload, Hold
 /**
  * What the dashboard page is sent: the MQTT contract's payloads as the daemon built them,
  * plus the few things only a live view needs (signal ages, a context timeline, an event log).
+ * As on MQTT, every `time` is wall-clock time and every `canTime` CAN time.
  */
 
 /** One VSS signal as the page shows it; a stale one keeps its last value and how old it is. */
@@ -14,16 +15,19 @@ export interface SignalView {
 }
 
 export interface VehicleView {
-  /** Pipeline (CAN) time of the sample, ISO. */
-  time: string;
+  /** When the sample was taken, by the wall clock; null before the first sample. */
+  time: string | null;
+  /** The sample's CAN time: the drive's clock, which the page shows and draws the timeline in; null before the first sample. */
+  canTime: string | null;
   speedKmh: number | null;
   signals: SignalView[];
 }
 
-/** The context from `time` on; `seq` orders points across updates. */
+/** The context from `time` (wall clock) or `canTime` on; `seq` orders points across updates. */
 export interface TimelinePoint {
   seq: number;
   time: string;
+  canTime: string;
   driving: string;
   workload: string;
   io: string;

@@ -37,12 +37,12 @@ function driverPart(d: DriverDecision): string {
  * "highway because speed > 90 km/h (after 5 s in city); now 104.0 km/h, 12 s in highway;
  * decided after driving city → highway; pvnic: highway by policy rule
  * policy.json#/drivers/pvnic/rules/4, applied; outranked holds: none".
- * `drivingSince` is when the driving context last changed (ISO, pipeline time) and
- * `because` why, from the statechart's guard.
+ * `drivingSince` is when the driving context last changed (ISO, CAN time, as the record's
+ * `canTime`: dwell times are the drive's) and `because` why, from the statechart's guard.
  */
 export function decisionSentence(record: DecisionRecord, drivingSince: string | null, because?: string): string {
   const speed = record.inputs.features?.speedKmh;
-  const dwellMs = drivingSince === null ? NaN : Date.parse(record.time) - Date.parse(drivingSince);
+  const dwellMs = drivingSince === null ? NaN : Date.parse(record.canTime) - Date.parse(drivingSince);
   const now = [speed === null || speed === undefined ? 'speed unknown' : `${speed.toFixed(1)} km/h`, ...(Number.isFinite(dwellMs) && dwellMs >= 0 ? [`${Math.round(dwellMs / 1000)} s in ${record.context.driving}`] : [])];
   const head = `${record.context.driving}${because ? ` because ${because}` : ''}; now ${now.join(', ')}; decided after ${record.trigger}`;
   return [head, ...record.drivers.map(driverPart)].join('; ');

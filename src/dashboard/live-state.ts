@@ -8,6 +8,8 @@ import type { DashboardSections, DashboardSnapshot, DashboardUpdate, LogEntry, S
 export interface LiveSample {
   signals: SignalSnapshot;
   features: DrivingFeatures | null;
+  /** When the sample was taken, by the wall clock; null before the first. */
+  wallTimeMs: number | null;
 }
 
 export interface LiveStateOptions {
@@ -15,7 +17,7 @@ export interface LiveStateOptions {
   online: StatusPayload;
   /** Log entries (switches, rejections, drift, reloads) kept for a page that connects later. */
   logCapacity?: number;
-  /** Context timeline kept, in pipeline time. */
+  /** Context timeline kept, in CAN time. */
   timelineMs?: number;
   /** Why the driving context went from one state to another, in words (from the statechart). */
   explainTransition?: (from: string, to: string) => string | undefined;
@@ -38,6 +40,7 @@ export class LiveState implements StatePublisher {
   private readonly sections: Omit<DashboardSections, 'vehicle'>;
   private readonly log: LogEntry[] = [];
   private readonly timeline: TimelinePoint[] = [];
+  /** CAN time of the latest change of the driving context. */
   private drivingSince: string | null = null;
   private drivingBecause: string | undefined;
   /** Last fresh reading of each signal, for showing stale ones with their last value and age. */
@@ -66,11 +69,11 @@ export class LiveState implements StatePublisher {
   publishContext(payload: ContextPayload): void {
     const previous = this.sections.context;
     if (previous?.context !== payload.context) {
-      this.drivingSince = payload.since;
+      this.drivingSince = payload.canTime;
       this.drivingBecause = previous ? this.options.explainTransition?.(previous.context, payload.context) : undefined;
     }
     this.set('context', payload);
-    this.addTimelinePoint({ seq: this.changes, time: payload.since, driving: payload.context, workload: payload.workload, io: payload.io, instance: payload.instance });
+    this.addTimelinePoint({ seq: this.changes, time: payload.since, canTime: payload.canTime, driving: payload.context, workload: payload.workload, io: payload.io, instance: payload.instance });
   }
 
   publishPersonality(payload: PersonalityPayload): void {
@@ -78,8 +81,8 @@ export class LiveState implements StatePublisher {
   }
 
   publishDecision(payload: DecisionPayload): void {
-    const { seq, time, trigger, context, drivers } = payload;
-    this.set('decision', { record: { seq, time, trigger, context, drivers }, text: decisionSentence(payload, this.drivingSince, this.drivingBecause) });
+    const { seq, time, canTime, trigger, context, drivers } = payload;
+    this.set('decision', { record: { seq, time, canTime, trigger, context, drivers }, text: decisionSentence(payload, this.drivingSince, this.drivingBecause) });
   }
 
   publishHolds(payload: HoldsPayload): void {
@@ -149,7 +152,12 @@ export class LiveState implements StatePublisher {
       return { name, value: seen ? round(seen.value) : null, ageMs: seen ? Math.round(nowMs - seen.atMs) : null, stale: true };
     });
     const speed = sample.features?.speedKmh ?? null;
-    return { time: new Date(nowMs).toISOString(), speedKmh: speed === null ? null : Math.round(speed * 10) / 10, signals };
+    return {
+      time: sample.wallTimeMs === null ? null : new Date(sample.wallTimeMs).toISOString(),
+      canTime: sample.features ? new Date(nowMs).toISOString() : null,
+      speedKmh: speed === null ? null : Math.round(speed * 10) / 10,
+      signals,
+    };
   }
 
   private set<S extends Section>(section: S, value: DashboardSections[S]): void {
@@ -162,11 +170,11 @@ export class LiveState implements StatePublisher {
     if (this.log.length > this.logCapacity) this.log.shift();
   }
 
-  /** Keeps the points inside the window, and the one before it, which says how the window starts. */
+  /** Keeps the points inside the window of CAN time, and the one before it, which says how the window starts. */
   private addTimelinePoint(point: TimelinePoint): void {
     this.timeline.push(point);
-    const horizon = Date.parse(point.time) - this.timelineMs;
-    while (this.timeline.length > TIMELINE_POINTS || (this.timeline.length > 1 && Date.parse(this.timeline[1]!.time) <= horizon)) this.timeline.shift();
+    const horizon = Date.parse(point.canTime) - this.timelineMs;
+    while (this.timeline.length > TIMELINE_POINTS || (this.timeline.length > 1 && Date.parse(this.timeline[1]!.canTime) <= horizon)) this.timeline.shift();
   }
 }
 

@@ -4,6 +4,11 @@ import type { InstanceFacts } from '../instance/instance-probe.js';
 /**
  * The MQTT topic contract: every topic persona publishes and every payload type.
  * Nothing outside this module builds a topic string.
+ *
+ * Every timestamp is wall-clock time, ISO-8601 UTC, from the daemon's clock. Where the CAN
+ * time of the same moment matters (a decision, a switch, a context change, a health check) it
+ * is carried beside it in a field named `canTime` (or ending in `CanTime`): the timestamps of
+ * the frames, which during a replay are the recorded drive's, comparable only with each other.
  */
 
 export type BackendKindName = 'simulated' | 'kmod' | 'sysfs' | 'ethtool';
@@ -33,8 +38,10 @@ export interface ContextPayload {
   /** What the host says the instance runs (cockpit, adas, gateway, batch) and its own pressure (0–100); null while instance is unknown or the host does not say. */
   role: string | null;
   hostPressure: number | null;
-  /** ISO time (pipeline clock) of the last change. */
+  /** Wall-clock time of the last change. */
   since: string;
+  /** CAN time of the same change: comparable only with other `canTime` fields. */
+  canTime: string;
   speedKmh: number | null;
 }
 
@@ -43,6 +50,7 @@ export interface DriverPersonality {
   personality: string;
   resources: readonly string[];
   generation: number;
+  /** Wall-clock time this personality was decided for the target. */
   since: string;
   /** Values as read back from the backend, in manifest units ("4ms", "256KB"). */
   parameters: Record<string, string>;
@@ -58,7 +66,10 @@ export interface PersonalityPayload {
 
 /** `persona/<ecu-id>/event/switch`, not retained. */
 export interface SwitchPayload {
+  /** Wall-clock time of the decision that made the switch (applying took `durationMs` more). */
   time: string;
+  /** CAN time of that decision, as the decision record's `canTime`. */
+  canTime: string;
   /** `pvnic`, or `pvnic/pvnic1` for a resource with rules of its own. */
   target: string;
   resources: readonly string[];
@@ -111,6 +122,7 @@ export interface InfoPayload {
 
 /** `persona/<ecu-id>/event/manifest`, not retained: the personalities were (re)loaded. */
 export interface ManifestEventPayload {
+  /** Wall-clock time of the (re)load. */
   time: string;
   personalities: number;
   rejected: Array<{ file: string; code: string; error: string }>;
@@ -118,6 +130,7 @@ export interface ManifestEventPayload {
 
 /** `persona/<ecu-id>/event/drift`, not retained: a driver's values changed behind persona's back. */
 export interface DriftPayload {
+  /** Wall-clock time the drift was found. */
   time: string;
   driver: string;
   resources: readonly string[];
@@ -129,7 +142,10 @@ export interface DriftPayload {
 
 /** `persona/<ecu-id>/event/health`, not retained: a personality broke its health bounds after a switch. */
 export interface HealthPayload {
+  /** Wall-clock time the breach was found. */
   time: string;
+  /** CAN time of the same check: `afterMs` and `windowMs` are measured in CAN time. */
+  canTime: string;
   target: string;
   driver: string;
   resources: readonly string[];
@@ -144,6 +160,7 @@ export interface HealthPayload {
 
 /** `persona/<ecu-id>/event/rejected`, not retained: a request or manifest that was refused. */
 export interface RejectedPayload {
+  /** Wall-clock time of the refusal. */
   time: string;
   what: string;
   status: number;
@@ -177,10 +194,11 @@ export interface NamespacePayload {
   profile: string | null;
   /** Bare metal or the hypervisor persona detected. */
   hypervisor: string | null;
-  /** The host's instance context as last read; null when there is none. */
+  /** The host's instance context as last read, `updated` as the host dated it; null when there is none. */
   context: { role: string; resources: string; hostPressure: number | null; updated: string; stale: boolean; from: string } | null;
   /** Why the latest instance context was refused, if it was. */
   contextError: string | null;
+  /** `time`: wall-clock time of the adoption or refusal; null for a personality adopted before this start. */
   adopted: Array<{ personality: string; version: number; digest: string; from: string; time: string | null }>;
   rejected: Array<{ personality: string; code: string; error: string; from: string; time: string }>;
 }

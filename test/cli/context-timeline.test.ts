@@ -5,9 +5,9 @@ import type { DecisionRecord } from '../../src/daemon/decision-record.js';
 
 const START_MS = Date.parse('2026-01-01T09:00:00.000Z');
 
-/** Decisions at seconds into the drive with their driving context: all a timeline reads. */
+/** Decisions at seconds into the drive (CAN time) with their driving context: all a timeline reads. The wall clock stood still, as in a replay as fast as possible. */
 function decisions(entries: ReadonlyArray<[number, DrivingContextName]>): DecisionRecord[] {
-  return entries.map(([s, driving]) => ({ time: new Date(START_MS + s * 1000).toISOString(), context: { driving } }) as unknown as DecisionRecord);
+  return entries.map(([s, driving]) => ({ time: '2031-06-01T12:00:00.000Z', canTime: new Date(START_MS + s * 1000).toISOString(), context: { driving } }) as unknown as DecisionRecord);
 }
 
 void t.test('a decision that keeps the context is no change; times are from the first frame', async (t) => {

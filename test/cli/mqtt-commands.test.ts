@@ -153,7 +153,7 @@ void t.test('status, list, select, release and watch against a running daemon (M
     const status = await cli(statusCommand, at);
     t.match(status.out, /^context: driving city, workload \w+, io \w+, instance constrained \(role cockpit, host pressure 70\.0 %\), /m);
     const why = await cli(whyCommand, at);
-    t.match(why.out, /^decision \d+ at \S+, after instance unknown → constrained, instance role none → cockpit$/m);
+    t.match(why.out, /^decision \d+ at \S+ \(CAN time \S+\), after instance unknown → constrained, instance role none → cockpit$/m);
     t.match(why.out, /^ {2}context: driving city, workload \w+, io \w+, instance constrained \(/m);
     t.match(why.out, /^ {2}host: role cockpit, resources constrained, host pressure 70\.0 % \(from mqtt:host\/instances\/cockpit, updated 2026-01-01T09:00:20\.000Z\)$/m);
   });
@@ -193,7 +193,7 @@ void t.test('a user the ACL lets read but not ask: its request is refused at onc
 void t.test('status in words: degraded with its reason, events lost to an outage, the context, the workload', async (t) => {
   t.equal(describeStatus({ state: 'degraded', reason: 'can0 is down', backend: 'kmod', droppedEvents: 3 }), 'degraded (can0 is down), kmod backend, 3 events dropped while the broker was unreachable');
   t.equal(describeStatus({ state: 'offline' }), 'offline');
-  const context = { context: 'city', workload: 'normal', io: 'quiet', since: '2026-01-01T09:00:00.000Z', speedKmh: null };
+  const context = { context: 'city', workload: 'normal', io: 'quiet', since: '2026-01-01T09:00:00.000Z', canTime: '2026-01-01T08:00:00.000Z', speedKmh: null };
   t.equal(describeContext({ ...context, instance: 'unknown', role: null, hostPressure: null }), 'driving city, workload normal, io quiet, instance unknown, speed unknown, since 2026-01-01T09:00:00.000Z');
   t.equal(describeContext({ ...context, instance: 'normal', role: 'batch', hostPressure: null }), 'driving city, workload normal, io quiet, instance normal (role batch), speed unknown, since 2026-01-01T09:00:00.000Z');
   t.equal(describeWorkload({ workload: 'pressured', io: 'bulk', cpuPressure: 41.25, memoryPressure: 3, ioPressure: null }), 'pressured, io bulk (pressure cpu 41.3 %, memory 3.0 %, io n/a)');

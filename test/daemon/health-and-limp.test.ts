@@ -5,38 +5,14 @@
 import t from 'tap';
 import type { Leg } from '../helpers/drive-script.js';
 import { runScenario } from '../helpers/scenario.js';
+import { droppingPvnic } from '../helpers/dropping-pvnic.js';
 import type { Daemon } from '../../src/daemon/daemon.js';
-import type { CounterSource } from '../../src/health/counter-source.js';
 import { BackendError, type DriverBackend } from '../../src/backend/driver-backend.js';
 import { SimulatedBackend, type SimulatedDriver } from '../../src/backend/simulated-backend.js';
 import pvnic from '../../src/backend/simulated-pvnic.json' with { type: 'json' };
 
 const D = 4; // a forward gear
 const P = 126;
-
-/**
- * A simulated pvnic with its physics: 8,000 packets/s arrive and each interrupt takes at most a
- * ring's worth (DMA_buffer_size / 2 KB), so drops/s = 8000 − ring entries / coalescing time.
- * Highway's 4 ms before its 256 KB ring is in place (it waits for a standstill) keeps 16 KB:
- * 6,000 drops/s. `attach` gives the counters the daemon's time.
- */
-function droppingPvnic(): { backend: SimulatedBackend; counters: CounterSource; attach: (daemon: () => Daemon) => void } {
-  const backend = new SimulatedBackend([pvnic as unknown as SimulatedDriver]);
-  let dropped = 0;
-  let lastMs: number | undefined;
-  let daemon: (() => Daemon) | undefined;
-  const counters: CounterSource = {
-    read: () => {
-      const now = daemon?.().timeMs ?? 0;
-      const values = backend.read('pvnic', 'pvnic0');
-      const capacityPerS = (values.DMA_buffer_size as number) / 2048 / ((values.interrupt_coalescence_time as number) / 1e9);
-      if (lastMs !== undefined) dropped += (Math.max(0, 8000 - capacityPerS) * (now - lastMs)) / 1000;
-      lastMs = now;
-      return { rx_dropped: dropped, rx_packets: 8 * now };
-    },
-  };
-  return { backend, counters, attach: (d) => (daemon = d) };
-}
 
 /**
  * Parked, city, then the motorway on the dropping pvnic, where highway breaks its health bounds

@@ -16,8 +16,14 @@ void t.test('the bundled drive makes exactly the golden decisions', async (t) =>
   const lines = decisions.map((d) => JSON.stringify(decisionOutcome(d)));
   const golden = readFileSync(GOLDEN, 'utf8').trimEnd().split('\n');
   // The decisions, without the inputs they were taken on. Regenerate after an intended change:
-  // persona simulate --can replay:vehicles/demo/drive.log --json | jq -c '{seq, time, trigger, context, drivers}' > test/daemon/golden/demo-drive.decisions.jsonl
+  // persona simulate --can replay:vehicles/demo/drive.log --json | jq -c '{seq, time, canTime, trigger, context, drivers}' > test/daemon/golden/demo-drive.decisions.jsonl
   t.same(lines, golden);
+  // A simulation has no wall clock of its own: its decisions are dated, on both clocks, when the car's daemon would have taken them.
+  t.ok(
+    decisions.every((d) => d.time === d.canTime && d.drivers.every((x) => x.notBefore === x.notBeforeCanTime)),
+    'time and canTime are the drive\'s CAN time, deferrals too',
+  );
+  t.equal(decisions[0]!.canTime, '2026-01-01T09:00:00.000Z', "the drive's first frame");
   t.same(frames, { decoded: 29600, ignored: 0, short: 0, unusable: 0 }, 'every frame of the demo drive is of the demo vehicle');
   const switched = decisions.filter((d) => d.drivers.some((x) => ['switch', 'partial'].includes(x.result)));
   t.same(
@@ -44,6 +50,7 @@ void t.test('a summary passes each signal reading through whole: fields the snap
   const record = {
     seq: 1,
     time: '2026-01-01T09:00:00.000Z',
+    canTime: '2026-01-01T09:00:00.000Z',
     trigger: 'start',
     context: { driving: 'unknown', workload: 'normal', io: 'quiet', instance: 'unknown' },
     inputs: { signals: { 'Vehicle.Speed': { value: 12.34567, ageMs: 3.14159, maxAgeMs: 300.04, maxAgeSource: 'GenMsgCycleTime' }, 'Vehicle.Chassis.SteeringWheel.Angle': null }, features: null, workload: null, instance: null },
@@ -52,6 +59,7 @@ void t.test('a summary passes each signal reading through whole: fields the snap
   t.same(decisionSummary(record), {
     seq: 1,
     time: '2026-01-01T09:00:00.000Z',
+    canTime: '2026-01-01T09:00:00.000Z',
     trigger: 'start',
     context: record.context,
     drivers: {},

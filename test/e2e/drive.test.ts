@@ -2,10 +2,12 @@ import t from 'tap';
 import { createLogger } from '../../src/common/logger.js';
 import { buildDaemon } from '../../src/daemon/build-daemon.js';
 import { loadConfig } from '../../src/daemon/config.js';
+import { ContextPolicy } from '../../src/policy/context-policy.js';
 import type { SwitchRecord } from '../../src/daemon/daemon.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { MqttRecorder } from '../helpers/mqtt-recorder.js';
 import { contractProblems } from '../helpers/contract-schemas.js';
+import { timestamps, timesOutside } from '../helpers/api-times.js';
 
 void t.test('the bundled drive through a real Mosquitto, as fast as possible', async (t) => {
   const broker = await startMosquitto();
@@ -17,9 +19,11 @@ void t.test('the bundled drive through a real Mosquitto, as fast as possible', a
   const switches: SwitchRecord[] = [];
   const config = loadConfig({ cwd: t.testdir(), overrides: { ecuId: 'itest', speed: 0, loop: false, holdState: 'holds.json' } });
   const daemon = buildDaemon(config, { logger: createLogger('persona', 'info', (l) => logs.push(l)), observer: { switched: (r) => switches.push(r) } })({ brokerUrl: broker.url });
+  const wall = { fromMs: Date.now(), toMs: Number.NaN };
   await daemon.start();
   await daemon.run();
   await recorder.sync();
+  wall.toMs = Date.now();
 
   const contexts = recorder.on('persona/itest/state/context').map((m) => (JSON.parse(m.text) as { context: string }).context);
   t.same(contexts, ['unknown', 'parked', 'city', 'highway', 'city', 'offroad', 'city', 'parked'], 'retained context sequence');
@@ -85,6 +89,12 @@ void t.test('the bundled drive through a real Mosquitto, as fast as possible', a
   );
 
   t.same(recorder.messages.flatMap((m) => contractProblems(m.topic, m.text)), [], `all ${recorder.messages.length} published payloads match their schemas`);
+  // The drive's CAN time is 2026-01-01T09:00–09:03; the wall clock is now: every timestamp on MQTT is the wall clock's, but canTime.
+  // A deferral's notBefore lies ahead, by at most the minimum interval between switches.
+  const times = recorder.messages.map((m) => ({ topic: m.topic, found: timestamps(JSON.parse(m.text)) }));
+  const drive = { fromMs: Date.parse('2026-01-01T09:00:00Z'), toMs: Date.parse('2026-01-01T09:03:05Z') };
+  const ahead = { fromMs: wall.fromMs, toMs: wall.toMs + ContextPolicy.load(config.policy).minSwitchIntervalMs };
+  t.same(times.flatMap(({ topic, found }) => timesOutside(found, ahead, drive).map((outside) => `${topic}${outside}`)), [], `all ${times.flatMap((m) => m.found).length} timestamps on MQTT are wall-clock time, or CAN time in canTime fields`);
   await daemon.stop();
   await recorder.waitFor((m) => m.topic === 'persona/itest/status' && (JSON.parse(m.text) as { state: string }).state === 'offline');
   t.pass('stop publishes offline');

@@ -111,8 +111,8 @@ function renderStatus() {
 
 function renderVehicle() {
   const v = view.vehicle;
-  $('can-time').textContent = clock(v?.time);
-  if (v?.time) $('can-time').setAttribute('datetime', v.time);
+  $('can-time').textContent = clock(v?.canTime);
+  if (v?.canTime) $('can-time').setAttribute('datetime', v.canTime);
   $('speed').textContent = v?.speedKmh === null || v?.speedKmh === undefined ? '–' : v.speedKmh.toFixed(1);
   const rows = (v?.signals ?? []).map((s) =>
     el(
@@ -132,12 +132,13 @@ function renderContext() {
   $('ctx-workload').textContent = c?.workload ?? '–';
   $('ctx-io').textContent = c?.io ?? '–';
   $('ctx-instance').textContent = c ? `${c.instance}${c.role ? ` (${c.role})` : ''}` : '–';
+  // Drawn in CAN time, the drive's clock: a replay at any speed shows the drive as it was.
   const points = view.timeline;
-  const nowIso = view.vehicle?.time ?? points.at(-1)?.time;
+  const nowIso = view.vehicle?.canTime ?? points.at(-1)?.canTime;
   if (!nowIso || points.length === 0) return $('timeline').replaceChildren();
   const now = Date.parse(nowIso);
   // A young drive fills the bars; an old one shows its last minutes.
-  const start = Math.max(now - TIMELINE_MS, Date.parse(points[0].time));
+  const start = Math.max(now - TIMELINE_MS, Date.parse(points[0].canTime));
   const span = Math.max(1, now - start);
   $('timeline-span').textContent = `${Math.max(1, Math.round(span / 60_000))} min`;
   const lanes = REGIONS.map(([key, label]) => {
@@ -147,8 +148,8 @@ function renderContext() {
     while (i < points.length) {
       let j = i + 1;
       while (j < points.length && points[j][key] === points[i][key]) j++;
-      const from = Math.max(start, Date.parse(points[i].time));
-      const to = j < points.length ? Date.parse(points[j].time) : now;
+      const from = Math.max(start, Date.parse(points[i].canTime));
+      const to = j < points.length ? Date.parse(points[j].canTime) : now;
       if (to > start && to > from) {
         const seg = el('i', { class: `s-${points[i][key]}`, title: `${points[i][key]} ${clock(new Date(from).toISOString())}–${clock(new Date(to).toISOString())}`, text: points[i][key] });
         seg.style.left = `${((from - start) / span) * 100}%`;
