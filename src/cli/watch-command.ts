@@ -41,7 +41,9 @@ function describe(topics: Topics, topic: string, payload: unknown): string {
       return `switch ${describeSwitch(payload as SwitchPayload)}`;
     case topics.eventManifest: {
       const m = payload as ManifestEventPayload;
-      return `manifests ${m.time} reloaded: ${m.personalities} personalities${m.rejected.map((r) => `; rejected ${r.file}: ${r.code} ${r.error}`).join('')}`;
+      const version = (v: number | null): string => (v === null ? 'none' : `v${v}`);
+      const changed = m.changed.map((c) => `; changed ${c.driver}/${c.name} ${version(c.from)} → ${version(c.to)}`).join('');
+      return `manifests ${m.time} reloaded: ${m.personalities} personalities${changed}${m.rejected.map((r) => `; rejected ${r.file}: ${r.code} ${r.error}`).join('')}`;
     }
     case topics.eventHealth: {
       const h = payload as HealthPayload;

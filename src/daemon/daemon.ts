@@ -4,7 +4,7 @@ import { REQUIRED_SIGNALS, type DrivingFeatures } from '../context/driving-featu
 import type { InstanceInput } from '../context/instance-features.js';
 import type { WorkloadInput } from '../context/workload-features.js';
 import type { Drift } from '../backend/driver-backend.js';
-import type { HoldsPayload } from '../mqtt/contract.js';
+import type { HoldsPayload, ManifestEventPayload } from '../mqtt/contract.js';
 import type { PolicyContext } from '../policy/context-policy.js';
 import type { Hold, HoldRequest } from '../policy/hold-registry.js';
 import { planSwitch } from '../policy/switch-planner.js';
@@ -16,8 +16,13 @@ import { SwitchApplier } from './switch-applier.js';
 import { InstanceTracker } from './instance-tracker.js';
 import { describeBreach } from '../health/health-watch.js';
 import type { AdoptionOutcome } from '../namespace/personality-adopter.js';
+import { indexChanges, type PersonalityChange } from '../manifests/index-changes.js';
+import type { ManifestIndex } from '../manifests/manifest-index.js';
 
 export type { DaemonObserver, DaemonStages, SwitchRecord } from './daemon-stages.js';
+
+/** What a reload answers: event/manifest without its time. */
+export type ManifestSummary = Omit<ManifestEventPayload, 'time'>;
 
 /**
  * Runs the pipeline: frames → signals → features → context → arbitration → manifests →
@@ -42,12 +47,15 @@ export class Daemon {
   private workload: WorkloadInput | null = null;
   private lastSignature = '';
   private lastHolds = '';
+  private lastInfo = '';
   private seq = 0;
   private readonly cancelTimers: Array<() => void> = [];
   private workloadFailing = false;
 
   private readonly applier: SwitchApplier;
   private readonly instanceTracker: InstanceTracker;
+  /** The index event/manifest last described and decisions were last brought in line with: each load is compared with it. */
+  private announced: ManifestIndex;
 
   constructor(
     private readonly stages: DaemonStages,
@@ -55,6 +63,7 @@ export class Daemon {
   ) {
     this.applier = new SwitchApplier(stages, observer, () => this.timeMs);
     this.instanceTracker = new InstanceTracker(stages.logger.child('instance'));
+    this.announced = stages.store.inForce;
   }
 
   async start(): Promise<void> {
@@ -181,11 +190,13 @@ export class Daemon {
 
   /**
    * Loads the manifests again and swaps the whole index at once; decisions see the old or
-   * the new one, never a mix. A failure keeps the personalities in force.
+   * the new one, never a mix. A failure keeps the personalities in force. A reload that
+   * changes no personality ends no quarantine and decides nothing (and the store writes no
+   * state); it still answers and publishes event/manifest, so that it is seen to have happened.
    */
-  reloadManifests(): { personalities: number; rejected: Array<{ file: string; code: string; error: string }> } {
+  reloadManifests(): ManifestSummary {
     this.stages.store.reload();
-    return this.manifestsChanged('manifests reloaded', undefined);
+    return this.manifestsChanged((changed) => `manifests reloaded: ${changed.map(describeChange).join(', ')}`);
   }
 
   /**
@@ -197,33 +208,50 @@ export class Daemon {
     for (const r of outcome.refused) this.stages.publisher.publishRejected({ time, what: `manifest ${r.from}`, status: 422, error: r.error, code: r.code });
     if (outcome.adopted.length === 0) return;
     const adopted = outcome.adopted.map((a) => `${a.personality} v${a.version}`);
-    // Only what was adopted gets another chance after breaking its health bounds.
-    const renewed = outcome.adopted.map((a) => ({ driverId: a.personality.split('/')[0]!, name: a.personality.split('/').at(-1)! }));
-    this.manifestsChanged(`adopted ${adopted.join(', ')}`, renewed);
+    this.manifestsChanged(() => `adopted ${adopted.join(', ')}`);
   }
 
-  /** After a new index: quarantines end, the change is published, and the policy decides again (a new version of a personality in force is applied). */
-  private manifestsChanged(trigger: string, renewed: Parameters<SwitchApplier['health']['release']>[0]): { personalities: number; rejected: Array<{ file: string; code: string; error: string }> } {
+  /**
+   * After a load, compared with the manifests last announced: event/manifest says it happened
+   * and lists the personalities changed, event/rejected gets the refusals when they differ from
+   * before, and info follows when it differs. Only a changed personality (added, removed, or
+   * with another manifest) does more: its quarantine ends, and no other, and the policy decides
+   * again (a new version of a personality in force is applied).
+   */
+  private manifestsChanged(trigger: (changed: readonly PersonalityChange[]) => string): ManifestSummary {
     const { store, publisher } = this.stages;
-    this.applier.health.release(renewed);
-    const summary = { personalities: store.list().length, rejected: store.rejected.map((e) => ({ file: e.file, code: e.code, error: e.message })) };
+    const changes = indexChanges(this.announced, store.inForce);
+    this.announced = store.inForce;
+    const summary: ManifestSummary = {
+      personalities: store.list().length,
+      rejected: store.rejected.map((e) => ({ file: e.file, code: e.code, error: e.message })),
+      changed: changes.personalities.map((c) => ({ driver: c.driverId, name: c.name, from: c.from, to: c.to })),
+    };
     const time = iso(this.stages.clock.wallNow());
     publisher.publishManifestEvent({ time, ...summary });
     // A refused file is also a refusal like any other, where a watcher of event/rejected sees it.
-    for (const r of summary.rejected) publisher.publishRejected({ time, what: `manifest ${r.file}`, status: 422, error: r.error, code: r.code });
+    if (changes.rejections) for (const r of summary.rejected) publisher.publishRejected({ time, what: `manifest ${r.file}`, status: 422, error: r.error, code: r.code });
+    // A new trust root changes info without changing a personality.
     this.publishInfo();
-    if (this.features !== null) this.evaluate(trigger);
+    if (changes.personalities.length === 0) return summary;
+    this.applier.health.release(changes.personalities);
+    if (this.features !== null) this.evaluate(trigger(changes.personalities));
     return summary;
   }
 
+  /** Retained: published when it says something new. */
   private publishInfo(): void {
-    this.stages.publisher.publishInfo(infoPayload(this.stages.store, this.stages.backend, this.stages.version, this.stages.instance));
+    const info = infoPayload(this.stages.store, this.stages.backend, this.stages.version, this.stages.instance);
+    const signature = JSON.stringify(info);
+    if (signature === this.lastInfo) return;
+    this.lastInfo = signature;
+    this.stages.publisher.publishInfo(info);
   }
 
   private readonly onHangup = (): void => {
     try {
-      const { personalities, rejected } = this.reloadManifests();
-      this.stages.logger.info(`SIGHUP: reloaded ${personalities} personalities, ${rejected.length} rejected`);
+      const { personalities, rejected, changed } = this.reloadManifests();
+      this.stages.logger.info(`SIGHUP: reloaded ${personalities} personalities, ${changed.length} changed, ${rejected.length} rejected`);
     } catch (err) {
       this.stages.logger.error(`SIGHUP: reload failed, keeping the personalities in force: ${(err as Error).message}`);
     }
@@ -485,6 +513,11 @@ function expiredTrigger(expired: readonly Hold[]): string {
 
 function describe(change: ContextChange): string {
   return `${change.region} ${change.from} → ${change.to}`;
+}
+
+function describeChange(change: PersonalityChange): string {
+  const version = (v: number | null): string => (v === null ? 'none' : `v${v}`);
+  return `${change.driverId}/${change.name} ${version(change.from)} → ${version(change.to)}`;
 }
 
 function round(speedKmh: number | null): number | null {

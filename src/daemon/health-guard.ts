@@ -27,9 +27,9 @@ interface ActiveWatch {
 
 /**
  * The post-switch health watchdog: after a switch to a personality with a `health` section it
- * watches the driver's counters for the window; a breach quarantines the personality until the
- * manifests are reloaded, and while quarantined it loses to the one it replaced, as a safety
- * rule (so no hold and no minimum interval keeps a harmful personality in place).
+ * watches the driver's counters for the window; a breach quarantines the personality until a load
+ * brings another manifest for it, and while quarantined it loses to the one it replaced, as a
+ * safety rule (so no hold and no minimum interval keeps a harmful personality in place).
  */
 export class HealthGuard {
   private readonly watches = new Map<string, ActiveWatch>();
@@ -95,10 +95,9 @@ export class HealthGuard {
     };
   }
 
-  /** New manifests: every personality gets another chance, or only those named (`driver`, `name`). */
-  release(only?: ReadonlyArray<{ driverId: string; name: string }>): void {
-    if (only === undefined) this.quarantined.clear();
-    else for (const p of only) this.quarantined.delete(quarantineKey(p.driverId, p.name));
+  /** New manifests for these personalities: each gets another chance. */
+  release(personalities: ReadonlyArray<{ driverId: string; name: string }>): void {
+    for (const p of personalities) this.quarantined.delete(quarantineKey(p.driverId, p.name));
   }
 }
 

@@ -6,7 +6,6 @@ import { RejectionReporter } from '../mqtt/rejection-reporter.js';
 import { RequestServer } from '../mqtt/request-server.js';
 import type { StatusPublisher } from '../mqtt/status-publisher.js';
 import type { Daemon } from './daemon.js';
-import { iso } from './payloads.js';
 import { requestHandlers } from './persona-api.js';
 
 /** What a presence message says: `online`, or gone (`offline`, an empty retained clear, anything else). */

@@ -153,7 +153,7 @@ export class SwitchApplier {
   healthFailed(failure: HealthFailure): void {
     const { target } = failure;
     const breaches = failure.breaches.map(describeBreach).join(', ');
-    this.stages.logger.warn(`${failure.personality} on ${target.key} broke its health bounds ${failure.afterMs} ms after the switch (${breaches}): back to ${failure.revertTo ?? 'nothing'}, quarantined until the manifests are reloaded`);
+    this.stages.logger.warn(`${failure.personality} on ${target.key} broke its health bounds ${failure.afterMs} ms after the switch (${breaches}): back to ${failure.revertTo ?? 'nothing'}, quarantined until another manifest for it is loaded`);
     this.stages.publisher.publishHealth({
       time: iso(this.stages.clock.wallNow()),
       canTime: iso(this.timeMs()),

@@ -43,7 +43,9 @@ export interface Generation {
 /**
  * Loads every manifest for this ECU, file by file and all-or-nothing per file: a
  * bad file is rejected with its reason and never displaces a good one. Ends by
- * saving the anti-rollback state; the new index is only returned once that worked.
+ * saving the anti-rollback state (a write only when it learnt something new); the
+ * new index is only returned once that worked, so no version is used before it is
+ * on file.
  * @throws ManifestError when nothing can be trusted (trust root, state): the caller keeps its index
  * @throws DocumentError when a driver's mapping is invalid
  */
@@ -141,6 +143,7 @@ class GenerationLoader {
     const { document } = verified;
     const { file } = location;
     checkTarget(location, document);
+    if (document.expiresAt !== undefined) this.input.options.rollback?.expiryJudged(document.expiresAt);
     if (document.expiresAt !== undefined && this.time >= document.expiresAt) {
       const text = `expired at ${document.expires} (trusted time ${formatTimestamp(this.time)})`;
       throw new ManifestError('E_EXPIRED', file, text, '/expires');
@@ -174,6 +177,7 @@ export function vetCandidate(input: Pick<LoadInput, 'dir' | 'verifier' | 'option
   const { payload, trust } = verifier.verify(bytes, origin);
   const document = parseManifest(payload, origin);
   checkTarget({ ...location, file: origin }, document);
+  if (document.expiresAt !== undefined) options.rollback?.expiryJudged(document.expiresAt);
   if (document.expiresAt !== undefined && time >= document.expiresAt) {
     throw new ManifestError('E_EXPIRED', origin, `expired at ${document.expires} (trusted time ${formatTimestamp(time)})`, '/expires');
   }

@@ -83,6 +83,11 @@ export class ManifestStore {
     return vetCandidate({ dir: this.dir, verifier: this.verifier, options: this.options }, location, bytes, origin);
   }
 
+  /** The index in force: what the last load that worked found. */
+  get inForce(): ManifestIndex {
+    return this.index;
+  }
+
   /** Every file the last load refused, with its reason, in load order. */
   get rejected(): readonly ManifestError[] {
     return this.index.rejected;

@@ -18,34 +18,58 @@ interface StateDocument {
   personalities: Record<string, VersionRecord>;
 }
 
+type StateRecords = Pick<StateDocument, 'root' | 'personalities'>;
+
+/** What the file holds: its records as JSON text, to compare, and its time. */
+interface StoredState {
+  readonly records: string;
+  readonly time: number;
+}
+
 const validateState = compileStrictSchema<StateDocument>(schema, 'E_STATE');
 const UNUSABLE = 'manifests are not loaded until it is restored; deleting it gives up rollback protection';
+
+/**
+ * How far the trusted time may run ahead of the time on file before it is written for its
+ * own sake: at most one write a day, whatever the reload rate. An expiry a load saw pass is
+ * written at once (see expiryJudged), so a clock set back can revive only what no load saw
+ * expire, and only if it expired within that day.
+ */
+const TIME_WRITE_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Anti-rollback and freeze protection, persisted: per personality the highest
  * version trusted and its digest, the newest trust root, and the latest time seen.
  * Everything it learns only ever raises what it holds, in memory at once and on
- * disk at save(); a state file that cannot be read stops loading rather than
- * starting again from nothing.
+ * disk at save(), which writes only what the file does not hold yet (flash wears
+ * out); a state file that cannot be read stops loading rather than starting again
+ * from nothing.
  */
 export class RollbackState {
+  /** An expiry judged since the last write lies between the time on file and the trusted time. */
+  private expiryPassed = false;
+
   private constructor(
     readonly file: string,
+    private readonly write: typeof writeDurably,
     private latestTime: number,
     private root: VersionRecord | undefined,
     private readonly personalities: Map<string, VersionRecord>,
+    /** What the file holds; undefined while there is no file. */
+    private stored: StoredState | undefined,
   ) {}
 
   /**
    * Reads the state file; a missing file is a first start with nothing seen yet.
+   * @param write how save() writes the file (atomically and durably, unless a test counts)
    * @throws ManifestError E_STATE when it exists but cannot be read or is not valid
    */
-  static open(file: string): RollbackState {
+  static open(file: string, write: typeof writeDurably = writeDurably): RollbackState {
     let bytes: Buffer;
     try {
       bytes = readFileSync(file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new RollbackState(file, 0, undefined, new Map());
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new RollbackState(file, write, 0, undefined, new Map(), undefined);
       throw unusable(file, 'cannot be read', error);
     }
     let data: unknown;
@@ -57,7 +81,9 @@ export class RollbackState {
     try {
       const document = validateState(data, file);
       const latestTime = parseTimestamp(document.latestTime, file, '/latestTime', 'E_STATE');
-      return new RollbackState(file, latestTime, document.root, new Map(Object.entries(document.personalities)));
+      const personalities = new Map(Object.entries(document.personalities));
+      const stored = { records: JSON.stringify(recordsOf(document.root, personalities)), time: latestTime };
+      return new RollbackState(file, write, latestTime, document.root, personalities, stored);
     } catch (error) {
       throw unusable(file, 'is corrupt', error);
     }
@@ -70,6 +96,16 @@ export class RollbackState {
   trustedTime(clockMs: number): number {
     this.latestTime = Math.max(this.latestTime, clockMs);
     return this.latestTime;
+  }
+
+  /**
+   * An expiry was judged against the trusted time. When the time on file is before it and
+   * the trusted time is not, a clock set back would judge it otherwise after a restart: the
+   * next save() writes the time.
+   */
+  expiryJudged(expiresAtMs: number): void {
+    const storedTime = this.stored?.time ?? Number.NEGATIVE_INFINITY;
+    if (storedTime < expiresAtMs && expiresAtMs <= this.latestTime) this.expiryPassed = true;
   }
 
   /** The newest trust root trusted so far, if any. */
@@ -107,24 +143,38 @@ export class RollbackState {
   }
 
   /**
-   * Writes the state atomically: a temporary file, flushed, renamed over the old
+   * Writes the state if it holds something the file does not: a version, digest or trust
+   * root trusted since, an expiry passed since the time on file (see expiryJudged), or a
+   * trusted time a day or more past it. Otherwise writes nothing: what the file holds
+   * protects as much. A write is atomic: a temporary file, flushed, renamed over the old
    * one, and the folder flushed, so a power cut leaves the old state or the new.
    * @throws ManifestError E_STATE
    */
   save(): void {
-    const document: StateDocument = {
-      format: 1,
-      latestTime: formatTimestamp(Math.floor(this.latestTime / 1000) * 1000),
-      ...(this.root === undefined ? {} : { root: this.root }),
-      personalities: Object.fromEntries([...this.personalities].sort(([a], [b]) => (a < b ? -1 : 1))),
-    };
+    const records = recordsOf(this.root, this.personalities);
+    const recordsText = JSON.stringify(records);
+    const time = Math.floor(this.latestTime / 1000) * 1000;
+    const stored = this.stored;
+    if (stored !== undefined && stored.records === recordsText && !this.expiryPassed && time - stored.time < TIME_WRITE_INTERVAL_MS) return;
+    const document: StateDocument = { format: 1, latestTime: formatTimestamp(time), ...records };
     try {
-      writeDurably(this.file, `${JSON.stringify(document, null, 2)}\n`, { file: 0o600, folder: 0o700 });
+      this.write(this.file, `${JSON.stringify(document, null, 2)}\n`, { file: 0o600, folder: 0o700 });
     } catch (error) {
       const text = `cannot be written: ${error instanceof Error ? error.message : String(error)}`;
       throw new ManifestError('E_STATE', this.file, text, undefined, { cause: error });
     }
+    this.stored = { records: recordsText, time };
+    this.expiryPassed = false;
   }
+}
+
+/** The records as the file holds them, in one order (personalities by key, fields as declared), so equal states give equal text. */
+function recordsOf(root: VersionRecord | undefined, personalities: ReadonlyMap<string, VersionRecord>): StateRecords {
+  const record = ({ version, digest }: VersionRecord): VersionRecord => ({ version, digest });
+  return {
+    ...(root === undefined ? {} : { root: record(root) }),
+    personalities: Object.fromEntries([...personalities].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, r]) => [key, record(r)])),
+  };
 }
 
 function unusable(file: string, what: string, error: unknown): ManifestError {

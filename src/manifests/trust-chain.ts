@@ -24,6 +24,7 @@ export function rotationFile(version: number): string {
  */
 export function loadTrustChain(dir: string, now: number, state?: RollbackState): TrustRoot {
   const trusted = walkTrustChain(dir, state);
+  state?.expiryJudged(trusted.expiresAt);
   if (now >= trusted.expiresAt) {
     const text = `trust root v${trusted.version} expired at ${trusted.expires} (trusted time ${formatTimestamp(now)})`;
     throw new ManifestError('E_EXPIRED', trusted.file, text, '/expires');

@@ -126,6 +126,8 @@ export interface ManifestEventPayload {
   time: string;
   personalities: number;
   rejected: Array<{ file: string; code: string; error: string }>;
+  /** Personalities added, removed or replaced since the last event/manifest; empty when none was. */
+  changed: Array<{ driver: string; name: string; from: number | null; to: number | null }>;
 }
 
 /** `persona/<ecu-id>/event/drift`, not retained: a driver's values changed behind persona's back. */

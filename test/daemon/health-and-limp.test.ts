@@ -2,10 +2,13 @@
  * The applying side's safety nets, end to end through the daemon: a personality that breaks its
  * health bounds is reverted and quarantined, and applies that keep failing make persona limp.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
-import type { Leg } from '../helpers/drive-script.js';
+import { copyDemoManifests } from '../helpers/demo-manifests-copy.js';
+import { driveIntoQuarantine } from '../helpers/dropping-pvnic.js';
 import { runScenario } from '../helpers/scenario.js';
-import { droppingPvnic } from '../helpers/dropping-pvnic.js';
+import { demoSigned } from '../namespace/fixtures/demo-signed.js';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import { BackendError, type DriverBackend } from '../../src/backend/driver-backend.js';
 import { SimulatedBackend, type SimulatedDriver } from '../../src/backend/simulated-backend.js';
@@ -14,32 +17,25 @@ import pvnic from '../../src/backend/simulated-pvnic.json' with { type: 'json' }
 const D = 4; // a forward gear
 const P = 126;
 
-/**
- * Parked, city, then the motorway on the dropping pvnic, where highway breaks its health bounds
- * and is quarantined; then the legs `then` gives.
- */
-async function driveIntoQuarantine(then: (daemon: () => Daemon) => Leg[]) {
-  const { backend, counters, attach } = droppingPvnic();
-  const r = await runScenario(
-    (d) => {
-      attach(d);
-      return [{ seconds: 1, speedKmh: 0, gear: P }, { seconds: 20, speedKmh: 40, gear: D }, { seconds: 30, speedKmh: 110, gear: D }, ...then(d)];
-    },
-    {},
-    undefined,
-    backend,
-    counters,
+void t.test('health: a personality that drops packets after the switch is reverted within its window and quarantined until a new version of it is loaded', async (t) => {
+  const copy = copyDemoManifests(t.testdir({}));
+  const { r, backend } = await driveIntoQuarantine(
+    (d) => [
+      { seconds: 1, speedKmh: 0, gear: D },
+      {
+        seconds: 30,
+        speedKmh: 110,
+        gear: D,
+        onStart: () => {
+          writeFileSync(join(copy.pvnic, 'highway.dsse.json'), demoSigned('highway', { version: 3 }));
+          d().reloadManifests();
+        },
+      },
+    ],
+    copy.overrides,
   );
-  return { r, backend };
-}
-
-void t.test('health: a personality that drops packets after the switch is reverted within its window and quarantined until a reload', async (t) => {
-  const { r, backend } = await driveIntoQuarantine((d) => [
-    { seconds: 1, speedKmh: 0, gear: D },
-    { seconds: 30, speedKmh: 110, gear: D, onStart: () => void d().reloadManifests() },
-  ]);
   const toHighway = r.switches.filter((s) => s.to === 'highway');
-  t.equal(toHighway.length, 2, 'highway once, and once more after the reload');
+  t.equal(toHighway.length, 2, 'highway once, and once more after version 3 was loaded');
   t.equal(r.published.health.length, 2, 'event/health each time');
   const [first] = r.published.health;
   t.match(first, { target: 'pvnic', driver: 'pvnic', personality: 'highway', revertTo: 'city', windowMs: 5000, breaches: [{ metric: 'rx_dropped_per_s', bound: 'max', limit: 100 }] });
@@ -54,7 +50,7 @@ void t.test('health: a personality that drops packets after the switch is revert
   const quarantined = r.daemon.decisions.all().find((d) => d.drivers[0]?.losers.some((l) => l.personality === 'highway' && /quarantined/.test(l.why)));
   t.ok(quarantined, 'the decision record names the quarantine');
   const between = r.switches.filter((s) => s.timeMs > revert.timeMs && s.timeMs < toHighway[1]!.timeMs);
-  t.notOk(between.some((s) => s.to === 'highway'), 'no highway again until the manifests were reloaded');
+  t.notOk(between.some((s) => s.to === 'highway'), 'no highway again until its new version was loaded');
 });
 
 void t.test('health: refusals from the shared namespace, or another personality adopted, do not end the quarantine', async (t) => {

@@ -350,9 +350,12 @@ sleep 0.2; cat /tmp/persona.pid; id`,
     await vm.run(`cp ${join(root, 'manifests/pvnic/city.dsse.json')} /etc/persona/manifests/pvnic/city.dsse.json && kill -HUP ${daemonPid}`);
     const { payload: rejected } = await journal.waitFor<{ what: string; code?: string; status: number }>('event/rejected', () => true, 'the rollback refused', { from: older });
     t.match(rejected, { what: /city\.dsse\.json/, code: 'E_ROLLBACK', status: 422 });
-    const { payload: info } = await journal.waitFor<{ manifests: Array<{ name: string; version: number }> }>('info', () => true, 'info after the refused reload', { from: older });
-    t.equal(info.manifests.find((m) => m.name === 'city')?.version, 2, 'version 2 stays in force');
+    const { payload: reloaded } = await journal.waitFor<{ changed: unknown[] }>('event/manifest', () => true, 'the refused reload', { from: older });
+    t.same(reloaded.changed, [], 'no personality changed');
     await journal.refresh();
+    t.same(journal.on('info', older), [], 'info is not published again: it has nothing new to say');
+    const info = journal.json<{ manifests: Array<{ name: string; version: number }> }>('info').at(-1);
+    t.equal(info?.manifests.find((m) => m.name === 'city')?.version, 2, 'version 2 stays in force');
     t.same(journal.on('event/switch', older), [], 'no switch');
     t.equal(journal.on('state/personality').at(-1)!.text, personalityBefore, 'state/personality unchanged');
   });

@@ -1,7 +1,13 @@
 import { SimulatedBackend, type SimulatedDriver } from '../../src/backend/simulated-backend.js';
-import type { Daemon } from '../../src/daemon/daemon.js';
-import type { CounterSource } from '../../src/health/counter-source.js';
 import pvnic from '../../src/backend/simulated-pvnic.json' with { type: 'json' };
+import type { Daemon } from '../../src/daemon/daemon.js';
+import type { PersonaConfig } from '../../src/daemon/config.js';
+import type { CounterSource } from '../../src/health/counter-source.js';
+import type { Leg } from './drive-script.js';
+import { runScenario } from './scenario.js';
+
+const D = 4; // a forward gear
+const P = 126;
 
 /**
  * A simulated pvnic with its physics: `packetsPerS` arrive (8,000 unless told) and each interrupt
@@ -26,4 +32,23 @@ export function droppingPvnic(packetsPerS = 8000): { backend: SimulatedBackend; 
     },
   };
   return { backend, counters, attach: (d) => (daemon = d) };
+}
+
+/**
+ * Parked, city, then the motorway on the dropping pvnic, where highway breaks its health bounds
+ * and is quarantined; then the legs `then` gives.
+ */
+export async function driveIntoQuarantine(then: (daemon: () => Daemon) => Leg[], overrides: Partial<PersonaConfig> = {}) {
+  const { backend, counters, attach } = droppingPvnic();
+  const r = await runScenario(
+    (d) => {
+      attach(d);
+      return [{ seconds: 1, speedKmh: 0, gear: P }, { seconds: 20, speedKmh: 40, gear: D }, { seconds: 30, speedKmh: 110, gear: D }, ...then(d)];
+    },
+    overrides,
+    undefined,
+    backend,
+    counters,
+  );
+  return { r, backend };
 }

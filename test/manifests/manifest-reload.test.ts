@@ -1,14 +1,16 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createLogger } from '../../src/common/logger.js';
 import { ManifestStore } from '../../src/manifests/manifest-store.js';
 import type { ManifestVerifier, TrustedPayload } from '../../src/manifests/manifest-verifier.js';
 import { RollbackState } from '../../src/manifests/rollback-state.js';
 import { SignedManifestVerifier } from '../../src/manifests/signed-manifest-verifier.js';
-import { NOW, repository, role, signedManifest, signedRoot, testKey } from './fixtures/signing.js';
+import { recordingWriter } from './fixtures/recording-writer.js';
+import { NOW, repository, role, signedManifest, signedRoot, testKey, type FixtureTree } from './fixtures/signing.js';
 
 const at = { now: () => NOW };
+const HOUR = 60 * 60 * 1000;
 
 /** Counts the verifications that were not served from the cache. */
 class CountingVerifier implements ManifestVerifier {
@@ -117,5 +119,124 @@ void t.test('the anti-rollback state is saved at the end of a load; if it cannot
   writeFileSync(join(dir, 'pvnic', 'city.dsse.json'), signedManifest('city'));
   t.throws(() => store.reload(), { code: 'E_STATE', file });
   t.strictSame(store.list().map((p) => p.name), ['highway']);
+  t.end();
+});
+
+/**
+ * A manifest folder with `pvnic` manifests, loaded at the clock `now()`, with its state file
+ * written through a recording writer that calls `onWrite` first.
+ */
+function watchedStore(t: Test, pvnic: FixtureTree, now: () => number, onWrite: () => void = () => {}) {
+  const dir = t.testdir(repository({ pvnic }));
+  const file = join(dir, 'state', 'manifests.json');
+  const { write, writes } = recordingWriter();
+  const state = RollbackState.open(file, (f, bytes, modes) => {
+    onWrite();
+    write(f, bytes, modes);
+  });
+  const store = ManifestStore.load(dir, new SignedManifestVerifier(join(dir, 'trust'), state), undefined, { now, rollback: state });
+  return { dir, file, writes, store };
+}
+
+/** What shows a write on the file system: a write renames a new file over the old one. */
+function fileIdentity(file: string): { ino: bigint; mtimeNs: bigint; text: string } {
+  const { ino, mtimeNs } = statSync(file, { bigint: true });
+  return { ino, mtimeNs, text: readFileSync(file, 'utf8') };
+}
+
+void t.test('reloads of unchanged manifests write nothing, however often and as the clock moves on within a day', (t) => {
+  let now = NOW;
+  const { file, writes, store } = watchedStore(t, { 'a.dsse.json': signedManifest('a'), 'b.dsse.json': signedManifest('b') }, () => now);
+  t.equal(writes.length, 1, 'the first load writes what it trusted');
+  const before = fileIdentity(file);
+  for (let i = 0; i < 20; i++) {
+    now += HOUR;
+    store.reload();
+  }
+  t.equal(writes.length, 1, '20 reloads, 20 hours: no write');
+  t.strictSame(fileIdentity(file), before, 'the state file is the same file, untouched');
+  t.strictSame(store.list().map((p) => `${p.name} v${p.version}`), ['a v1', 'b v1']);
+  t.end();
+});
+
+void t.test('a reload that brings a new version writes the state once, before the new version is in force', (t) => {
+  // What the store serves while the state is written: the new version must not be in use yet.
+  const loaded: { store?: ManifestStore } = {};
+  const inForceAtWrite: Array<number | undefined> = [];
+  const watched = watchedStore(t, { 'a.dsse.json': signedManifest('a'), 'b.dsse.json': signedManifest('b') }, () => NOW, () => inForceAtWrite.push(loaded.store?.get('pvnic', 'b')?.version));
+  const store = (loaded.store = watched.store);
+  writeFileSync(join(watched.dir, 'pvnic', 'b.dsse.json'), signedManifest('b', { version: 2 }));
+  store.reload();
+  t.strictSame(inForceAtWrite, [undefined, 1], 'the first load, then one write while version 1 was still in force');
+  t.equal(store.require('pvnic', 'b').version, 2);
+  t.match(JSON.parse(readFileSync(watched.file, 'utf8')), { personalities: { 'pvnic/a': { version: 1 }, 'pvnic/b': { version: 2 } } });
+  store.reload();
+  t.equal(watched.writes.length, 2, 'the next reload finds nothing new');
+  t.end();
+});
+
+void t.test('an added manifest is written once; a removed one writes nothing and its version stays on file', (t) => {
+  const { dir, file, writes, store } = watchedStore(t, { 'a.dsse.json': signedManifest('a') }, () => NOW);
+  writeFileSync(join(dir, 'pvnic', 'c.dsse.json'), signedManifest('c', { version: 3 }));
+  store.reload();
+  t.equal(writes.length, 2, 'c is new: written');
+  rmSync(join(dir, 'pvnic', 'c.dsse.json'));
+  store.reload();
+  t.equal(writes.length, 2, 'c is gone: nothing to write');
+  t.strictSame(store.list().map((p) => p.name), ['a']);
+  t.match(JSON.parse(readFileSync(file, 'utf8')), { personalities: { 'pvnic/c': { version: 3 } } }, 'its high-water mark stays');
+  writeFileSync(join(dir, 'pvnic', 'c.dsse.json'), signedManifest('c', { version: 2 }));
+  store.reload();
+  t.match(store.rejected, [{ code: 'E_ROLLBACK', file: join(dir, 'pvnic', 'c.dsse.json') }], 'an older c after it came and went is a rollback');
+  t.end();
+});
+
+void t.test('a rollback is refused across reloads that wrote nothing, and after a restart', (t) => {
+  const { dir, file, writes, store } = watchedStore(t, { 'b.dsse.json': signedManifest('b', { version: 2 }) }, () => NOW);
+  for (let i = 0; i < 3; i++) store.reload();
+  t.equal(writes.length, 1, 'only the first load wrote');
+  writeFileSync(join(dir, 'pvnic', 'b.dsse.json'), signedManifest('b', { version: 1 }));
+  store.reload();
+  t.match(store.rejected, [{ code: 'E_ROLLBACK' }]);
+  t.equal(store.require('pvnic', 'b').version, 2, 'version 2 stays in force');
+  t.equal(writes.length, 1, 'a refusal teaches the state nothing');
+  const state = RollbackState.open(file);
+  const restarted = ManifestStore.load(dir, new SignedManifestVerifier(join(dir, 'trust'), state), undefined, { ...at, rollback: state });
+  t.match(restarted.rejected, [{ code: 'E_ROLLBACK', text: '1 is older than version 2, trusted before' }], 'the restarted daemon refuses it too');
+  t.strictSame(restarted.list(), []);
+  t.end();
+});
+
+void t.test('a reload after a manifest expired writes the trusted time once; a clock set back then does not revive it', (t) => {
+  let now = NOW;
+  const expiring = signedManifest('a', { expires: '2026-06-01T02:00:00Z' });
+  const { dir, file, writes, store } = watchedStore(t, { 'a.dsse.json': expiring, 'b.dsse.json': signedManifest('b') }, () => now);
+  now = NOW + HOUR;
+  store.reload();
+  t.equal(writes.length, 1, 'an hour on, before the expiry: no write');
+  now = NOW + 3 * HOUR;
+  store.reload();
+  store.reload();
+  t.match(store.rejected, [{ code: 'E_EXPIRED' }]);
+  t.equal(writes.length, 2, 'past the expiry: the trusted time is written, once');
+  t.match(JSON.parse(readFileSync(file, 'utf8')), { latestTime: '2026-06-01T03:00:00Z' });
+  const state = RollbackState.open(file);
+  const restarted = ManifestStore.load(dir, new SignedManifestVerifier(join(dir, 'trust'), state), undefined, { ...at, rollback: state });
+  t.match(restarted.rejected, [{ code: 'E_EXPIRED', text: 'expired at 2026-06-01T02:00:00Z (trusted time 2026-06-01T03:00:00Z)' }], 'restarted with the clock back at midnight');
+  t.end();
+});
+
+void t.test('a reload that finds the trust root expired writes the trusted time; a clock set back then does not revive the root', (t) => {
+  let now = NOW;
+  const dir = t.testdir(repository({ pvnic: { 'a.dsse.json': signedManifest('a') } }, signedRoot({ expires: '2026-06-01T02:00:00Z' })));
+  const file = join(dir, 'state', 'manifests.json');
+  const { write, writes } = recordingWriter();
+  const state = RollbackState.open(file, write);
+  const store = ManifestStore.load(dir, new SignedManifestVerifier(join(dir, 'trust'), state), undefined, { now: () => now, rollback: state });
+  now = NOW + 3 * HOUR;
+  t.throws(() => store.reload(), { code: 'E_EXPIRED', path: '/expires' });
+  t.equal(writes.length, 2, 'the failed reload wrote the time that expired the root');
+  const restarted = RollbackState.open(file);
+  t.throws(() => ManifestStore.load(dir, new SignedManifestVerifier(join(dir, 'trust'), restarted), undefined, { ...at, rollback: restarted }), { code: 'E_EXPIRED', text: /\(trusted time 2026-06-01T03:00:00Z\)$/ }, 'restarted with the clock back at midnight');
   t.end();
 });

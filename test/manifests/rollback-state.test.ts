@@ -2,10 +2,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { RollbackState } from '../../src/manifests/rollback-state.js';
-import { NOW } from './fixtures/signing.js';
+import { recordingWriter } from './fixtures/recording-writer.js';
+import { DAY, NOW } from './fixtures/signing.js';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
+const HOUR = 60 * 60 * 1000;
 
 void t.test('a missing file is a first start; what is learnt is saved atomically', (t) => {
   const dir = t.testdir({});
@@ -75,5 +77,61 @@ void t.test('a state that cannot be written is E_STATE and leaves the old file a
   t.throws(() => state.save(), { code: 'E_STATE', text: /^cannot be written: EISDIR/ });
   t.equal(readFileSync(join(dir, 's.json'), 'utf8'), old);
   t.ok(statSync(join(dir, `s.json.${process.pid}.tmp`)).isDirectory(), 'what was there is left alone');
+  t.end();
+});
+
+void t.test('save writes only what the file does not hold yet', (t) => {
+  const file = join(t.testdir({}), 's.json');
+  const { write, writes } = recordingWriter();
+  const state = RollbackState.open(file, write);
+  state.trustedTime(NOW);
+  state.admit('pvnic/highway', { version: 2, digest: A }, 'h');
+  state.save();
+  t.equal(writes.length, 1, 'a first start writes the file');
+  state.save();
+  state.admit('pvnic/highway', { version: 2, digest: A }, 'h');
+  state.trustedTime(NOW + HOUR);
+  state.save();
+  t.equal(writes.length, 1, 'the same version again, or an hour later: nothing new, no write');
+  state.admit('pvnic/highway', { version: 3, digest: B }, 'h');
+  state.save();
+  t.equal(writes.length, 2, 'a new version is written');
+  t.match(JSON.parse(writes[1]!), { latestTime: '2026-06-01T01:00:00Z', personalities: { 'pvnic/highway': { version: 3, digest: B } } }, 'with the trusted time as it is');
+  state.pinRoot({ version: 2, digest: A });
+  state.save();
+  t.equal(writes.length, 3, 'a new trust root is written');
+
+  const restarted = recordingWriter();
+  const again = RollbackState.open(file, restarted.write);
+  again.trustedTime(NOW + HOUR);
+  again.admit('pvnic/highway', { version: 3, digest: B }, 'h');
+  again.pinRoot({ version: 2, digest: A });
+  again.save();
+  t.equal(restarted.writes.length, 0, 'after a restart, what the file already holds is not written again');
+  again.trustedTime(NOW + HOUR + DAY);
+  again.save();
+  t.equal(restarted.writes.length, 1, 'a trusted time a day past the one on file is written');
+  t.match(JSON.parse(readFileSync(file, 'utf8')), { latestTime: '2026-06-02T01:00:00Z' });
+  t.end();
+});
+
+void t.test('an expiry passed since the time on file is written at the next save, so a clock set back cannot revive it', (t) => {
+  const file = join(t.testdir({}), 's.json');
+  const { write, writes } = recordingWriter();
+  const state = RollbackState.open(file, write);
+  state.trustedTime(NOW);
+  state.save();
+  state.trustedTime(NOW + 2 * HOUR);
+  state.expiryJudged(NOW + 3 * HOUR);
+  state.save();
+  t.equal(writes.length, 1, 'an expiry still ahead: no write');
+  state.expiryJudged(NOW + HOUR);
+  state.save();
+  t.equal(writes.length, 2, 'an expiry passed since the time on file: written');
+  state.expiryJudged(NOW + HOUR);
+  state.save();
+  t.equal(writes.length, 2, 'the same expiry again: the file already judges it so');
+  const restarted = RollbackState.open(file);
+  t.equal(restarted.trustedTime(NOW), NOW + 2 * HOUR, 'with the clock back before the expiry, the trusted time is after it');
   t.end();
 });

@@ -234,7 +234,7 @@ function logLine(entry) {
     case 'health':
       return el('li', { class: 'rejected' }, el('time', { text: clock(e.time) }), `health: ${e.personality} on ${e.target} broke ${e.breaches.map((b) => `${b.metric} ${b.value} ${b.bound === 'max' ? '>' : '<'} ${b.limit}`).join(', ')} ${e.afterMs} ms after the switch; back to ${e.revertTo ?? 'nothing'}, quarantined`);
     default:
-      return el('li', {}, el('time', { text: clock(e.time) }), `manifests loaded: ${e.personalities} personalities, ${e.rejected.length} rejected`);
+      return el('li', {}, el('time', { text: clock(e.time) }), `manifests loaded: ${e.personalities} personalities, ${e.changed.length} changed, ${e.rejected.length} rejected`);
   }
 }
 
