@@ -20,6 +20,8 @@ const root = packageRoot();
 const NODE = process.execPath;
 const CLI = `${NODE} ${join(root, 'dist/src/cli/main.js')}`;
 const BROKER = 'mqtt://127.0.0.1:1883';
+/** The client that places holds, as the integrator names it in apiClients. */
+const HEAD_UNIT = 'head-unit';
 const ECU = 'e2e';
 // The guest sees the host's tree read-only, except its own /tmp: fixtures go under dist/.
 const FIXTURES = join(root, 'dist/e2e-fixtures');
@@ -139,8 +141,11 @@ function writeFixtures(): { parkedLog: string; driveLog: string; cityV2: string 
     manifests: '/etc/persona/manifests',
     trust: '/etc/persona/manifests/trust',
     manifestState: '/var/lib/persona/manifest-state.json',
+    holdState: '/var/lib/persona/holds.json',
     // TCG makes the guest's load high and uneven; the drive, not the emulator, is under test.
     workloadIntervalMs: 0,
+    // The head unit may place holds; the broker here is anonymous, so it is known by the username it gives.
+    apiClients: [{ client: HEAD_UNIT, role: 'app' }],
   };
   writeFileSync(join(FIXTURES, 'persona.config.json'), JSON.stringify(config, null, 2));
 
@@ -315,7 +320,7 @@ sleep 0.2; cat /tmp/persona.pid; id`,
     await checkSwitch(t, parked, from);
 
     const holdFrom = journal.mark;
-    const select = await vm.run(`${CLI} select highway --hold 5m --priority 50 --broker ${BROKER} --ecu-id ${ECU}`, { user: 'nobody' });
+    const select = await vm.run(`${CLI} select highway --hold 5m --priority 50 --broker ${BROKER} --ecu-id ${ECU} --username ${HEAD_UNIT}`, { user: 'nobody' });
     t.ok(placed(select), select.output);
     const hold = /hold (\S+) placed/.exec(select.output)?.[1];
     const token = /token: (\S+)/.exec(select.output)?.[1];
@@ -328,7 +333,7 @@ sleep 0.2; cat /tmp/persona.pid; id`,
     t.equal(holds.holds[0]!.id, hold);
 
     const releaseFrom = journal.mark;
-    const release = await vm.run(`${CLI} release ${hold} ${token} --broker ${BROKER} --ecu-id ${ECU}`, { user: 'nobody' });
+    const release = await vm.run(`${CLI} release ${hold} ${token} --broker ${BROKER} --ecu-id ${ECU} --username ${HEAD_UNIT}`, { user: 'nobody' });
     t.equal(release.exitCode, 0, release.output);
     const { payload: back } = await journal.waitFor<Switch>('event/switch', (s) => s.to === 'parked', 'automatic again', { from: releaseFrom, timeoutMs: 30_000 });
     t.equal(back.trigger.source, 'policy');
@@ -380,7 +385,7 @@ sleep 0.2; cat /tmp/persona.pid; id`,
     const flood = await vm.run('ip link set pvnic0 up && ip link set pvnic1 up && echo 1000000 >/sys/kernel/debug/pvnic/pvnic0/rx_rate_pps');
     t.equal(flood.exitCode, 0, flood.output);
     const from = journal.mark;
-    const select = await vm.run(`${CLI} select highway --hold 5m --priority 50 --broker ${BROKER} --ecu-id ${ECU}`, { user: 'nobody' });
+    const select = await vm.run(`${CLI} select highway --hold 5m --priority 50 --broker ${BROKER} --ecu-id ${ECU} --username ${HEAD_UNIT}`, { user: 'nobody' });
     t.ok(placed(select), select.output);
     const { message: switched } = await journal.waitFor<Switch>('event/switch', (s) => s.to === 'highway', 'the switch to highway', { from, timeoutMs: 30_000 });
     const { payload: health } = await journal.waitFor<{ personality: string; revertTo: string; afterMs: number; windowMs: number; breaches: Array<{ metric: string; value: number; limit: number }> }>('event/health', () => true, 'event/health', { from, timeoutMs: 30_000 });
@@ -393,7 +398,7 @@ sleep 0.2; cat /tmp/persona.pid; id`,
     t.ok(latencyMs < health.windowMs, 'reverted within the window');
     const hold = /hold (\S+) placed/.exec(select.output)?.[1];
     const token = /token: (\S+)/.exec(select.output)?.[1];
-    const cleanup = await vm.run(`${CLI} release ${hold} ${token} --broker ${BROKER} --ecu-id ${ECU} && echo 8000 >/sys/kernel/debug/pvnic/pvnic0/rx_rate_pps && ip link set pvnic0 down && ip link set pvnic1 down`, { user: 'root' });
+    const cleanup = await vm.run(`${CLI} release ${hold} ${token} --broker ${BROKER} --ecu-id ${ECU} --username ${HEAD_UNIT} && echo 8000 >/sys/kernel/debug/pvnic/pvnic0/rx_rate_pps && ip link set pvnic0 down && ip link set pvnic1 down`, { user: 'root' });
     t.equal(cleanup.exitCode, 0, cleanup.output);
     await journal.refresh();
     t.notOk(journal.json<Switch>('event/switch', reverted.index + 1).some((s) => s.to === 'highway'), 'highway stays quarantined');
