@@ -77,10 +77,15 @@ void t.test('embedded broker: URL printed, first switch, retained state, Ctrl-C 
   const urlLine = await p.waitForLine(/MQTT broker mqtt:\/\/127\.0\.0\.1:\d+ \(embedded\)/);
   t.match(urlLine, `mqtt://127.0.0.1:${port} `);
   await p.waitForLine(/→ parked: driver pvnic {2}interrupt_coalescence_time 2ms→8ms/);
+  const topics = ['status', 'state/context', 'state/decision', 'state/holds', 'state/personality'].map((topic) => `persona/demo-ecu/${topic}`);
+  // The log line can come before the broker has stored the last of them: once each has been seen, a newcomer must get them all retained.
+  const first = await MqttRecorder.connect(`mqtt://127.0.0.1:${port}`, ['persona/demo-ecu/status', 'persona/demo-ecu/state/#'], 4);
+  for (const topic of topics) await first.waitFor((m) => m.topic === topic);
+  await first.close();
   const recorder = await MqttRecorder.connect(`mqtt://127.0.0.1:${port}`, ['persona/demo-ecu/status', 'persona/demo-ecu/state/#'], 4);
   await recorder.sync();
   const retained = new Map(recorder.messages.map((m) => [m.topic, m.retain]));
-  for (const topic of ['status', 'state/context', 'state/decision', 'state/holds', 'state/personality']) t.equal(retained.get(`persona/demo-ecu/${topic}`), true, `${topic} is retained`);
+  for (const topic of topics) t.equal(retained.get(topic), true, `${topic} is retained`);
   await recorder.close();
   p.child.kill('SIGINT');
   t.same(await p.exited, { code: 0, signal: null });
