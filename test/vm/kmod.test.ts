@@ -137,6 +137,10 @@ if (!availability.ok) {
     assertChecks(t, await booted().run(program('drift', 'pvnic1 1')), 7);
   });
 
+  void t.test('a value the driver\'s get() leaves unwritten reads as 0 and is applied, never stale kernel memory', async (t) => {
+    assertChecks(t, await booted().run(program('silent_get')), 2);
+  });
+
   void t.test('two processes, 10,000 applies each: no lost or torn state, generations strictly increasing', async (t) => {
     assertChecks(t, await booted().run(program('concurrent', '10000'), { timeoutMs: 120_000 }), 10);
   });
