@@ -36,12 +36,13 @@ static LIST_HEAD(persona_files);
 /* Guards persona_files and every file's overflow flag; taken by producers. */
 static DEFINE_SPINLOCK(persona_events_lock);
 
+/* The queue, some 6 KiB, is the opener's: charged to its memory cgroup, as its fd table is. */
 struct persona_file *persona_events_open(void)
 {
 	struct persona_file *pf;
 	unsigned long flags;
 
-	pf = kzalloc(sizeof(*pf), GFP_KERNEL);
+	pf = kzalloc(sizeof(*pf), GFP_KERNEL_ACCOUNT);
 	if (!pf)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&pf->read_lock);

@@ -46,6 +46,17 @@ ethtool -G pvnic0 rx 2
 echo "== before"; ethtool -S pvnic0; sleep 1; echo "== after"; ethtool -S pvnic0
 ip link set pvnic0 down`;
 
+/**
+ * A cgroup v2 group with the memory controller, for open_charge to move itself into. Its limit
+ * is far above what the opens need: the test measures the charge, it does not provoke the OOM
+ * killer.
+ */
+const MEMORY_GROUP = `set -e
+mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup
+echo +memory >/sys/fs/cgroup/cgroup.subtree_control
+mkdir -p /sys/fs/cgroup/persona-open
+echo 64M >/sys/fs/cgroup/persona-open/memory.max`;
+
 /** What changed in each one-second window of TRAFFIC's output: counter name → increase. */
 function trafficWindows(output: string): Array<Record<string, number>> {
   const sections = output.split('== ').slice(1).map((section) => {
@@ -135,6 +146,12 @@ if (!availability.ok) {
   void t.test('drift through ethtool arrives as an event, on the port it happened to', async (t) => {
     assertChecks(t, await booted().run(program('drift', 'pvnic0 0')), 7);
     assertChecks(t, await booted().run(program('drift', 'pvnic1 1')), 7);
+  });
+
+  void t.test('an open file of /dev/persona is charged to the memory cgroup of its opener', async (t) => {
+    const setup = await booted().run(MEMORY_GROUP);
+    t.equal(setup.exitCode, 0, setup.output);
+    assertChecks(t, await booted().run(program('open_charge', '/sys/fs/cgroup/persona-open 512')), 1);
   });
 
   void t.test('a value the driver\'s get() leaves unwritten reads as 0 and is applied, never stale kernel memory', async (t) => {
