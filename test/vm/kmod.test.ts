@@ -228,6 +228,15 @@ if (!availability.ok) {
     t.notMatch(r.output, /^not ok /m, 'no subtest failed');
   });
 
+  void t.test('an event callback that closes its own device and throws: uncaught as designed, the watcher outlives the callback', async (t) => {
+    const probe = join(root, 'dist/test/vm/event-watcher-probe.js');
+    // No per-thread cache, and freed memory filled with 0x5a: a use of the freed watcher crashes.
+    const r = await booted().run(`GLIBC_TUNABLES=glibc.malloc.tcache_count=0:glibc.malloc.perturb=165 node ${probe} 200`, { timeoutMs: 120_000 });
+    t.equal(r.exitCode, 0, r.output);
+    const result: unknown = JSON.parse(r.output.trim().split('\n').at(-1) ?? 'null');
+    t.same(result, { rounds: 200, thrown: 200, closedOnly: 1, received: 2 }, 'every throw uncaught, then a close without throw, then events as usual, and the process ends by itself');
+  });
+
   // Timings are reported, not asserted: speed targets belong to benchmarks, and TCG on a shared
   // machine is too noisy for a pass/fail on time. What is asserted is that every apply succeeded.
   void t.test('benchmark run: a 4-parameter apply against the version ioctl, and from Node', async (t) => {
