@@ -58,6 +58,17 @@ static void persona_driver_unlock(struct persona_driver *drv)
 		drv->desc->ops->unlock(drv->priv);
 }
 
+/*
+ * A get() that succeeds without writing leaves 0, never what the stack or
+ * heap held before: that would reach userspace, or be written back by a
+ * rollback.
+ */
+static int persona_get(struct persona_driver *drv, u32 resource, u32 param, u64 *value)
+{
+	*value = 0;
+	return drv->desc->ops->get(drv->priv, resource, param, value);
+}
+
 /* Checks that need no driver data: reserved fields, indices, repeats, resources. */
 static int persona_check_request(const struct persona_driver *drv, const struct persona_value *vals,
 				 u32 n, u64 resources, u32 *error_index)
@@ -125,7 +136,7 @@ static int persona_write_all(struct persona_txn *txn, u32 *done, u32 *failed)
 		v = persona_txn_entry(txn, slot);
 		if (txn->old[slot] == v->value)
 			continue;
-		err = ops->get(priv, persona_txn_resource(txn, slot), v->param, &now);
+		err = persona_get(txn->drv, persona_txn_resource(txn, slot), v->param, &now);
 		if (!err && now != v->value)
 			err = -EIO;
 		if (err) {
@@ -156,8 +167,8 @@ static int persona_prepare(struct persona_txn *txn, struct persona_apply *req)
 		return -ESTALE;
 	for (slot = 0; slot < persona_txn_slots(txn); slot++) {
 		v = persona_txn_entry(txn, slot);
-		err = txn->drv->desc->ops->get(txn->drv->priv, persona_txn_resource(txn, slot),
-					       v->param, &txn->old[slot]);
+		err = persona_get(txn->drv, persona_txn_resource(txn, slot), v->param,
+				  &txn->old[slot]);
 		if (err) {
 			req->error_index = slot % txn->n;
 			req->error_resource = persona_txn_resource(txn, slot);
@@ -277,7 +288,7 @@ int persona_read_values(struct persona_driver *drv, u32 resource, struct persona
 	for (i = 0; i < n && !err; i++) {
 		vals[i].param = i;
 		vals[i].reserved = 0;
-		err = drv->desc->ops->get(drv->priv, resource, i, &vals[i].value);
+		err = persona_get(drv, resource, i, &vals[i].value);
 	}
 	persona_driver_unlock(drv);
 unlock:

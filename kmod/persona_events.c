@@ -3,9 +3,13 @@
  * Events: every open file of /dev/persona has its own queue, and every change
  * of any driver is queued on all of them.
  *
- * Producers are serialised by persona_events_lock and readers of one file by
- * its read_lock, which keeps each kfifo single-producer single-consumer, so
- * readers copy to userspace without the spinlock. When a queue is full the
+ * Drivers report drift from their own paths (ethtool under RTNL, and a
+ * driver may learn of a change in its interrupt handler), so a broadcast may
+ * come from any context, hard interrupts included. It walks the open files
+ * under RCU and takes one file's lock at a time, only to queue: interrupts
+ * stay off for one queueing, whatever the number of open files. A file's
+ * lock keeps its kfifo single-producer and its read_lock single-consumer, so
+ * readers copy to userspace without a spinlock. When a queue is full the
  * file is marked overflowed and gets nothing more until its reader has taken
  * the queued events and a PERSONA_EVENT_OVERFLOW record, so the record sits
  * exactly where events were lost.
@@ -13,6 +17,7 @@
 #include <linux/err.h>
 #include <linux/kfifo.h>
 #include <linux/ktime.h>
+#include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -24,44 +29,47 @@
 
 struct persona_file {
 	struct list_head node;
+	struct rcu_head rcu;
+	/* Serialises producers of this file's fifo and guards overflow. */
+	spinlock_t lock;
 	/* Serialises readers: the fifo has one consumer at a time. */
 	struct mutex read_lock;
 	wait_queue_head_t wait;
-	/* Guarded by persona_events_lock. */
 	bool overflow;
 	DECLARE_KFIFO(fifo, struct persona_event, PERSONA_EVENT_QUEUE);
 };
 
+/* Walked under RCU by producers. */
 static LIST_HEAD(persona_files);
-/* Guards persona_files and every file's overflow flag; taken by producers. */
-static DEFINE_SPINLOCK(persona_events_lock);
+/* Serialises the opens and releases that change persona_files. */
+static DEFINE_MUTEX(persona_files_lock);
 
+/* The queue, some 6 KiB, is the opener's: charged to its memory cgroup, as its fd table is. */
 struct persona_file *persona_events_open(void)
 {
 	struct persona_file *pf;
-	unsigned long flags;
 
-	pf = kzalloc(sizeof(*pf), GFP_KERNEL);
+	pf = kzalloc(sizeof(*pf), GFP_KERNEL_ACCOUNT);
 	if (!pf)
 		return ERR_PTR(-ENOMEM);
+	spin_lock_init(&pf->lock);
 	mutex_init(&pf->read_lock);
 	init_waitqueue_head(&pf->wait);
 	INIT_KFIFO(pf->fifo);
-	spin_lock_irqsave(&persona_events_lock, flags);
-	list_add_tail(&pf->node, &persona_files);
-	spin_unlock_irqrestore(&persona_events_lock, flags);
+	mutex_lock(&persona_files_lock);
+	list_add_tail_rcu(&pf->node, &persona_files);
+	mutex_unlock(&persona_files_lock);
 	return pf;
 }
 
+/* A broadcast may still be queueing on @pf: it is freed after the walks under way. */
 void persona_events_release(struct persona_file *pf)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&persona_events_lock, flags);
-	list_del(&pf->node);
-	spin_unlock_irqrestore(&persona_events_lock, flags);
+	mutex_lock(&persona_files_lock);
+	list_del_rcu(&pf->node);
+	mutex_unlock(&persona_files_lock);
 	mutex_destroy(&pf->read_lock);
-	kfree(pf);
+	kfree_rcu(pf, rcu);
 }
 
 /* Queues one event on every open file; @origin's copy is flagged as its own. */
@@ -78,17 +86,20 @@ void persona_events_broadcast(u32 type, u32 driver_id, u64 generation, u64 param
 	};
 	struct persona_file *pf;
 	unsigned long flags;
+	bool queued;
 
-	spin_lock_irqsave(&persona_events_lock, flags);
-	list_for_each_entry(pf, &persona_files, node) {
-		if (pf->overflow)
-			continue;
+	rcu_read_lock();
+	list_for_each_entry_rcu(pf, &persona_files, node) {
 		ev.flags = pf == origin ? PERSONA_EVENT_F_OWN : 0;
-		if (!kfifo_put(&pf->fifo, ev))
-			pf->overflow = true;
-		wake_up_interruptible(&pf->wait);
+		spin_lock_irqsave(&pf->lock, flags);
+		queued = !pf->overflow;
+		if (queued && !kfifo_put(&pf->fifo, ev))
+			WRITE_ONCE(pf->overflow, true);
+		spin_unlock_irqrestore(&pf->lock, flags);
+		if (queued)
+			wake_up_interruptible(&pf->wait);
 	}
-	spin_unlock_irqrestore(&persona_events_lock, flags);
+	rcu_read_unlock();
 }
 
 static bool persona_events_pending(struct persona_file *pf)
@@ -102,11 +113,11 @@ static bool persona_events_take_overflow(struct persona_file *pf)
 	unsigned long flags;
 	bool taken;
 
-	spin_lock_irqsave(&persona_events_lock, flags);
+	spin_lock_irqsave(&pf->lock, flags);
 	taken = pf->overflow && kfifo_is_empty(&pf->fifo);
 	if (taken)
-		pf->overflow = false;
-	spin_unlock_irqrestore(&persona_events_lock, flags);
+		WRITE_ONCE(pf->overflow, false);
+	spin_unlock_irqrestore(&pf->lock, flags);
 	return taken;
 }
 

@@ -184,9 +184,10 @@ EXPORT_SYMBOL_NS_GPL(persona_unregister_driver, PERSONA);
  * @resource: the resource whose values changed
  * @params: bit i set for each parameter i that changed
  *
- * For changes through the driver's other interfaces (ethtool). Takes no
- * sleeping lock, so it may be called with the driver's own locks or RTNL
- * held.
+ * For changes through the driver's other interfaces (ethtool). May be
+ * called from any context, hard interrupts included, with the driver's own
+ * locks or RTNL held: it takes no sleeping lock, and keeps interrupts off
+ * only to queue on one open file at a time.
  */
 void persona_notify_drift(struct persona_driver *drv, u32 resource, u64 params)
 {

@@ -121,11 +121,16 @@ struct pvnic_port {
  * @fail_at: the fail_at-th persona write from arming fails with -EIO; 0 is off
  * @fail_times: how many writes in a row fail from there
  * @writes: persona writes since arming
+ * @silent_get_at: the silent_get_at-th persona read from arming succeeds
+ *	without writing the value; 0 is off
+ * @gets: persona reads since arming
  */
 struct pvnic_faults {
 	u32 fail_at;
 	u32 fail_times;
 	u32 writes;
+	u32 silent_get_at;
+	u32 gets;
 };
 
 /**
@@ -186,5 +191,6 @@ void pvnic_debugfs_exit(struct pvnic_adapter *adapter);
 void pvnic_debugfs_port_init(struct pvnic_port *port);
 void pvnic_debugfs_port_exit(struct pvnic_port *port);
 int pvnic_fault_check(struct pvnic_adapter *adapter);
+bool pvnic_fault_silent_get(struct pvnic_adapter *adapter);
 
 #endif /* _PVNIC_H */

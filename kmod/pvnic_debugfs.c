@@ -5,6 +5,9 @@
  *                   with -EIO (0 disarms); reads 0 again once they have
  *   fail_set_times  how many writes in a row fail from there (default 1);
  *                   2 or more also fails persona's rollback
+ *   silent_get_at   writing k makes the k-th persona read of a value from now
+ *                   succeed without writing the value, as a careless driver
+ *                   would (0 disarms); reads 0 again once it has
  *   <port>/rx_rate_pps  packets per second the port receives while up,
  *                   0 to 1000000 (default 8000), for workloads that vary the
  *                   load; <port> is the port's name at load (pvnic0, ...)
@@ -56,6 +59,43 @@ int pvnic_fault_check(struct pvnic_adapter *adapter)
 	return 0;
 }
 
+static int pvnic_silent_get_at_get(void *data, u64 *val)
+{
+	struct pvnic_adapter *adapter = data;
+
+	mutex_lock(&adapter->lock);
+	*val = adapter->faults.silent_get_at;
+	mutex_unlock(&adapter->lock);
+	return 0;
+}
+
+static int pvnic_silent_get_at_set(void *data, u64 val)
+{
+	struct pvnic_adapter *adapter = data;
+
+	if (val > U32_MAX)
+		return -EINVAL;
+	mutex_lock(&adapter->lock);
+	adapter->faults.silent_get_at = val;
+	adapter->faults.gets = 0;
+	mutex_unlock(&adapter->lock);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(pvnic_silent_get_at_fops, pvnic_silent_get_at_get,
+			 pvnic_silent_get_at_set, "%llu\n");
+
+/* With adapter->lock held, for each persona read: true when it is the one chosen to write nothing. */
+bool pvnic_fault_silent_get(struct pvnic_adapter *adapter)
+{
+	struct pvnic_faults *f = &adapter->faults;
+
+	if (!f->silent_get_at || ++f->gets < f->silent_get_at)
+		return false;
+	f->silent_get_at = 0;
+	return true;
+}
+
 static int pvnic_rx_rate_pps_get(void *data, u64 *val)
 {
 	*val = pvnic_traffic_rate(data);
@@ -77,6 +117,8 @@ void pvnic_debugfs_init(struct pvnic_adapter *adapter)
 	debugfs_create_file_unsafe("fail_set_at", 0600, adapter->debugfs, adapter,
 				   &pvnic_fail_set_at_fops);
 	debugfs_create_u32("fail_set_times", 0600, adapter->debugfs, &adapter->faults.fail_times);
+	debugfs_create_file_unsafe("silent_get_at", 0600, adapter->debugfs, adapter,
+				   &pvnic_silent_get_at_fops);
 }
 
 void pvnic_debugfs_exit(struct pvnic_adapter *adapter)

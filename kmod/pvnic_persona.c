@@ -41,12 +41,14 @@ static const struct persona_param_desc pvnic_params[PVNIC_P_COUNT] = {
 	},
 };
 
-/* persona's resource i is port i. */
+/* persona's resource i is port i; persona reads under pvnic_persona_lock(). */
 static int pvnic_persona_get(void *priv, u32 resource, u32 param, u64 *value)
 {
 	struct pvnic_adapter *adapter = priv;
 
-	*value = pvnic_config_get(adapter->ports[resource], param);
+	lockdep_assert_held(&adapter->lock);
+	if (!pvnic_fault_silent_get(adapter))
+		*value = pvnic_config_get(adapter->ports[resource], param);
 	return 0;
 }
 

@@ -171,7 +171,7 @@ Napi::Value Device::Watch(const Napi::CallbackInfo& info) {
   if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "callback must be a function");
   if (watcher_) throw Napi::Error::New(env, "already watching");
   Fd(env);
-  watcher_ = std::make_unique<EventWatcher>(env, fd_, info[0].As<Napi::Function>());
+  watcher_ = EventWatcherPtr(new EventWatcher(env, fd_, info[0].As<Napi::Function>()));
   return env.Undefined();
 }
 

@@ -29,7 +29,7 @@ class Device : public Napi::ObjectWrap<Device> {
   void Ioctl(Napi::Env env, unsigned long cmd, void* arg, const char* name) const;
 
   SharedFd fd_;
-  std::unique_ptr<EventWatcher> watcher_;
+  EventWatcherPtr watcher_;
 };
 
 }  // namespace persona

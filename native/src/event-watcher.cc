@@ -39,9 +39,16 @@ EventWatcher::EventWatcher(Napi::Env env, SharedFd fd, Napi::Function callback)
   if (rc != 0) throw ErrnoError(env, -rc, "uv_poll_start");
 }
 
-EventWatcher::~EventWatcher() {
+void EventWatcher::Close() {
   handle_->data = nullptr;
   uv_poll_stop(handle_);
+  if (delivering_)
+    closed_ = true;
+  else
+    delete this;
+}
+
+EventWatcher::~EventWatcher() {
   uv_close(reinterpret_cast<uv_handle_t*>(handle_),
            [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
 }
@@ -76,13 +83,17 @@ void EventWatcher::Drain(int status) {
   if (events.Length() > 0) Deliver(env_.Null(), events);
 }
 
-// A throwing callback becomes an uncaught exception, as it would in any event handler.
+// A throwing callback becomes an uncaught exception, as it would in any event handler. A
+// callback that closed the watcher left the freeing to here: nothing may touch it afterwards.
 void EventWatcher::Deliver(napi_value error, napi_value events) {
+  delivering_ = true;
   try {
     callback_.MakeCallback(env_.Global(), {error, events}, context_);
   } catch (const Napi::Error& e) {
     napi_fatal_exception(env_, e.Value());
   }
+  delivering_ = false;
+  if (closed_) delete this;
 }
 
 }  // namespace persona

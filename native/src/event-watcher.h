@@ -5,6 +5,8 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <memory>
+
 #include "shared-fd.h"
 
 namespace persona {
@@ -12,11 +14,16 @@ namespace persona {
 class EventWatcher {
  public:
   EventWatcher(Napi::Env env, SharedFd fd, Napi::Function callback);
-  ~EventWatcher();
   EventWatcher(const EventWatcher&) = delete;
   EventWatcher& operator=(const EventWatcher&) = delete;
 
+  // Stops watching and frees the watcher. Its own callback may close it (device.close()), and
+  // then the freeing waits until the callback has returned or thrown, since Deliver() still uses
+  // the watcher after the call.
+  void Close();
+
  private:
+  ~EventWatcher();
   static void OnPoll(uv_poll_t* handle, int status, int events);
   void Drain(int status);
   void Deliver(napi_value error, napi_value events);
@@ -27,6 +34,14 @@ class EventWatcher {
   Napi::AsyncContext context_;
   // Heap-allocated: libuv frees it in the close callback, after this object is gone.
   uv_poll_t* handle_;
+  bool delivering_ = false;
+  bool closed_ = false;
 };
+
+// Owns a watcher: letting go of it closes it.
+struct CloseEventWatcher {
+  void operator()(EventWatcher* watcher) const { watcher->Close(); }
+};
+using EventWatcherPtr = std::unique_ptr<EventWatcher, CloseEventWatcher>;
 
 }  // namespace persona

@@ -123,7 +123,10 @@ function buildKmodLocked(root: string, kernel: KmodKernel): KmodBuild {
     preserveTimestamps: true,
     filter: (src) => !src.includes(`${join(root, 'kmod/tests')}`) && !/\.(o|ko|mod|cmd)$/.test(src),
   });
-  const log = run('make', ['-C', kernel.headers, `M=${build}`, 'W=1', 'C=2', 'modules']);
+  // Debian's kernel zeroes every stack variable (CONFIG_INIT_STACK_ALL_ZERO); a vehicle's kernel
+  // may not. Built without it, the modules show a read of an unset variable as the stale value
+  // it is there.
+  const log = run('make', ['-C', kernel.headers, `M=${build}`, 'W=1', 'C=2', 'KCFLAGS=-ftrivial-auto-var-init=uninitialized', 'modules']);
   const warnings = log.split('\n').filter((l) => /warning:|error:/.test(l));
 
   const source = join(root, 'kmod/tests');

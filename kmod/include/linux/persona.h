@@ -39,7 +39,8 @@ struct persona_param_desc {
 
 /**
  * struct persona_driver_ops - how persona reaches the driver's values
- * @get: reads parameter @param of resource @resource into @value
+ * @get: reads parameter @param of resource @resource into @value, which
+ *	persona sets to 0 before the call
  * @set: writes a value already checked against the declaration to one
  *	resource; a failure makes persona restore what it already wrote
  * @lock: optional; taken before the first @get of an apply or a read and
