@@ -59,14 +59,16 @@ export class ParameterMapping {
    * The mapping of a driver in a manifest folder (`drivers/<driver-id>/mapping.json`).
    * It is read like a manifest: no link below `dir`.
    * @returns undefined when the driver has none: then none of its manifests can be used
-   * @throws DocumentError listing every problem of the file (a link among them)
-   * @throws ManifestError E_LINK when a folder on its way is a link
+   * @throws DocumentError listing every problem of the file
+   * @throws ManifestError E_LINK when it or a folder on its way is a link, E_SIZE, E_READ
    */
   static find(dir: string, driverId: string): ParameterMapping | undefined {
     const root = new ConfinedFolder(dir);
     const relative = mappingPath(driverId);
     if (root.stat(relative) === undefined) return undefined;
-    return ParameterMapping.load(mappingFile(dir, driverId), driverId, () => root.readFile(relative).toString('utf8'));
+    // Read before parsing, so that a link is refused as E_LINK like any file of the folder.
+    const text = root.readFile(relative).toString('utf8');
+    return ParameterMapping.load(mappingFile(dir, driverId), driverId, () => text);
   }
 
   /**
