@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../common/package-root.js';
 import { DocumentError } from '../common/schema.js';
-import { readDocumentFile } from '../manifests/document-file.js';
+import { ConfinedFolder, readNamedFile } from '../manifests/confined-file.js';
 import { PAYLOAD_TYPES, signEnvelope, type SigningKey } from '../manifests/dsse-envelope.js';
 import { generateKeyPair, readSigningKey } from '../manifests/ed25519-keys.js';
 import { explainPersonality } from '../manifests/explain.js';
@@ -84,7 +84,7 @@ function sign(args: string[], out: Output): number {
     return report(error, out);
   }
   return eachFile(positionals, out, (source) => {
-    const payload = readDocumentFile(source);
+    const payload = readNamedFile(source);
     const { name, driverId, version } = parseManifest(payload, source);
     const target = values.out ?? join(values['out-dir'] ?? '.', `${name}${MANIFEST_SUFFIX}`);
     mkdirSync(dirname(target), { recursive: true });
@@ -96,14 +96,14 @@ function sign(args: string[], out: Output): number {
 function verify(args: string[], out: Output): number {
   const { values, positionals } = parseArgs({ args, options: FOLDERS, allowPositionals: true, strict: true });
   const manifests = values.manifests ?? join(packageRoot(), 'manifests');
-  const verifier = new SignedManifestVerifier(values.trust ?? join(manifests, 'trust'));
+  const verifier = new SignedManifestVerifier(ConfinedFolder.within(values.trust ?? join(manifests, 'trust'), manifests));
   try {
     verifier.refresh(Date.now());
   } catch (error) {
     return report(error, out);
   }
   return eachFile(positionals, out, (file) => {
-    const { payload, trust } = verifier.verify(readDocumentFile(file), file);
+    const { payload, trust } = verifier.verify(readNamedFile(file), file);
     const document = parseManifest(payload, file);
     loadMapping(manifests, document.driverId, file).check(document.parameters, file);
     const signers = trust.signers.map((s) => s.name).join(', ');
@@ -116,7 +116,7 @@ function lint(args: string[], out: Output): number {
   const manifests = values.manifests ?? join(packageRoot(), 'manifests');
   const candidates: Candidate[] = [];
   const failed = eachFile(positionals, out, (file) => {
-    const document = parseManifest(readDocumentFile(file), file);
+    const document = parseManifest(readNamedFile(file), file);
     loadMapping(manifests, document.driverId, file).check(document.parameters, file);
     candidates.push({ document, file, trust: UNSIGNED_TRUST });
     return undefined;
@@ -149,7 +149,7 @@ function explain(args: string[], out: Output): number {
     throw new UsageError('manifest explain: give one personality as DRIVER/NAME');
   }
   const manifests = values.manifests ?? join(packageRoot(), 'manifests');
-  const verifier = new SignedManifestVerifier(values.trust ?? join(manifests, 'trust'));
+  const verifier = new SignedManifestVerifier(ConfinedFolder.within(values.trust ?? join(manifests, 'trust'), manifests));
   try {
     const store = ManifestStore.load(manifests, verifier, undefined, { instanceProfile: values.profile });
     const personality = store.get(driverId, name);

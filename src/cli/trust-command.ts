@@ -1,5 +1,6 @@
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ConfinedFolder } from '../manifests/confined-file.js';
 import { PAYLOAD_TYPES, signEnvelope } from '../manifests/dsse-envelope.js';
 import { readPublicKey, readSigningKey } from '../manifests/ed25519-keys.js';
 import { ManifestError } from '../manifests/manifest-error.js';
@@ -60,7 +61,7 @@ function init(values: TrustValues, out: Output): number {
 
 function rotate(values: TrustValues, out: Output): number {
   if (values.trust === undefined) throw new UsageError('trust rotate: --trust DIR is required');
-  const current = walkTrustChain(values.trust);
+  const current = walkTrustChain(new ConfinedFolder(values.trust));
   const roles = {} as Record<RoleName, RoleSpec>;
   for (const role of ROLE_NAMES) roles[role] = roleSpec(values, role, current) ?? current.spec(role);
   const version = current.version + 1;

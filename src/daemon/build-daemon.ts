@@ -15,6 +15,7 @@ import { ContextPolicy } from '../policy/context-policy.js';
 import { Arbiter } from '../policy/arbiter.js';
 import { HoldRegistry } from '../policy/hold-registry.js';
 import { HoldStateFile } from '../policy/hold-state-file.js';
+import { ConfinedFolder } from '../manifests/confined-file.js';
 import { ManifestStore } from '../manifests/manifest-store.js';
 import { RollbackState } from '../manifests/rollback-state.js';
 import { SignedManifestVerifier } from '../manifests/signed-manifest-verifier.js';
@@ -244,7 +245,7 @@ function openBackend(config: PersonaConfig, logger: Logger): { backend: DriverBa
 function loadStore(config: PersonaConfig, logger: Logger, adoptedDir: string): ManifestStore {
   try {
     const rollback = RollbackState.open(config.manifestState);
-    return ManifestStore.load(config.manifests, new SignedManifestVerifier(config.trust, rollback), logger.child('manifests'), {
+    return ManifestStore.load(config.manifests, new SignedManifestVerifier(ConfinedFolder.within(config.trust, config.manifests), rollback), logger.child('manifests'), {
       rollback,
       ...(config.instanceProfile !== undefined ? { instanceProfile: config.instanceProfile } : {}),
       adoptedDir,

@@ -1,7 +1,6 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../common/logger.js';
-import { readDocumentFile } from '../manifests/document-file.js';
+import { ConfinedFolder } from '../manifests/confined-file.js';
 import { parseEnvelope, PAYLOAD_TYPES } from '../manifests/dsse-envelope.js';
 import { ManifestError } from '../manifests/manifest-error.js';
 import { MANIFEST_SUFFIX } from '../manifests/manifest-layout.js';
@@ -21,16 +20,18 @@ export interface Release {
  * says: `<driver>/<name>` when it is for every profile, else `<driver>/<profile>/<name>`
  * for each profile it names. The host reads the payload without verifying it: it holds
  * no trust and needs none, since every guest verifies what it adopts; a file that is no
- * personality envelope at all is skipped with a warning. Where two files claim one place,
- * the higher version is distributed.
+ * personality envelope at all is skipped with a warning, and so is a link below `folder`.
+ * Where two files claim one place, the higher version is distributed.
  */
 export function readReleases(folder: string, logger: Logger): Map<string, Release> {
   const releases = new Map<string, Release>();
-  for (const file of manifestFiles(folder)) {
+  const root = new ConfinedFolder(folder);
+  for (const relative of manifestFiles(root, '')) {
+    const file = join(folder, relative);
     let bytes: Buffer;
     let document: ReturnType<typeof parseManifest>;
     try {
-      bytes = Buffer.from(readDocumentFile(file));
+      bytes = root.readFile(relative);
       document = parseManifest(parseEnvelope(bytes, file, PAYLOAD_TYPES.personality).payload, file);
     } catch (error) {
       if (!(error instanceof ManifestError)) throw error;
@@ -48,9 +49,10 @@ export function readReleases(folder: string, logger: Logger): Map<string, Releas
   return releases;
 }
 
-function manifestFiles(folder: string): string[] {
-  return readdirSync(folder, { withFileTypes: true })
-    .filter((e) => !e.name.startsWith('.'))
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .flatMap((e) => (e.isDirectory() ? manifestFiles(join(folder, e.name)) : e.name.endsWith(MANIFEST_SUFFIX) ? [join(folder, e.name)] : []));
+/** The manifest files at any depth below `relative`, as paths below the root; links to folders are not entered. */
+function manifestFiles(root: ConfinedFolder, relative: string): string[] {
+  return root.list(relative).flatMap((e) => {
+    const path = relative === '' ? e.name : `${relative}/${e.name}`;
+    return e.isDirectory() ? manifestFiles(root, path) : e.name.endsWith(MANIFEST_SUFFIX) ? [path] : [];
+  });
 }

@@ -5,6 +5,7 @@
  */
 export const MANIFEST_ERROR_CODES = [
   'E_READ',
+  'E_LINK',
   'E_SIZE',
   'E_DEPTH',
   'E_JSON',

@@ -1,6 +1,7 @@
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../common/logger.js';
+import { ConfinedFolder, linkError } from './confined-file.js';
+import type { ManifestError } from './manifest-error.js';
 
 /** A signed manifest's file name: `<name>.dsse.json`. */
 export const MANIFEST_SUFFIX = '.dsse.json';
@@ -18,6 +19,8 @@ const PROFILE = /^[a-z][a-z0-9-]{0,62}$/;
 
 /** Where a manifest file sits, which says what it must be. */
 export interface ManifestLocation {
+  /** The manifest folder it was found in: what it is read from, with no link below it. */
+  readonly root: ConfinedFolder;
   readonly file: string;
   readonly driverId: string;
   /** The instance profile of its folder, or undefined in the driver's generic folder. */
@@ -28,9 +31,14 @@ export interface ManifestLocation {
   readonly key: string;
 }
 
+/** `drivers/<driver-id>/mapping.json`, below the manifest folder. */
+export function mappingPath(driverId: string): string {
+  return `drivers/${driverId}/mapping.json`;
+}
+
 /** `manifests/drivers/<driver-id>/mapping.json`. */
 export function mappingFile(dir: string, driverId: string): string {
-  return join(dir, 'drivers', driverId, 'mapping.json');
+  return join(dir, mappingPath(driverId));
 }
 
 /**
@@ -39,20 +47,28 @@ export function mappingFile(dir: string, driverId: string): string {
  * (`<driver>/<profile>/<name>.dsse.json`). Other profiles' folders are not this
  * ECU's business. Folders and files are taken in code-unit order, not locale
  * order, so results are the same everywhere.
- * @throws the fs error when `dir` or a driver folder cannot be read
+ *
+ * `dir` may be a link; a driver or profile folder below it may not. Such a link is a
+ * broken or tampered image, so the listing fails as a whole and a reload keeps the index
+ * in force; a manifest file that is a link is listed, and refused when it is read.
+ * @throws ManifestError E_LINK naming the folder that is a link, E_READ when `dir` or a
+ *   driver folder cannot be read
  */
 export function listManifests(
   dir: string,
   instanceProfile: string | undefined,
   logger: Logger,
 ): Array<{ driverId: string; locations: ManifestLocation[] }> {
-  return driverFolders(dir, logger).map((driverId) => {
-    const generic = manifestFiles(join(dir, driverId), logger).map((name) => location(dir, driverId, undefined, name));
-    const profileDir = instanceProfile === undefined ? undefined : join(dir, driverId, instanceProfile);
+  const root = new ConfinedFolder(dir);
+  return driverFolders(root, logger).map((driverId) => {
+    const generic = manifestFiles(root, driverId, logger).map((name) => location(dir, driverId, undefined, name));
+    const profileFolder = instanceProfile === undefined ? undefined : `${driverId}/${instanceProfile}`;
+    const profileStats = profileFolder === undefined ? undefined : root.stat(profileFolder);
+    if (profileFolder !== undefined && profileStats?.isSymbolicLink() === true) throw linkedFolder(root, profileFolder);
     const specific =
-      profileDir === undefined || !isFolder(profileDir)
+      profileFolder === undefined || profileStats?.isDirectory() !== true
         ? []
-        : manifestFiles(profileDir, logger).map((name) => location(dir, driverId, instanceProfile, name));
+        : manifestFiles(root, profileFolder, logger).map((name) => location(dir, driverId, instanceProfile, name));
     return { driverId, locations: [...generic, ...specific] };
   });
 }
@@ -70,7 +86,7 @@ export function listWithAdopted(
   logger: Logger,
 ): Array<{ driverId: string; locations: ManifestLocation[] }> {
   const bundled = listManifests(dir, instanceProfile, logger);
-  if (adoptedDir === undefined || !isFolder(adoptedDir)) return bundled;
+  if (adoptedDir === undefined || new ConfinedFolder(adoptedDir).stat('')?.isDirectory() !== true) return bundled;
   const byDriver = new Map(bundled.map(({ driverId, locations }) => [driverId, locations]));
   for (const { driverId, locations } of listManifests(adoptedDir, instanceProfile, logger)) {
     const adopted = new Set(locations.map((l) => l.key));
@@ -100,23 +116,39 @@ function location(dir: string, driverId: string, profile: string | undefined, fi
   const name = fileName.slice(0, -MANIFEST_SUFFIX.length);
   const folder = profile === undefined ? join(dir, driverId) : join(dir, driverId, profile);
   const key = profile === undefined ? `${driverId}/${name}` : `${driverId}/${profile}/${name}`;
-  return { file: join(folder, fileName), driverId, profile, name, key };
+  return { root: new ConfinedFolder(dir), file: join(folder, fileName), driverId, profile, name, key };
 }
 
-function isFolder(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+/**
+ * The bytes of the manifest at `location`, read below its manifest folder without following
+ * any link there.
+ * @throws ManifestError E_LINK, E_SIZE or E_READ
+ */
+export function readManifestFile(location: ManifestLocation): Buffer {
+  const relative = location.profile === undefined ? location.driverId : `${location.driverId}/${location.profile}`;
+  return location.root.readFile(`${relative}/${location.name}${MANIFEST_SUFFIX}`);
 }
 
-function driverFolders(dir: string, logger: Logger): string[] {
-  return readdirSync(dir)
-    .filter((name) => !RESERVED_FOLDERS.has(name) && !name.startsWith('.'))
-    .filter((name) => isFolder(join(dir, name)))
+/** A link where a driver id names a folder is refused, whatever it points at; other links are no driver's folder. */
+function driverFolders(root: ConfinedFolder, logger: Logger): string[] {
+  return root
+    .list()
+    .filter((e) => !RESERVED_FOLDERS.has(e.name))
+    .filter((e) => {
+      if (e.isSymbolicLink() && DRIVER_ID.test(e.name)) throw linkedFolder(root, e.name);
+      return e.isDirectory();
+    })
+    .map((e) => e.name)
     .filter((name) => {
       if (DRIVER_ID.test(name)) return true;
-      logger.warn(`ignored ${join(dir, name)}: folder name is not a driver id`);
+      logger.warn(`ignored ${join(root.path, name)}: folder name is not a driver id`);
       return false;
-    })
-    .sort();
+    });
+}
+
+function linkedFolder(root: ConfinedFolder, relativePath: string): ManifestError {
+  const folder = join(root.path, relativePath);
+  return linkError(folder, folder, root.path);
 }
 
 /**
@@ -124,13 +156,14 @@ function driverFolders(dir: string, logger: Logger): string[] {
  * plain `.json` file is most likely an unsigned manifest put where a signed one
  * belongs, so it is named in a warning rather than ignored silently.
  */
-function manifestFiles(folder: string, logger: Logger): string[] {
-  return readdirSync(folder)
-    .filter((name) => !name.startsWith('.'))
+function manifestFiles(root: ConfinedFolder, relativePath: string, logger: Logger): string[] {
+  const folder = join(root.path, relativePath);
+  return root
+    .list(relativePath)
+    .map((e) => e.name)
     .filter((name) => {
       if (name.endsWith(MANIFEST_SUFFIX)) return true;
       if (name.endsWith('.json')) logger.warn(`ignored ${join(folder, name)}: not a signed manifest (<name>${MANIFEST_SUFFIX})`);
       return false;
-    })
-    .sort();
+    });
 }

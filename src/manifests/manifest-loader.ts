@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../common/logger.js';
-import { readDocumentFile } from './document-file.js';
 import { resolvePersonality, type Candidate } from './inheritance.js';
 import { ManifestError } from './manifest-error.js';
 import { ManifestIndex, type VerifiedFile } from './manifest-index.js';
-import { listWithAdopted, type ManifestLocation } from './manifest-layout.js';
+import { listWithAdopted, readManifestFile, type ManifestLocation } from './manifest-layout.js';
 import { parseManifest, type ManifestDocument } from './manifest-validator.js';
 import type { ManifestVerifier } from './manifest-verifier.js';
 import { missingMapping, ParameterMapping } from './parameter-mapping.js';
@@ -109,7 +108,7 @@ class GenerationLoader {
   /** The file at `location` if it passes every check, else what the previous index admitted there. */
   private admit(location: ManifestLocation, mapping: ParameterMapping | undefined): VerifiedFile | undefined {
     try {
-      return this.check(location, this.verified(location.file), mapping);
+      return this.check(location, this.verified(location), mapping);
     } catch (error) {
       this.reject(error);
     }
@@ -126,8 +125,9 @@ class GenerationLoader {
   }
 
   /** Verified and parsed, or taken from the cache when the same bytes were verified under the same trust. */
-  private verified(file: string): VerifiedFile {
-    const bytes = readDocumentFile(file);
+  private verified(location: ManifestLocation): VerifiedFile {
+    const { file } = location;
+    const bytes = readManifestFile(location);
     const key = `${this.trustId} ${createHash('sha256').update(bytes).digest('hex')}`;
     let verified = this.input.cache.get(key) ?? this.cache.get(key);
     if (verified === undefined) {

@@ -34,7 +34,7 @@ export class ManifestStore {
    * Loads every manifest for this ECU under `dir`.
    * @throws ManifestError when nothing can be trusted (trust root, anti-rollback state)
    * @throws DocumentError when a driver's mapping is invalid
-   * @throws the fs error when a folder itself cannot be read
+   * @throws ManifestError E_READ when a folder itself cannot be read, E_LINK when a folder below `dir` is a link
    */
   static load(
     dir: string,

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import schema from '../../manifests/schema/mapping.schema.json' with { type: 'json' };
 import { compileDocumentSchema, DocumentError, readJsonDocument, type DocumentProblem } from '../common/schema.js';
 import { ManifestError } from './manifest-error.js';
-import { mappingFile } from './manifest-layout.js';
+import { ConfinedFolder } from './confined-file.js';
+import { mappingFile, mappingPath } from './manifest-layout.js';
 import {
   formatParameter,
   type ApplyClass,
@@ -56,17 +57,26 @@ export class ParameterMapping {
 
   /**
    * The mapping of a driver in a manifest folder (`drivers/<driver-id>/mapping.json`).
+   * It is read like a manifest: no link below `dir`.
    * @returns undefined when the driver has none: then none of its manifests can be used
    * @throws DocumentError listing every problem of the file
+   * @throws ManifestError E_LINK when it or a folder on its way is a link, E_SIZE, E_READ
    */
   static find(dir: string, driverId: string): ParameterMapping | undefined {
-    const file = mappingFile(dir, driverId);
-    return existsSync(file) ? ParameterMapping.load(file, driverId) : undefined;
+    const root = new ConfinedFolder(dir);
+    const relative = mappingPath(driverId);
+    if (root.stat(relative) === undefined) return undefined;
+    // Read before parsing, so that a link is refused as E_LINK like any file of the folder.
+    const text = root.readFile(relative).toString('utf8');
+    return ParameterMapping.load(mappingFile(dir, driverId), driverId, () => text);
   }
 
-  /** @throws DocumentError listing every problem of the file */
-  static load(file: string, driverId: string): ParameterMapping {
-    const document = validate(readJsonDocument(file, (f) => readFileSync(f, 'utf8')), file);
+  /**
+   * @param read how to read `file`: as named, unless it was found below a manifest folder
+   * @throws DocumentError listing every problem of the file
+   */
+  static load(file: string, driverId: string, read: () => string = () => readFileSync(file, 'utf8')): ParameterMapping {
+    const document = validate(readJsonDocument(file, read), file);
     const problems: DocumentProblem[] = [];
     const problem = (path: string, message: string): number => problems.push({ file, path, message });
     if (document.driver !== driverId) problem('/driver', `is "${document.driver}", but the folder is "${driverId}"`);

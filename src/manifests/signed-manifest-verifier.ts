@@ -1,3 +1,4 @@
+import { ConfinedFolder } from './confined-file.js';
 import { parseEnvelope, PAYLOAD_TYPES } from './dsse-envelope.js';
 import type { ManifestVerifier, TrustedPayload } from './manifest-verifier.js';
 import type { RollbackState } from './rollback-state.js';
@@ -13,16 +14,20 @@ import type { TrustRoot } from './trust-root.js';
 export class SignedManifestVerifier implements ManifestVerifier {
   readonly kind = 'dsse-ed25519';
   private root: TrustRoot | undefined;
+  private readonly trustFolder: ConfinedFolder;
 
   /**
-   * @param trustDir the trust root chain: root.json and its rotations N.root.json
+   * @param trust the folder of the trust root chain, root.json and its rotations N.root.json;
+   *   a path is its own root (see ConfinedFolder)
    * @param state pins the newest trust root trusted, so an older one is refused;
    *   without it (offline checks) the chain starts from root.json each time
    */
   constructor(
-    private readonly trustDir: string,
+    trust: ConfinedFolder | string,
     private readonly state?: RollbackState,
-  ) {}
+  ) {
+    this.trustFolder = typeof trust === 'string' ? new ConfinedFolder(trust) : trust;
+  }
 
   /** The trust root in force since the last refresh(). */
   get trustRoot(): TrustRoot {
@@ -31,7 +36,7 @@ export class SignedManifestVerifier implements ManifestVerifier {
   }
 
   refresh(now: number): string {
-    this.root = loadTrustChain(this.trustDir, now, this.state);
+    this.root = loadTrustChain(this.trustFolder, now, this.state);
     return this.root.digest;
   }
 

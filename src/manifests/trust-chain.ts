@@ -1,6 +1,5 @@
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readDocumentFile } from './document-file.js';
+import type { ConfinedFolder } from './confined-file.js';
 import { ManifestError } from './manifest-error.js';
 import type { RollbackState } from './rollback-state.js';
 import { formatTimestamp } from './timestamp.js';
@@ -22,7 +21,7 @@ export function rotationFile(version: number): string {
  * @param now trusted time, ms since the epoch (see RollbackState.trustedTime)
  * @throws ManifestError E_ROLLBACK, E_SUBSTITUTION, E_EXPIRED, E_SIGNATURE, E_THRESHOLD, …
  */
-export function loadTrustChain(dir: string, now: number, state?: RollbackState): TrustRoot {
+export function loadTrustChain(dir: ConfinedFolder, now: number, state?: RollbackState): TrustRoot {
   const trusted = walkTrustChain(dir, state);
   state?.expiryJudged(trusted.expiresAt);
   if (now >= trusted.expiresAt) {
@@ -38,24 +37,25 @@ export function loadTrustChain(dir: string, now: number, state?: RollbackState):
  * expired: what `persona trust rotate` starts from, since rotating is how an
  * expiring root is replaced.
  */
-export function walkTrustChain(dir: string, state?: RollbackState): TrustRoot {
+export function walkTrustChain(dir: ConfinedFolder, state?: RollbackState): TrustRoot {
   let trusted = startOfChain(dir, state);
-  let next = join(dir, rotationFile(trusted.version + 1));
-  while (isFile(next)) {
-    trusted = trusted.next(readDocumentFile(next), next);
-    next = join(dir, rotationFile(trusted.version + 1));
+  let next = rotationFile(trusted.version + 1);
+  while (isPresent(dir, next)) {
+    trusted = trusted.next(dir.readFile(next), join(dir.path, next));
+    next = rotationFile(trusted.version + 1);
   }
   return trusted;
 }
 
-function startOfChain(dir: string, state: RollbackState | undefined): TrustRoot {
-  const anchorFile = join(dir, ANCHOR_FILE);
+function startOfChain(dir: ConfinedFolder, state: RollbackState | undefined): TrustRoot {
+  const anchorFile = join(dir.path, ANCHOR_FILE);
   const pinned = state?.pinnedRoot;
-  if (pinned === undefined) return TrustRoot.open(readDocumentFile(anchorFile), anchorFile);
+  if (pinned === undefined) return TrustRoot.open(dir.readFile(ANCHOR_FILE), anchorFile);
   // The pinned root is a rotation, or the anchor when none has happened yet.
-  const rotation = join(dir, rotationFile(pinned.version));
-  const file = isFile(rotation) ? rotation : anchorFile;
-  const root = TrustRoot.open(readDocumentFile(file), file);
+  const rotation = join(dir.path, rotationFile(pinned.version));
+  const name = isPresent(dir, rotationFile(pinned.version)) ? rotationFile(pinned.version) : ANCHOR_FILE;
+  const file = join(dir.path, name);
+  const root = TrustRoot.open(dir.readFile(name), file);
   if (root.version !== pinned.version) {
     const text = `trust root v${pinned.version} was trusted before and is missing: an older trust root is not accepted`;
     throw new ManifestError('E_ROLLBACK', rotation, text);
@@ -67,6 +67,8 @@ function startOfChain(dir: string, state: RollbackState | undefined): TrustRoot 
   return root;
 }
 
-function isFile(file: string): boolean {
-  return statSync(file, { throwIfNoEntry: false })?.isFile() === true;
+/** Whether a regular file is there; a link there is one (reading it then says E_LINK), a link on the way throws E_LINK. */
+function isPresent(dir: ConfinedFolder, name: string): boolean {
+  const stats = dir.stat(name);
+  return stats?.isFile() === true || stats?.isSymbolicLink() === true;
 }

@@ -1,10 +1,9 @@
 import type { Logger } from '../common/logger.js';
 import { checkSize } from '../manifests/bounded-json.js';
 import { OnceWarnings } from './once-warnings.js';
-import { MAX_NAMESPACE_ENTRIES } from './shared-file.js';
 import { ManifestError } from '../manifests/manifest-error.js';
 import { contextTopic, FLEET_ROOT, isForProfile, personalityPath, PERSONALITIES_FILTER } from './namespace-layout.js';
-import { sameSnapshot, type NamespaceDocument, type NamespaceSnapshot, type NamespaceSource } from './namespace-source.js';
+import { MAX_NAMESPACE_ENTRIES, sameSnapshot, type NamespaceDocument, type NamespaceSnapshot, type NamespaceSource } from './namespace-source.js';
 
 type Subscribe = (filter: string, handler: (topic: string, payload: Buffer) => void) => void;
 

@@ -18,12 +18,20 @@ export const CONTEXT_FILTER = `${FLEET_ROOT}/instances/+/context`;
 
 const SEGMENT = /^[a-z][a-z0-9_-]{0,62}$/;
 
+/** `personalities`, below the namespace's root. */
+export const PERSONALITIES_PATH = 'personalities';
+
+/** `instances/<instance-id>/context.json`, below the namespace's root. */
+export function contextPath(instanceId: string): string {
+  return `instances/${instanceId}/context.json`;
+}
+
 export function contextFile(root: string, instanceId: string): string {
-  return join(root, 'instances', instanceId, 'context.json');
+  return join(root, contextPath(instanceId));
 }
 
 export function personalitiesFolder(root: string): string {
-  return join(root, 'personalities');
+  return join(root, PERSONALITIES_PATH);
 }
 
 export function contextTopic(instanceId: string): string {

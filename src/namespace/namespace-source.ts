@@ -1,3 +1,6 @@
+/** At most this many personalities are taken from a namespace: far above any real set, and a bound on what a flood costs. */
+export const MAX_NAMESPACE_ENTRIES = 256;
+
 /** One document of the namespace as read, and where from: `dir:<file>` or `mqtt:<topic>`. */
 export interface NamespaceDocument {
   readonly bytes: Buffer;

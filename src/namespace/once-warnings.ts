@@ -1,5 +1,5 @@
 import type { Logger } from '../common/logger.js';
-import { MAX_NAMESPACE_ENTRIES } from './shared-file.js';
+import { MAX_NAMESPACE_ENTRIES } from './namespace-source.js';
 
 /**
  * Warnings about what a namespace holds, each said once, and no more than a bounded number of

@@ -1,8 +1,9 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeDurably } from '../common/durable-file.js';
 import type { Logger } from '../common/logger.js';
+import { ConfinedFolder, isMissing } from '../manifests/confined-file.js';
 import { ManifestError } from '../manifests/manifest-error.js';
 import type { VerifiedFile } from '../manifests/manifest-index.js';
 import { listManifests, MANIFEST_SUFFIX } from '../manifests/manifest-layout.js';
@@ -97,7 +98,7 @@ export class PersonalityAdopter {
       const key = path.slice(0, -MANIFEST_SUFFIX.length);
       const file = join(this.adoptedDir, path);
       // What the adopted folder holds there now: the same bytes are adopted already, other bytes are restored on refusal.
-      const previous = readIfPresent(file);
+      const previous = readIfPresent(this.adoptedDir, path);
       if (previous?.equals(document.bytes)) continue;
       const digest = sha256(document.bytes);
       try {
@@ -163,16 +164,17 @@ function safeList(dir: string, profile: string | undefined, logger: Logger): Ret
   try {
     return listManifests(dir, profile, logger);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (isMissing(error)) return [];
     throw error;
   }
 }
 
-function readIfPresent(file: string): Buffer | undefined {
+/** What the adopted folder holds at `relativePath`, read as the store reads it: no link below the folder. */
+function readIfPresent(adoptedDir: string, relativePath: string): Buffer | undefined {
   try {
-    return readFileSync(file);
+    return new ConfinedFolder(adoptedDir).readFile(relativePath);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isMissing(error)) return undefined;
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import t from 'tap';
+import { ConfinedFolder } from '../../src/manifests/confined-file.js';
 import { PAYLOAD_TYPES } from '../../src/manifests/dsse-envelope.js';
 import { RollbackState } from '../../src/manifests/rollback-state.js';
 import { loadTrustChain, walkTrustChain } from '../../src/manifests/trust-chain.js';
@@ -56,12 +57,13 @@ void t.test('the chain: anchor, rotations, pinning in the state, expiry of the n
     'root.json': Buffer.from(signedRoot({ expires: '2026-01-01T00:00:00Z' })).toString(),
     '2.root.json': Buffer.from(signedRoot({ version: 2, root: role([next]) }, [root, next])).toString(),
   });
-  t.equal(walkTrustChain(dir).version, 2);
+  const trustFolder = new ConfinedFolder(dir);
+  t.equal(walkTrustChain(trustFolder).version, 2);
   const state = RollbackState.open(join(dir, 'missing.json'));
-  const trust = loadTrustChain(dir, NOW, state);
+  const trust = loadTrustChain(trustFolder, NOW, state);
   t.equal(trust.file, join(dir, '2.root.json'));
   t.strictSame(state.pinnedRoot, { version: 2, digest: trust.digest }, 'the expired anchor is only a step');
-  t.equal(loadTrustChain(dir, NOW, state).version, 2, 'and from the pin on');
-  t.throws(() => loadTrustChain(dir, Date.parse('2030-01-01T00:00:00Z')), { code: 'E_EXPIRED' });
+  t.equal(loadTrustChain(trustFolder, NOW, state).version, 2, 'and from the pin on');
+  t.throws(() => loadTrustChain(trustFolder, Date.parse('2030-01-01T00:00:00Z')), { code: 'E_EXPIRED' });
   t.end();
 });
