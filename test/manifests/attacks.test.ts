@@ -3,7 +3,8 @@
  * each builds the attacker's file, loads it as the car would, and checks the exact
  * code of the rejection.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { MAX_DOCUMENT_BYTES } from '../../src/manifests/bounded-json.js';
@@ -148,6 +149,40 @@ void t.test('attack: rollback from any place a manifest can sit, against a versi
       }
     }
   }
+  t.end();
+});
+
+void t.test('attack: rollback, any files at any places over any reboots never resolve a personality below a version it resolved to before', (t) => {
+  const base = t.testdir({ repository: repository({}) });
+  /** Per place, per version 1..3, two signed variants: the files an attacker could have kept. */
+  const signed = PLACES.map((where) => [1, 2, 3].map((version) => ['1MB', '2MB'].map((ring) => signedManifest('highway', { version, ...(where.profile ? { instanceProfiles: ['cockpit'] } : {}), parameters: { DMA_buffer_size: ring } }))));
+  const placement = fc.option(fc.record({ version: fc.integer({ min: 1, max: 3 }), variant: fc.integer({ min: 0, max: 1 }) }), { nil: undefined });
+  const boots = fc.array(fc.tuple(placement, placement, placement, placement), { minLength: 1, maxLength: 5 });
+  let run = 0;
+  fc.assert(
+    fc.property(boots, (sequence) => {
+      const dir = join(base, String(run++));
+      cpSync(join(base, 'repository'), dir, { recursive: true });
+      let trusted = 0;
+      for (const placements of sequence) {
+        for (const [i, where] of PLACES.entries()) {
+          const file = join(dir, ...where.folder, 'highway.dsse.json');
+          const chosen = placements[i];
+          if (chosen === undefined) rmSync(file, { force: true });
+          else {
+            mkdirSync(dirname(file), { recursive: true });
+            writeFileSync(file, signed[i]![chosen.version - 1]![chosen.variant]!);
+          }
+        }
+        const inForce = bootCockpit(dir).get('pvnic', 'highway');
+        if (inForce !== undefined && inForce.version < trusted) return false;
+        trusted = Math.max(trusted, inForce?.version ?? 0);
+      }
+      return true;
+    }),
+    { seed: 1, numRuns: 60 },
+  );
+  t.pass(`${run} sequences of reboots`);
   t.end();
 });
 
