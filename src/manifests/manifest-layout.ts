@@ -74,10 +74,13 @@ export function listManifests(
 }
 
 /**
- * The manifests of `dir` with those adopted from a shared namespace laid over them: an
- * adopted file takes the place of the bundled one with the same key, so both share one
- * anti-rollback record and an adopted version can only ever go up. The adopted folder
- * holds no mappings; its drivers' mappings come from `dir`.
+ * The manifests of `dir` with those adopted from a shared namespace, least specific first:
+ * bundled generic, adopted generic, bundled of the profile, adopted of the profile. An
+ * adopted file does not hide the bundled one at its place: the loader takes the newest
+ * file of each personality, and the later one at equal versions, so a stale adopted file
+ * cannot put an older version in place of a newer bundled one. Both share the place's
+ * anti-rollback record. The adopted folder holds no mappings; its drivers' mappings come
+ * from `dir`.
  */
 export function listWithAdopted(
   dir: string,
@@ -89,9 +92,8 @@ export function listWithAdopted(
   if (adoptedDir === undefined || new ConfinedFolder(adoptedDir).stat('')?.isDirectory() !== true) return bundled;
   const byDriver = new Map(bundled.map(({ driverId, locations }) => [driverId, locations]));
   for (const { driverId, locations } of listManifests(adoptedDir, instanceProfile, logger)) {
-    const adopted = new Set(locations.map((l) => l.key));
-    // Generic before profile-specific, as listManifests orders them: the loader relies on it.
-    const merged = [...(byDriver.get(driverId) ?? []).filter((l) => !adopted.has(l.key)), ...locations];
+    const merged = [...(byDriver.get(driverId) ?? []), ...locations];
+    // A stable sort: bundled before adopted within generic and within profile-specific.
     byDriver.set(driverId, merged.sort((a, b) => Number(a.profile !== undefined) - Number(b.profile !== undefined)));
   }
   return [...byDriver].sort(([a], [b]) => (a < b ? -1 : 1)).map(([driverId, locations]) => ({ driverId, locations }));

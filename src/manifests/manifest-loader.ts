@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../common/logger.js';
-import { resolvePersonality, type Candidate } from './inheritance.js';
+import { resolvePersonality } from './inheritance.js';
 import { ManifestError } from './manifest-error.js';
 import { ManifestIndex, type VerifiedFile } from './manifest-index.js';
 import { listWithAdopted, readManifestFile, type ManifestLocation } from './manifest-layout.js';
@@ -12,9 +12,9 @@ import type { RollbackState } from './rollback-state.js';
 import { formatTimestamp } from './timestamp.js';
 
 export interface LoadOptions {
-  /** This ECU's instance profile: its manifests win over the driver's generic ones. */
+  /** This ECU's instance profile: its manifests win over the driver's generic ones of the same or an older version. */
   readonly instanceProfile?: string;
-  /** Personalities adopted from a shared namespace, laid out like `dir`: each replaces the bundled one of its key. */
+  /** Personalities adopted from a shared namespace, laid out like `dir`: each wins over the bundled one of its key of the same or an older version. */
   readonly adoptedDir?: string;
   /** Anti-rollback and freeze protection; without it, nothing is remembered between loads. */
   readonly rollback?: RollbackState;
@@ -71,6 +71,30 @@ export function loadGeneration(input: LoadInput): Generation {
   return generation;
 }
 
+/** A file for a personality that passed every check of its own, where it sits. */
+interface Contender {
+  readonly location: ManifestLocation;
+  readonly verified: VerifiedFile;
+  /** Its place among the driver's locations: the higher, the more specific. */
+  readonly rank: number;
+}
+
+/** What a location gave: the file to use there, if any, and why its file or the fallback was refused. */
+interface Found {
+  readonly location: ManifestLocation;
+  readonly verified: VerifiedFile | undefined;
+  readonly refusals: readonly ManifestError[];
+}
+
+/** The anti-rollback state's refusals: a version below what was trusted, or other bytes under it. */
+const BELOW_TRUSTED: ReadonlySet<string> = new Set(['E_ROLLBACK', 'E_SUBSTITUTION']);
+
+/** A manifest's refusal; anything else is no reason to refuse a file, and goes on up. */
+function asRefusal(error: unknown): ManifestError {
+  if (!(error instanceof ManifestError)) throw error;
+  return error;
+}
+
 class GenerationLoader {
   readonly rejected: ManifestError[] = [];
   readonly admitted = new Map<string, VerifiedFile>();
@@ -83,21 +107,28 @@ class GenerationLoader {
     private readonly trustId: string,
   ) {}
 
-  /** One driver's personalities for this ECU: the most specific manifest per name, resolved. */
+  /**
+   * One driver's personalities for this ECU: per name the file chosen (see choose), resolved,
+   * and only then trusted in the anti-rollback state, so that a version that never resolved
+   * cannot shut out the one that does.
+   */
   driver(driverId: string, locations: readonly ManifestLocation[]): Map<string, Personality> {
     const mapping = ParameterMapping.find(this.input.dir, driverId);
-    const candidates = new Map<string, Candidate>();
-    // Generic locations come first, so the instance profile's manifest replaces the generic one.
-    for (const location of locations) {
-      const admitted = this.admit(location, mapping);
-      if (admitted !== undefined) candidates.set(location.name, { ...admitted, file: location.file });
-    }
+    const found = locations.map((location): Found => {
+      const refusals: ManifestError[] = [];
+      return { location, verified: this.admit(location, mapping, refusals), refusals };
+    });
+    const chosen = this.choose(found);
+    const candidates = new Map([...chosen].map(([name, { location, verified }]) => [name, { ...verified, file: location.file }]));
     const personalities = new Map<string, Personality>();
     // Without a mapping every file was rejected: there is nothing to resolve.
     if (mapping === undefined) return personalities;
-    for (const candidate of candidates.values()) {
+    for (const [name, { location, verified }] of chosen) {
       try {
-        personalities.set(candidate.document.name, resolvePersonality(candidate, candidates, mapping));
+        const personality = resolvePersonality(candidates.get(name)!, candidates, mapping);
+        const { version, digest } = verified.document;
+        this.input.options.rollback?.admit(location.key, { version, digest }, location.file);
+        personalities.set(name, personality);
       } catch (error) {
         this.reject(error);
       }
@@ -105,12 +136,40 @@ class GenerationLoader {
     return personalities;
   }
 
-  /** The file at `location` if it passes every check, else what the previous index admitted there. */
-  private admit(location: ManifestLocation, mapping: ParameterMapping | undefined): VerifiedFile | undefined {
+  /**
+   * Per name, the newest file that passed every check of its own; at equal versions the most
+   * specific (`found` comes least specific first). Reports what was refused, in load order,
+   * but for a version below what was trusted in a file less specific than the one chosen: it
+   * would lose to it anyway, as a generic file does on a profile's ECU. A more specific file
+   * that is older than the one chosen is refused, as where it sits would have chosen it.
+   */
+  private choose(found: readonly Found[]): Map<string, Contender> {
+    const chosen = new Map<string, Contender>();
+    for (const [rank, { location, verified }] of found.entries()) {
+      const best = chosen.get(location.name);
+      if (verified !== undefined && (best === undefined || verified.document.version >= best.verified.document.version)) chosen.set(location.name, { location, verified, rank });
+    }
+    for (const [rank, { location, verified, refusals }] of found.entries()) {
+      const winner = chosen.get(location.name);
+      for (const error of refusals) if (!(winner !== undefined && rank < winner.rank && BELOW_TRUSTED.has(error.code))) this.reject(error);
+      if (verified === undefined || winner === undefined) continue;
+      if (rank > winner.rank) {
+        const text = `${verified.document.version} is older than version ${winner.verified.document.version} of the same personality in ${winner.location.file}`;
+        this.reject(new ManifestError('E_ROLLBACK', location.file, text, '/version'));
+      } else {
+        // Per place, the most specific file kept: for the next load to fall back on.
+        this.admitted.set(location.key, verified);
+      }
+    }
+    return chosen;
+  }
+
+  /** The file at `location` if it passes every check, else what the previous index admitted there; why not, into `refusals`. */
+  private admit(location: ManifestLocation, mapping: ParameterMapping | undefined, refusals: ManifestError[]): VerifiedFile | undefined {
     try {
       return this.check(location, this.verified(location), mapping);
     } catch (error) {
-      this.reject(error);
+      refusals.push(asRefusal(error));
     }
     const previous = this.input.previous.admitted.get(location.key);
     if (previous === undefined || previous.trustId !== this.trustId) return undefined;
@@ -119,7 +178,7 @@ class GenerationLoader {
       this.input.logger.warn(`kept version ${previous.document.version} of ${location.key} in place of the rejected file`);
       return previous;
     } catch (error) {
-      this.reject(error);
+      refusals.push(asRefusal(error));
       return undefined;
     }
   }
@@ -138,7 +197,7 @@ class GenerationLoader {
     return verified;
   }
 
-  /** What depends on where the file is, on the driver and on time: never cached. Admits it to the rollback state last. */
+  /** What depends on where the file is, on the driver and on time: never cached. Asks the rollback state last; it is told only once the personality resolves. */
   private check(location: ManifestLocation, verified: VerifiedFile, mapping: ParameterMapping | undefined): VerifiedFile {
     const { document } = verified;
     const { file } = location;
@@ -150,15 +209,14 @@ class GenerationLoader {
     }
     if (mapping === undefined) throw missingMapping(this.input.dir, location.driverId, file);
     mapping.check(document.parameters, file);
-    this.input.options.rollback?.admit(location.key, { version: document.version, digest: document.digest }, file);
-    this.admitted.set(location.key, verified);
+    this.input.options.rollback?.check(location.key, { version: document.version, digest: document.digest }, file);
     return verified;
   }
 
   private reject(error: unknown): void {
-    if (!(error instanceof ManifestError)) throw error;
-    this.rejected.push(error);
-    this.input.logger.warn(`rejected ${error.message} [${error.code}]`);
+    const refusal = asRefusal(error);
+    this.rejected.push(refusal);
+    this.input.logger.warn(`rejected ${refusal.message} [${refusal.code}]`);
   }
 }
 

@@ -38,8 +38,9 @@ const UNUSABLE = 'manifests are not loaded until it is restored; deleting it giv
 const TIME_WRITE_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Anti-rollback and freeze protection, persisted: per personality the highest
- * version trusted and its digest, the newest trust root, and the latest time seen.
+ * Anti-rollback and freeze protection, persisted: per manifest location the highest
+ * version trusted and its digest (a personality's versions may not go below the highest
+ * over its locations), the newest trust root, and the latest time seen.
  * Everything it learns only ever raises what it holds, in memory at once and on
  * disk at save(), which writes only what the file does not hold yet (flash wears
  * out); a state file that cannot be read stops loading rather than starting again
@@ -48,6 +49,8 @@ const TIME_WRITE_INTERVAL_MS = 24 * 60 * 60 * 1000;
 export class RollbackState {
   /** An expiry judged since the last write lies between the time on file and the trusted time. */
   private expiryPassed = false;
+  /** Per personality (see personalityOf): the highest version trusted at any of its locations, and that location's key. */
+  private readonly floors = new Map<string, VersionFloor>();
 
   private constructor(
     readonly file: string,
@@ -57,7 +60,10 @@ export class RollbackState {
     private readonly personalities: Map<string, VersionRecord>,
     /** What the file holds; undefined while there is no file. */
     private stored: StoredState | undefined,
-  ) {}
+  ) {
+    // A file written when the floor was per location folds into it here, by the highest version.
+    for (const [key, record] of personalities) this.raiseFloor(key, record);
+  }
 
   /**
    * Reads the state file; a missing file is a first start with nothing seen yet.
@@ -118,28 +124,40 @@ export class RollbackState {
   }
 
   /**
-   * Admits one version of the personality stored at `key`, or refuses it.
-   * @throws ManifestError E_ROLLBACK (older than trusted before) or E_SUBSTITUTION (same version, other bytes)
+   * Admits one version of the manifest at location `key` (`<driver>/[<profile>/]<name>`), or refuses it.
+   * @throws ManifestError E_ROLLBACK (older than trusted before for its personality) or E_SUBSTITUTION (same version, other bytes at this location)
    */
   admit(key: string, record: VersionRecord, file: string): void {
     this.check(key, record, file);
     this.personalities.set(key, record);
+    this.raiseFloor(key, record);
   }
 
   /**
-   * Whether `admit` would take this version, without remembering it.
+   * Whether `admit` would take this version, without remembering it. The version may not be
+   * below the highest trusted for its personality at any location, generic or of any profile,
+   * so a file elsewhere cannot take an older version back in; at the same version, other bytes
+   * are refused only at the location that holds them, as a profile's file may differ from the
+   * generic one.
    * @throws ManifestError E_ROLLBACK or E_SUBSTITUTION
    */
   check(key: string, record: VersionRecord, file: string): void {
-    const seen = this.personalities.get(key);
-    if (seen !== undefined && record.version < seen.version) {
-      const text = `${record.version} is older than version ${seen.version}, trusted before`;
+    const floor = this.floors.get(personalityOf(key));
+    if (floor !== undefined && record.version < floor.version) {
+      const where = floor.key === key ? '' : ` at ${floor.key}`;
+      const text = `${record.version} is older than version ${floor.version}, trusted before${where}`;
       throw new ManifestError('E_ROLLBACK', file, text, '/version');
     }
+    const seen = this.personalities.get(key);
     if (seen !== undefined && record.version === seen.version && record.digest !== seen.digest) {
       const text = `${record.version} was trusted before with other content (sha256 ${seen.digest})`;
       throw new ManifestError('E_SUBSTITUTION', file, text, '/version');
     }
+  }
+
+  private raiseFloor(key: string, { version }: VersionRecord): void {
+    const personality = personalityOf(key);
+    if (version > (this.floors.get(personality)?.version ?? 0)) this.floors.set(personality, { version, key });
   }
 
   /**
@@ -166,6 +184,21 @@ export class RollbackState {
     this.stored = { records: recordsText, time };
     this.expiryPassed = false;
   }
+}
+
+/** The highest version trusted for a personality, and the location key it was trusted at. */
+interface VersionFloor {
+  readonly version: number;
+  readonly key: string;
+}
+
+/**
+ * The personality a location key is for: `<driver>/<name>`, whatever the instance profile.
+ * Its versions are one sequence, whichever folder a file of it sits in.
+ */
+function personalityOf(key: string): string {
+  const parts = key.split('/');
+  return parts.length === 3 ? `${parts[0]}/${parts[2]}` : key;
 }
 
 /** The records as the file holds them, in one order (personalities by key, fields as declared), so equal states give equal text. */

@@ -64,7 +64,8 @@ export class PersonalityAdopter {
     for (const { locations } of safeList(adoptedDir, profile, logger)) {
       for (const location of locations) {
         const admitted = store.admitted(location.key);
-        if (admitted) this.adopted.set(location.key, { personality: location.key, version: admitted.document.version, digest: admitted.document.digest, from: `dir:${location.file}`, atMs: 0 });
+        // A bundled file may hold the place instead, when the adopted one was refused as older.
+        if (admitted && !store.rejected.some((e) => e.file === location.file)) this.adopted.set(location.key, { personality: location.key, version: admitted.document.version, digest: admitted.document.digest, from: `dir:${location.file}`, atMs: 0 });
       }
     }
   }

@@ -3,8 +3,9 @@
  * each builds the attacker's file, loads it as the car would, and checks the exact
  * code of the rejection.
  */
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import fc from 'fast-check';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { MAX_DOCUMENT_BYTES } from '../../src/manifests/bounded-json.js';
 import { PAYLOAD_TYPES } from '../../src/manifests/dsse-envelope.js';
@@ -73,6 +74,115 @@ void t.test('attack: rollback to an older version', (t) => {
   const store = boot(dir);
   t.match(store.rejected, [{ code: 'E_ROLLBACK', path: '/version', text: '2 is older than version 3, trusted before' }]);
   t.equal(store.get('pvnic', 'highway'), undefined);
+  t.end();
+});
+
+/** Where a manifest of pvnic's highway can sit on a cockpit ECU, least specific first: the order in which the newest wins ties. */
+const PLACES = [
+  { place: 'bundled generic', folder: ['pvnic'], profile: false },
+  { place: 'adopted generic', folder: ['state', 'adopted', 'pvnic'], profile: false },
+  { place: 'bundled profile-specific', folder: ['pvnic', 'cockpit'], profile: true },
+  { place: 'adopted profile-specific', folder: ['state', 'adopted', 'pvnic', 'cockpit'], profile: true },
+] as const;
+
+type Place = (typeof PLACES)[number];
+
+/** Boots a cockpit ECU that adopts from the shared namespace into `<dir>/state/adopted`. */
+function bootCockpit(dir: string): ManifestStore {
+  const state = RollbackState.open(join(dir, 'state.json'));
+  const verifier = new SignedManifestVerifier(join(dir, 'trust'), state);
+  return ManifestStore.load(dir, verifier, undefined, { rollback: state, now: () => NOW, instanceProfile: 'cockpit', adoptedDir: join(dir, 'state', 'adopted') });
+}
+
+/** Puts a highway manifest of `version` at `where`, signed for what its folder must hold. */
+function place(dir: string, where: Place, version: number, ring: string): string {
+  const file = join(dir, ...where.folder, 'highway.dsse.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, signedManifest('highway', { version, ...(where.profile ? { instanceProfiles: ['cockpit'] } : {}), parameters: { DMA_buffer_size: ring } }));
+  return file;
+}
+
+void t.test('attack: rollback from any place a manifest can sit, against a version trusted at any place', (t) => {
+  const kinds = [
+    { kind: 'older', version: 1 },
+    { kind: 'same version, other content', version: 2 },
+    { kind: 'newer', version: 3 },
+  ] as const;
+  for (const trusted of PLACES) {
+    for (const challenger of PLACES) {
+      for (const { kind, version } of kinds) {
+        void t.test(`${kind} at ${challenger.place}, v2 trusted at ${trusted.place}`, (t) => {
+          const dir = t.testdir(repository({}));
+          const trustedFile = place(dir, trusted, 2, '1MB');
+          const running = bootCockpit(dir);
+          const before = running.require('pvnic', 'highway');
+          t.match(before, { version: 2, source: trustedFile }, 'v2 in force');
+          const stateBefore = readFileSync(join(dir, 'state.json'), 'utf8');
+          const file = place(dir, challenger, version, '2MB');
+          const samePlace = challenger === trusted;
+          const lessSpecific = PLACES.indexOf(challenger) < PLACES.indexOf(trusted);
+          running.reload();
+          // A reboot: a new store on the same state file, with nothing of the last load to fall back on.
+          const store = bootCockpit(dir);
+          const inForce = store.get('pvnic', 'highway');
+          const refusals = store.rejected.map((e) => [e.code, e.file]);
+          const stateAfter = readFileSync(join(dir, 'state.json'), 'utf8');
+          if (kind !== 'newer' && lessSpecific) {
+            // It would lose to the file in force even if it were trusted: not this ECU's, as a generic file is on a profile's ECU.
+            t.strictSame(refusals, [], 'not chosen, and no rollback to report');
+            t.match(inForce, { version: 2, digest: before.digest, source: trustedFile }, 'v2 stays');
+            t.equal(stateAfter, stateBefore, 'the state is as it was');
+          } else if (kind === 'older' || (kind === 'same version, other content' && challenger.profile === trusted.profile)) {
+            t.strictSame(refusals, [[kind === 'older' ? 'E_ROLLBACK' : 'E_SUBSTITUTION', file]], 'refused');
+            t.ok(store.rejected[0]?.message.startsWith(`${file}: /version: `), 'the message names the file');
+            t.match(running.get('pvnic', 'highway'), { version: 2, digest: before.digest }, 'v2 stays in force in the running store');
+            if (samePlace) t.equal(inForce, undefined, 'after a reboot the trusted file is gone, and nothing older takes its place');
+            else t.match(inForce, { version: 2, digest: before.digest, source: trustedFile }, 'v2 stays after a reboot');
+            t.equal(stateAfter, stateBefore, 'the state is as it was');
+          } else {
+            // Newer, or as new and more specific: it wins. The trusted file, more specific but now older, is refused.
+            t.match(inForce, { version, source: file }, 'in force');
+            t.strictSame(refusals, kind === 'newer' && lessSpecific ? [['E_ROLLBACK', trustedFile]] : [], 'refusals');
+          }
+          t.end();
+        });
+      }
+    }
+  }
+  t.end();
+});
+
+void t.test('attack: rollback, any files at any places over any reboots never resolve a personality below a version it resolved to before', (t) => {
+  const base = t.testdir({ repository: repository({}) });
+  /** Per place, per version 1..3, two signed variants: the files an attacker could have kept. */
+  const signed = PLACES.map((where) => [1, 2, 3].map((version) => ['1MB', '2MB'].map((ring) => signedManifest('highway', { version, ...(where.profile ? { instanceProfiles: ['cockpit'] } : {}), parameters: { DMA_buffer_size: ring } }))));
+  const placement = fc.option(fc.record({ version: fc.integer({ min: 1, max: 3 }), variant: fc.integer({ min: 0, max: 1 }) }), { nil: undefined });
+  const boots = fc.array(fc.tuple(placement, placement, placement, placement), { minLength: 1, maxLength: 5 });
+  let run = 0;
+  fc.assert(
+    fc.property(boots, (sequence) => {
+      const dir = join(base, String(run++));
+      cpSync(join(base, 'repository'), dir, { recursive: true });
+      let trusted = 0;
+      for (const placements of sequence) {
+        for (const [i, where] of PLACES.entries()) {
+          const file = join(dir, ...where.folder, 'highway.dsse.json');
+          const chosen = placements[i];
+          if (chosen === undefined) rmSync(file, { force: true });
+          else {
+            mkdirSync(dirname(file), { recursive: true });
+            writeFileSync(file, signed[i]![chosen.version - 1]![chosen.variant]!);
+          }
+        }
+        const inForce = bootCockpit(dir).get('pvnic', 'highway');
+        if (inForce !== undefined && inForce.version < trusted) return false;
+        trusted = Math.max(trusted, inForce?.version ?? 0);
+      }
+      return true;
+    }),
+    { seed: 1, numRuns: 60 },
+  );
+  t.pass(`${run} sequences of reboots`);
   t.end();
 });
 
@@ -269,6 +379,22 @@ void t.test('attack: inheritance cycle', (t) => {
     { code: 'E_CYCLE', path: '/inherits', text: 'inheritance cycle b → a → b' },
   ]);
   rejects(t, { 'a.dsse.json': signedManifest('a', { inherits: 'a' }) }, 'E_CYCLE', 'inheritance cycle a → a');
+  t.end();
+});
+
+void t.test('regression: a child that does not resolve leaves no version on record, so the older one that resolves still loads', (t) => {
+  const dir = t.testdir(repository({ pvnic: { 'highway.dsse.json': signedManifest('highway'), 'city.dsse.json': signedManifest('city', { inherits: 'highway' }) } }));
+  const city = join(dir, 'pvnic', 'city.dsse.json');
+  const working = readFileSync(city, 'utf8');
+  t.equal(boot(dir).require('pvnic', 'city').version, 1);
+  writeFileSync(city, signedManifest('city', { version: 2, inherits: 'base' }));
+  const store = boot(dir);
+  t.match(store.rejected, [{ code: 'E_INHERITS', file: city }]);
+  t.match(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')), { personalities: { 'pvnic/city': { version: 1 } } }, 'version 2 never resolved: it is not on record');
+  writeFileSync(city, working);
+  const again = boot(dir);
+  t.strictSame(again.rejected, [], 'version 1 is no rollback');
+  t.equal(again.require('pvnic', 'city').version, 1);
   t.end();
 });
 

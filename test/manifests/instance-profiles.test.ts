@@ -45,3 +45,23 @@ void t.test('an ECU of another profile, or of none, gets the generic manifests',
   }
   t.end();
 });
+
+void t.test("a profile's manifest older than the generic one is refused: a personality resolves to its newest, the profile's at equal versions", (t) => {
+  const root = t.testdir(repository({
+    pvnic: {
+      'highway.dsse.json': signedManifest('highway', { version: 2 }),
+      'city.dsse.json': signedManifest('city', { version: 2 }),
+      'zcu-rear': {
+        'highway.dsse.json': signedManifest('highway', { version: 1, instanceProfiles: ['zcu-rear'], parameters: { DMA_buffer_size: '1MB' } }),
+        'city.dsse.json': signedManifest('city', { version: 2, instanceProfiles: ['zcu-rear'], parameters: { DMA_buffer_size: '1MB' } }),
+      },
+    },
+  }));
+  const store = load(root, 'zcu-rear');
+  const specific = join(root, 'pvnic', 'zcu-rear', 'highway.dsse.json');
+  t.match(store.rejected, [{ code: 'E_ROLLBACK', file: specific, path: '/version', text: `1 is older than version 2 of the same personality in ${join(root, 'pvnic', 'highway.dsse.json')}` }]);
+  t.equal(store.rejected.length, 1);
+  t.match(store.require('pvnic', 'highway'), { version: 2, instanceProfiles: [] });
+  t.match(store.require('pvnic', 'city'), { version: 2, instanceProfiles: ['zcu-rear'] });
+  t.end();
+});

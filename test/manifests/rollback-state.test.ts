@@ -35,12 +35,12 @@ void t.test('a missing file is a first start; what is learnt is saved atomically
 
 void t.test('admit: higher versions move on; lower ones and other bytes are refused', (t) => {
   const state = RollbackState.open(join(t.testdir({}), 's.json'));
-  state.admit('k', { version: 2, digest: A }, 'f');
-  t.doesNotThrow(() => state.admit('k', { version: 2, digest: A }, 'f'), 'the same again');
-  t.throws(() => state.admit('k', { version: 1, digest: A }, 'f'), { code: 'E_ROLLBACK', file: 'f', path: '/version', text: '1 is older than version 2, trusted before' });
-  t.throws(() => state.admit('k', { version: 2, digest: B }, 'f'), { code: 'E_SUBSTITUTION', text: `2 was trusted before with other content (sha256 ${A})` });
-  state.admit('k', { version: 3, digest: B }, 'f');
-  t.throws(() => state.admit('k', { version: 2, digest: A }, 'f'), { code: 'E_ROLLBACK' });
+  state.admit('pvnic/highway', { version: 2, digest: A }, 'f');
+  t.doesNotThrow(() => state.admit('pvnic/highway', { version: 2, digest: A }, 'f'), 'the same again');
+  t.throws(() => state.admit('pvnic/highway', { version: 1, digest: A }, 'f'), { code: 'E_ROLLBACK', file: 'f', path: '/version', text: '1 is older than version 2, trusted before' });
+  t.throws(() => state.admit('pvnic/highway', { version: 2, digest: B }, 'f'), { code: 'E_SUBSTITUTION', text: `2 was trusted before with other content (sha256 ${A})` });
+  state.admit('pvnic/highway', { version: 3, digest: B }, 'f');
+  t.throws(() => state.admit('pvnic/highway', { version: 2, digest: A }, 'f'), { code: 'E_ROLLBACK' });
   t.end();
 });
 
@@ -133,5 +133,38 @@ void t.test('an expiry passed since the time on file is written at the next save
   t.equal(writes.length, 2, 'the same expiry again: the file already judges it so');
   const restarted = RollbackState.open(file);
   t.equal(restarted.trustedTime(NOW), NOW + 2 * HOUR, 'with the clock back before the expiry, the trusted time is after it');
+  t.end();
+});
+
+void t.test('the version floor is per personality: no location of a driver and name goes below what another of them holds', (t) => {
+  const state = RollbackState.open(join(t.testdir({}), 's.json'));
+  state.admit('pvnic/highway', { version: 2, digest: A }, 'generic');
+  t.throws(() => state.check('pvnic/cockpit/highway', { version: 1, digest: B }, 'cockpit'), { code: 'E_ROLLBACK', file: 'cockpit', path: '/version', text: '1 is older than version 2, trusted before at pvnic/highway' });
+  t.doesNotThrow(() => state.check('pvnic/cockpit/highway', { version: 2, digest: B }, 'cockpit'), "the same version may differ at another location: a profile's file is not the generic one");
+  state.admit('pvnic/cockpit/highway', { version: 3, digest: B }, 'cockpit');
+  t.throws(() => state.admit('pvnic/highway', { version: 2, digest: A }, 'generic'), { code: 'E_ROLLBACK', text: '2 is older than version 3, trusted before at pvnic/cockpit/highway' }, 'the generic location is held by the profile too');
+  t.throws(() => state.check('pvnic/adas/highway', { version: 2, digest: A }, 'adas'), { code: 'E_ROLLBACK' }, 'and every other profile');
+  t.throws(() => state.admit('pvnic/cockpit/highway', { version: 3, digest: A }, 'cockpit'), { code: 'E_SUBSTITUTION' });
+  t.doesNotThrow(() => state.check('pvnic/cockpit/city', { version: 1, digest: A }, 'city'), 'another name is another personality');
+  t.doesNotThrow(() => state.check('other/highway', { version: 1, digest: A }, 'other'), 'and so is another driver');
+  t.end();
+});
+
+void t.test('a state file keyed by location from before the floor was per personality keeps every version it held, and protects every location', (t) => {
+  const before = `${JSON.stringify({
+    format: 1,
+    latestTime: '2026-06-01T00:00:00Z',
+    personalities: { 'pvnic/cockpit/highway': { version: 3, digest: B }, 'pvnic/highway': { version: 2, digest: A }, 'pvnic/zcu-rear/city': { version: 4, digest: A } },
+  }, null, 2)}\n`;
+  const file = join(t.testdir({ 's.json': before }), 's.json');
+  const { write, writes } = recordingWriter();
+  const state = RollbackState.open(file, write);
+  state.trustedTime(NOW);
+  t.throws(() => state.check('pvnic/highway', { version: 2, digest: A }, 'generic'), { code: 'E_ROLLBACK', text: '2 is older than version 3, trusted before at pvnic/cockpit/highway' }, 'folded by the highest version');
+  t.throws(() => state.check('pvnic/city', { version: 3, digest: A }, 'city'), { code: 'E_ROLLBACK', text: '3 is older than version 4, trusted before at pvnic/zcu-rear/city' });
+  t.throws(() => state.check('pvnic/cockpit/highway', { version: 3, digest: A }, 'cockpit'), { code: 'E_SUBSTITUTION' }, 'each location keeps its digest');
+  state.admit('pvnic/highway', { version: 3, digest: A }, 'generic');
+  state.save();
+  t.match(JSON.parse(writes[0]!), { format: 1, personalities: { 'pvnic/cockpit/highway': { version: 3, digest: B }, 'pvnic/highway': { version: 3, digest: A }, 'pvnic/zcu-rear/city': { version: 4, digest: A } } }, 'nothing it held is dropped');
   t.end();
 });

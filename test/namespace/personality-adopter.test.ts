@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { silentLogger } from '../../src/common/logger.js';
@@ -128,5 +128,31 @@ void t.test('a child that arrives before its parent waits for it, then both are 
   t.strictSame(second?.adopted.map((a) => a.personality).sort(), ['pvnic/cockpit/base', 'pvnic/cockpit/city']);
   t.equal(store.require('pvnic', 'city').version, 2);
   t.strictSame(adopter.refusals(), [], 'no refusal is left');
+  t.end();
+});
+
+void t.test('regression: an old profile-specific v1 from the namespace cannot replace the generic v2 trusted before, live or after a reboot', (t) => {
+  const dir = t.testdir(repository({ pvnic: { 'highway.dsse.json': signedManifest('highway', { version: 2 }) } }));
+  const { store, adopter } = open(dir);
+  const generic = store.require('pvnic', 'highway');
+  t.match(generic, { version: 2, instanceProfiles: [] });
+  const stateFile = join(dir, 'state', 'manifest-state.json');
+  const state = readFileSync(stateFile, 'utf8');
+  const old = cockpit(1, '1MB');
+  const outcome = adopter.adopt(from({ 'pvnic/cockpit/highway.dsse.json': old }));
+  t.match(outcome?.refused, [{ personality: 'pvnic/cockpit/highway', code: 'E_ROLLBACK', error: /^dir:\/ns\/personalities\/pvnic\/cockpit\/highway\.dsse\.json: \/version: 1 is older than version 2, trusted before at pvnic\/highway$/ }]);
+  t.equal(store.require('pvnic', 'highway'), generic, 'v2 stays');
+  t.notOk(existsSync(join(dir, 'state', 'adopted', 'pvnic', 'cockpit', 'highway.dsse.json')), 'nothing is staged');
+
+  // As an earlier persona left it: the old file adopted, in the adopted folder at the reboot.
+  const adopted = join(dir, 'state', 'adopted', 'pvnic', 'cockpit', 'highway.dsse.json');
+  mkdirSync(join(dir, 'state', 'adopted', 'pvnic', 'cockpit'), { recursive: true });
+  writeFileSync(adopted, old);
+  const rebooted = open(dir);
+  t.match(rebooted.store.rejected, [{ code: 'E_ROLLBACK', file: adopted, message: `${adopted}: /version: 1 is older than version 2, trusted before at pvnic/highway` }]);
+  t.equal(rebooted.store.rejected.length, 1, '0 rejections was the finding');
+  t.match(rebooted.store.require('pvnic', 'highway'), { version: 2, digest: generic.digest, source: join(dir, 'pvnic', 'highway.dsse.json') }, 'v2 stays after the reboot');
+  t.strictSame(rebooted.adopter.list(), [], 'the refused file is not listed as adopted');
+  t.equal(readFileSync(stateFile, 'utf8'), state, 'the state is as it was');
   t.end();
 });
