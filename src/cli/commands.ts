@@ -26,6 +26,6 @@ export const COMMANDS: Record<string, { summary: string; load(): Promise<Command
   manifest: { summary: 'make keys, sign, verify, lint and explain personality manifests', load: async () => import('./manifest-command.js').then((m) => ({ help: m.MANIFEST_HELP, run: m.manifestCommand })) },
   profile: { summary: "sweep a live driver's parameters and generate personalities from the trade-off", load: async () => import('./profile-command.js').then((m) => ({ help: m.PROFILE_HELP, run: m.profileCommand })) },
   host: { summary: 'the hypervisor-side agent of the shared namespace, and what each instance adopted', load: async () => import('./host-command.js').then((m) => ({ help: m.HOST_HELP, run: m.hostCommand })) },
-  trust: { summary: 'create and rotate the trust root that says which keys may sign', load: async () => import('./trust-command.js').then((m) => ({ help: m.TRUST_HELP, run: m.trustCommand })) },
+  trust: { summary: 'create and rotate the trust root that says which keys may sign; reset a trusted time carried too far', load: async () => import('./trust-command.js').then((m) => ({ help: m.TRUST_HELP, run: m.trustCommand })) },
 };
 

@@ -9,6 +9,7 @@ import { ANCHOR_FILE, rotationFile, walkTrustChain } from '../manifests/trust-ch
 import { ROLE_NAMES, TrustRoot, trustRootPayload, type RoleName, type RoleSpec } from '../manifests/trust-root.js';
 import { createFile } from './manifest-command.js';
 import { EXIT_FAILURE, UsageError, type Output } from './output.js';
+import { TIME_RESET_HELP, timeResetCommand } from './time-reset-command.js';
 
 export const TRUST_HELP = `persona trust init --out DIR --root-key PUBLIC.pem… --personalities-key PUBLIC.pem…
                    --sign PRIVATE.pem… --expires TIME [--root-threshold N] [--personalities-threshold N]
@@ -18,7 +19,7 @@ persona trust rotate --trust DIR --sign PRIVATE.pem… --expires TIME [--root-ke
   write DIR/N.root.json, the next version: the roles given get new keys, the others keep theirs.
   The --sign keys must hold a threshold of the current root keys and one of the new root keys.
   A key's name is its file name without .public.pem; TIME is UTC, e.g. 2030-01-01T00:00:00Z
-`;
+${TIME_RESET_HELP}`;
 
 const OPTIONS = {
   'root-key': { type: 'string', multiple: true },
@@ -33,9 +34,12 @@ type TrustValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS & { out
 
 export function trustCommand(args: string[], out: Output): number {
   const [sub, ...rest] = args;
-  if (sub !== 'init' && sub !== 'rotate') throw new UsageError(`trust: expected init or rotate\n\n${TRUST_HELP}`);
-  const { values } = parseArgs({ args: rest, options: { ...OPTIONS, out: { type: 'string' }, trust: { type: 'string' } }, strict: true });
+  if (sub !== 'init' && sub !== 'rotate' && sub !== 'time' && sub !== 'reset-time' && sub !== 'apply-reset') {
+    throw new UsageError(`trust: expected init, rotate, time, reset-time or apply-reset\n\n${TRUST_HELP}`);
+  }
   try {
+    if (sub === 'time' || sub === 'reset-time' || sub === 'apply-reset') return timeResetCommand(sub, rest, out);
+    const { values } = parseArgs({ args: rest, options: { ...OPTIONS, out: { type: 'string' }, trust: { type: 'string' } }, strict: true });
     return sub === 'init' ? init(values, out) : rotate(values, out);
   } catch (error) {
     if (!(error instanceof ManifestError)) throw error;

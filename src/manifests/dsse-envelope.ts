@@ -11,6 +11,7 @@ import { compileStrictSchema } from './strict-schema.js';
 export const PAYLOAD_TYPES = {
   personality: 'application/vnd.persona.personality+json',
   root: 'application/vnd.persona.root+json',
+  timeReset: 'application/vnd.persona.time-reset+json',
 } as const;
 
 export type PayloadType = (typeof PAYLOAD_TYPES)[keyof typeof PAYLOAD_TYPES];

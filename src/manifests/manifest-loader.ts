@@ -9,7 +9,7 @@ import type { ManifestVerifier } from './manifest-verifier.js';
 import { missingMapping, ParameterMapping } from './parameter-mapping.js';
 import type { Personality } from './personality.js';
 import type { RollbackState } from './rollback-state.js';
-import { formatTimestamp } from './timestamp.js';
+import { describeJudgingTime, judgingTime } from './trusted-time.js';
 
 export interface LoadOptions {
   /** This ECU's instance profile: its manifests win over the driver's generic ones of the same or an older version. */
@@ -44,29 +44,22 @@ export interface Generation {
  * bad file is rejected with its reason and never displaces a good one. Ends by
  * saving the anti-rollback state (a write only when it learnt something new); the
  * new index is only returned once that worked, so no version is used before it is
- * on file.
+ * on file. A load that fails writes nothing: whatever made it fail (a clock far
+ * ahead, above all) must not outlive it on file.
  * @throws ManifestError when nothing can be trusted (trust root, state): the caller keeps its index
  * @throws DocumentError when a driver's mapping is invalid
  */
 export function loadGeneration(input: LoadInput): Generation {
   const { dir, verifier, logger, options } = input;
   const clock = options.now ?? Date.now;
-  const time = options.rollback?.trustedTime(clock()) ?? clock();
-  let generation: Generation;
-  try {
-    const loader = new GenerationLoader(input, time, verifier.refresh(time));
-    const byDriver = new Map<string, ReadonlyMap<string, Personality>>();
-    for (const { driverId, locations } of listWithAdopted(dir, options.adoptedDir, options.instanceProfile, logger)) {
-      const personalities = loader.driver(driverId, locations);
-      if (personalities.size > 0) byDriver.set(driverId, personalities);
-    }
-    generation = { index: new ManifestIndex(byDriver, Object.freeze(loader.rejected), loader.admitted), cache: loader.cache };
-  } catch (error) {
-    // What was learnt before the failure, the trusted time above all, must outlive it:
-    // a clock set back after an expired trust root was seen must not revive it.
-    options.rollback?.save();
-    throw error;
+  const time = judgingTime(clock(), options.rollback);
+  const loader = new GenerationLoader(input, time, verifier.refresh(time));
+  const byDriver = new Map<string, ReadonlyMap<string, Personality>>();
+  for (const { driverId, locations } of listWithAdopted(dir, options.adoptedDir, options.instanceProfile, logger)) {
+    const personalities = loader.driver(driverId, locations);
+    if (personalities.size > 0) byDriver.set(driverId, personalities);
   }
+  const generation = { index: new ManifestIndex(byDriver, Object.freeze(loader.rejected), loader.admitted), cache: loader.cache };
   options.rollback?.save();
   return generation;
 }
@@ -102,7 +95,7 @@ class GenerationLoader {
 
   constructor(
     private readonly input: LoadInput,
-    /** Trusted time of this load: one instant for every expiry. */
+    /** The instant this load judges expiry at (see judgingTime): one for every expiry. */
     private readonly time: number,
     private readonly trustId: string,
   ) {}
@@ -204,7 +197,7 @@ class GenerationLoader {
     checkTarget(location, document);
     if (document.expiresAt !== undefined) this.input.options.rollback?.expiryJudged(document.expiresAt);
     if (document.expiresAt !== undefined && this.time >= document.expiresAt) {
-      const text = `expired at ${document.expires} (trusted time ${formatTimestamp(this.time)})`;
+      const text = `expired at ${document.expires} (${describeJudgingTime(this.time, this.input.options.rollback?.trusted)})`;
       throw new ManifestError('E_EXPIRED', file, text, '/expires');
     }
     if (mapping === undefined) throw missingMapping(this.input.dir, location.driverId, file);
@@ -230,14 +223,14 @@ class GenerationLoader {
 export function vetCandidate(input: Pick<LoadInput, 'dir' | 'verifier' | 'options'>, location: ManifestLocation, bytes: Uint8Array, origin: string): VerifiedFile {
   const { verifier, options } = input;
   const clock = options.now ?? Date.now;
-  const time = options.rollback?.trustedTime(clock()) ?? clock();
+  const time = judgingTime(clock(), options.rollback);
   const trustId = verifier.refresh(time);
   const { payload, trust } = verifier.verify(bytes, origin);
   const document = parseManifest(payload, origin);
   checkTarget({ ...location, file: origin }, document);
   if (document.expiresAt !== undefined) options.rollback?.expiryJudged(document.expiresAt);
   if (document.expiresAt !== undefined && time >= document.expiresAt) {
-    throw new ManifestError('E_EXPIRED', origin, `expired at ${document.expires} (trusted time ${formatTimestamp(time)})`, '/expires');
+    throw new ManifestError('E_EXPIRED', origin, `expired at ${document.expires} (${describeJudgingTime(time, options.rollback?.trusted)})`, '/expires');
   }
   const mapping = ParameterMapping.find(input.dir, location.driverId);
   if (mapping === undefined) throw missingMapping(input.dir, location.driverId, origin);

@@ -18,7 +18,7 @@ export interface ManifestVerifier {
    * Brings the verifier's trust up to date at the start of a (re)load, e.g. by
    * following a trust root rotation. Verifications are cached, and only reused
    * while the identifier returned stays the same.
-   * @param now trusted time, ms since the epoch, to judge expiry against
+   * @param now the instant to judge expiry at, ms since the epoch (see judgingTime)
    * @returns an identifier of the trust now in force
    * @throws ManifestError when nothing can be trusted: the (re)load fails
    */

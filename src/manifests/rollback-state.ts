@@ -4,6 +4,7 @@ import { ManifestError } from './manifest-error.js';
 import schema from './rollback-state.schema.json' with { type: 'json' };
 import { compileStrictSchema } from './strict-schema.js';
 import { formatTimestamp, parseTimestamp } from './timestamp.js';
+import { TrustedTime } from './trusted-time.js';
 
 /** A version trusted once, and the sha256 (hex) of its payload. */
 export interface VersionRecord {
@@ -15,10 +16,11 @@ interface StateDocument {
   format: 1;
   latestTime: string;
   root?: VersionRecord;
+  timeReset?: VersionRecord;
   personalities: Record<string, VersionRecord>;
 }
 
-type StateRecords = Pick<StateDocument, 'root' | 'personalities'>;
+type StateRecords = Pick<StateDocument, 'root' | 'timeReset' | 'personalities'>;
 
 /** What the file holds: its records as JSON text, to compare, and its time. */
 interface StoredState {
@@ -40,7 +42,8 @@ const TIME_WRITE_INTERVAL_MS = 24 * 60 * 60 * 1000;
 /**
  * Anti-rollback and freeze protection, persisted: per manifest location the highest
  * version trusted and its digest (a personality's versions may not go below the highest
- * over its locations), the newest trust root, and the latest time seen.
+ * over its locations), the newest trust root, the trusted time (see TrustedTime) and the
+ * last signed time reset applied.
  * Everything it learns only ever raises what it holds, in memory at once and on
  * disk at save(), which writes only what the file does not hold yet (flash wears
  * out); a state file that cannot be read stops loading rather than starting again
@@ -55,8 +58,9 @@ export class RollbackState {
   private constructor(
     readonly file: string,
     private readonly write: typeof writeDurably,
-    private latestTime: number,
+    private readonly time: TrustedTime,
     private root: VersionRecord | undefined,
+    private timeReset: VersionRecord | undefined,
     private readonly personalities: Map<string, VersionRecord>,
     /** What the file holds; undefined while there is no file. */
     private stored: StoredState | undefined,
@@ -68,14 +72,15 @@ export class RollbackState {
   /**
    * Reads the state file; a missing file is a first start with nothing seen yet.
    * @param write how save() writes the file (atomically and durably, unless a test counts)
+   * @param uptime monotonic milliseconds, which bound how far the clock may carry the trusted time
    * @throws ManifestError E_STATE when it exists but cannot be read or is not valid
    */
-  static open(file: string, write: typeof writeDurably = writeDurably): RollbackState {
+  static open(file: string, write: typeof writeDurably = writeDurably, uptime: () => number = () => performance.now()): RollbackState {
     let bytes: Buffer;
     try {
       bytes = readFileSync(file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new RollbackState(file, write, 0, undefined, new Map(), undefined);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new RollbackState(file, write, new TrustedTime(undefined, uptime), undefined, undefined, new Map(), undefined);
       throw unusable(file, 'cannot be read', error);
     }
     let data: unknown;
@@ -88,20 +93,41 @@ export class RollbackState {
       const document = validateState(data, file);
       const latestTime = parseTimestamp(document.latestTime, file, '/latestTime', 'E_STATE');
       const personalities = new Map(Object.entries(document.personalities));
-      const stored = { records: JSON.stringify(recordsOf(document.root, personalities)), time: latestTime };
-      return new RollbackState(file, write, latestTime, document.root, personalities, stored);
+      const stored = { records: JSON.stringify(recordsOf(document.root, document.timeReset, personalities)), time: latestTime };
+      return new RollbackState(file, write, new TrustedTime(latestTime, uptime), document.root, document.timeReset, personalities, stored);
     } catch (error) {
       throw unusable(file, 'is corrupt', error);
     }
   }
 
-  /**
-   * The later of the clock and the latest time seen before, remembered: a clock
-   * set back cannot bring an expired manifest or trust root back to life.
-   */
+  /** The trusted time carried forward by the clock as far as its bound lets it (see TrustedTime). */
   trustedTime(clockMs: number): number {
-    this.latestTime = Math.max(this.latestTime, clockMs);
-    return this.latestTime;
+    return this.time.follow(clockMs);
+  }
+
+  /** The trusted time as it stands. */
+  get trusted(): number {
+    return this.time.value;
+  }
+
+  /** The time the file holds; undefined while there is no file. */
+  get timeOnFile(): number | undefined {
+    return this.stored?.time;
+  }
+
+  /** The last signed time reset applied, if any. */
+  get lastTimeReset(): VersionRecord | undefined {
+    return this.timeReset;
+  }
+
+  /**
+   * Sets the trusted time to `time`, keeping every version record, and remembers the reset so
+   * it is never applied again. Only for a time reset whose signatures were checked (time-reset.ts).
+   */
+  resetTime(time: number, reset: VersionRecord): void {
+    this.time.reset(time);
+    this.timeReset = reset;
+    this.expiryPassed = false;
   }
 
   /**
@@ -111,7 +137,7 @@ export class RollbackState {
    */
   expiryJudged(expiresAtMs: number): void {
     const storedTime = this.stored?.time ?? Number.NEGATIVE_INFINITY;
-    if (storedTime < expiresAtMs && expiresAtMs <= this.latestTime) this.expiryPassed = true;
+    if (storedTime < expiresAtMs && expiresAtMs <= this.time.value) this.expiryPassed = true;
   }
 
   /** The newest trust root trusted so far, if any. */
@@ -169,9 +195,9 @@ export class RollbackState {
    * @throws ManifestError E_STATE
    */
   save(): void {
-    const records = recordsOf(this.root, this.personalities);
+    const records = recordsOf(this.root, this.timeReset, this.personalities);
     const recordsText = JSON.stringify(records);
-    const time = Math.floor(this.latestTime / 1000) * 1000;
+    const time = Math.floor(this.time.value / 1000) * 1000;
     const stored = this.stored;
     if (stored !== undefined && stored.records === recordsText && !this.expiryPassed && time - stored.time < TIME_WRITE_INTERVAL_MS) return;
     const document: StateDocument = { format: 1, latestTime: formatTimestamp(time), ...records };
@@ -202,10 +228,11 @@ function personalityOf(key: string): string {
 }
 
 /** The records as the file holds them, in one order (personalities by key, fields as declared), so equal states give equal text. */
-function recordsOf(root: VersionRecord | undefined, personalities: ReadonlyMap<string, VersionRecord>): StateRecords {
+function recordsOf(root: VersionRecord | undefined, timeReset: VersionRecord | undefined, personalities: ReadonlyMap<string, VersionRecord>): StateRecords {
   const record = ({ version, digest }: VersionRecord): VersionRecord => ({ version, digest });
   return {
     ...(root === undefined ? {} : { root: record(root) }),
+    ...(timeReset === undefined ? {} : { timeReset: record(timeReset) }),
     personalities: Object.fromEntries([...personalities].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, r]) => [key, record(r)])),
   };
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ConfinedFolder } from './confined-file.js';
 import { ManifestError } from './manifest-error.js';
 import type { RollbackState } from './rollback-state.js';
-import { formatTimestamp } from './timestamp.js';
+import { describeJudgingTime } from './trusted-time.js';
 import { TrustRoot } from './trust-root.js';
 
 /** The trust root installed first: the anchor of the chain. It never changes once installed. */
@@ -18,14 +18,14 @@ export function rotationFile(version: number): string {
  * from the root trusted before (pinned in `state`) or, on first use, from the
  * anchor. Only the newest root must be unexpired at `now`; it is pinned in `state`
  * (saved by the caller), so later loads start from it and an older one is refused.
- * @param now trusted time, ms since the epoch (see RollbackState.trustedTime)
+ * @param now the instant to judge expiry at, ms since the epoch (see judgingTime)
  * @throws ManifestError E_ROLLBACK, E_SUBSTITUTION, E_EXPIRED, E_SIGNATURE, E_THRESHOLD, …
  */
 export function loadTrustChain(dir: ConfinedFolder, now: number, state?: RollbackState): TrustRoot {
   const trusted = walkTrustChain(dir, state);
   state?.expiryJudged(trusted.expiresAt);
   if (now >= trusted.expiresAt) {
-    const text = `trust root v${trusted.version} expired at ${trusted.expires} (trusted time ${formatTimestamp(now)})`;
+    const text = `trust root v${trusted.version} expired at ${trusted.expires} (${describeJudgingTime(now, state?.trusted)})`;
     throw new ManifestError('E_EXPIRED', trusted.file, text, '/expires');
   }
   state?.pinRoot({ version: trusted.version, digest: trusted.digest });

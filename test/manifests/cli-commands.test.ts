@@ -134,7 +134,7 @@ void t.test('command-line mistakes are usage errors; nothing is overwritten', (t
   usage(() => run(manifestCommand, ['sign', '--key', join(dir, 'keys/root.private.pem'), join(dir, 'src/safe.json')]), 'manifest sign: give --out FILE for one source, or --out-dir DIR');
   usage(() => run(manifestCommand, ['explain', 'pvnic']), 'manifest explain: give one personality as DRIVER/NAME');
   usage(() => run(manifestCommand, ['verify']), 'manifest: no files given');
-  usage(() => run(trustCommand, ['show']), /^trust: expected init or rotate/);
+  usage(() => run(trustCommand, ['show']), /^trust: expected init, rotate, time, reset-time or apply-reset/);
   usage(() => run(trustCommand, ['init', '--out', join(dir, 'trust'), '--root-key', join(dir, 'keys/root.public.pem'), '--personalities-key', join(dir, 'keys/release.public.pem'), '--sign', join(dir, 'keys/root.private.pem'), '--expires', '2036-01-01T00:00:00Z']), /exists already/);
   usage(() => run(trustCommand, ['init', '--out', dir, '--root-key', join(dir, 'keys/root.public.pem')]), 'trust init: --personalities-key is required');
   const [code, out] = run(trustCommand, ['rotate', '--trust', join(dir, 'trust'), '--sign', join(dir, 'keys/root.private.pem'), '--expires', '2037-02-30T00:00:00Z']);

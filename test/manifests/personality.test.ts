@@ -1,5 +1,6 @@
 import t from 'tap';
 import schema from '../../manifests/schema/personality.schema.json' with { type: 'json' };
+import timeResetSchema from '../../manifests/schema/time-reset.schema.json' with { type: 'json' };
 import trustRootSchema from '../../manifests/schema/trust-root.schema.json' with { type: 'json' };
 import stateSchema from '../../src/manifests/rollback-state.schema.json' with { type: 'json' };
 import { formatParameter, PARAMETER_KINDS } from '../../src/manifests/personality.js';
@@ -29,6 +30,7 @@ void t.test('every schema writes timestamps as the code parses them', (t) => {
   t.equal(schema.properties.expires.pattern, TIMESTAMP_PATTERN.source);
   t.equal(schema.properties.provenance.properties.generatedAt.pattern, TIMESTAMP_PATTERN.source);
   t.equal(trustRootSchema.$defs.timestamp.pattern, TIMESTAMP_PATTERN.source);
+  t.equal(timeResetSchema.$defs.timestamp.pattern, TIMESTAMP_PATTERN.source);
   t.equal(stateSchema.properties.latestTime.pattern, TIMESTAMP_PATTERN.source);
   t.end();
 });

@@ -83,14 +83,16 @@ void t.test('a state that cannot be written is E_STATE and leaves the old file a
 void t.test('save writes only what the file does not hold yet', (t) => {
   const file = join(t.testdir({}), 's.json');
   const { write, writes } = recordingWriter();
-  const state = RollbackState.open(file, write);
-  state.trustedTime(NOW);
+  // The clock is right throughout: the process's monotonic clock runs with it.
+  let now = NOW;
+  const state = RollbackState.open(file, write, () => now);
+  state.trustedTime(now);
   state.admit('pvnic/highway', { version: 2, digest: A }, 'h');
   state.save();
   t.equal(writes.length, 1, 'a first start writes the file');
   state.save();
   state.admit('pvnic/highway', { version: 2, digest: A }, 'h');
-  state.trustedTime(NOW + HOUR);
+  state.trustedTime((now = NOW + HOUR));
   state.save();
   t.equal(writes.length, 1, 'the same version again, or an hour later: nothing new, no write');
   state.admit('pvnic/highway', { version: 3, digest: B }, 'h');
@@ -102,13 +104,13 @@ void t.test('save writes only what the file does not hold yet', (t) => {
   t.equal(writes.length, 3, 'a new trust root is written');
 
   const restarted = recordingWriter();
-  const again = RollbackState.open(file, restarted.write);
+  const again = RollbackState.open(file, restarted.write, () => now);
   again.trustedTime(NOW + HOUR);
   again.admit('pvnic/highway', { version: 3, digest: B }, 'h');
   again.pinRoot({ version: 2, digest: A });
   again.save();
   t.equal(restarted.writes.length, 0, 'after a restart, what the file already holds is not written again');
-  again.trustedTime(NOW + HOUR + DAY);
+  again.trustedTime((now = NOW + HOUR + DAY));
   again.save();
   t.equal(restarted.writes.length, 1, 'a trusted time a day past the one on file is written');
   t.match(JSON.parse(readFileSync(file, 'utf8')), { latestTime: '2026-06-02T01:00:00Z' });
@@ -118,10 +120,11 @@ void t.test('save writes only what the file does not hold yet', (t) => {
 void t.test('an expiry passed since the time on file is written at the next save, so a clock set back cannot revive it', (t) => {
   const file = join(t.testdir({}), 's.json');
   const { write, writes } = recordingWriter();
-  const state = RollbackState.open(file, write);
-  state.trustedTime(NOW);
+  let now = NOW;
+  const state = RollbackState.open(file, write, () => now);
+  state.trustedTime(now);
   state.save();
-  state.trustedTime(NOW + 2 * HOUR);
+  state.trustedTime((now = NOW + 2 * HOUR));
   state.expiryJudged(NOW + 3 * HOUR);
   state.save();
   t.equal(writes.length, 1, 'an expiry still ahead: no write');
