@@ -4,6 +4,8 @@
  * ManifestError with a documented code naming the file: no other exception escapes.
  */
 import fc from 'fast-check';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
@@ -11,7 +13,9 @@ import { PAYLOAD_TYPES, signEnvelope } from '../../src/manifests/dsse-envelope.j
 import { MANIFEST_ERROR_CODES, ManifestError } from '../../src/manifests/manifest-error.js';
 import { parseManifest } from '../../src/manifests/manifest-validator.js';
 import { ParameterMapping } from '../../src/manifests/parameter-mapping.js';
+import { RollbackState } from '../../src/manifests/rollback-state.js';
 import { SignedManifestVerifier } from '../../src/manifests/signed-manifest-verifier.js';
+import { applyTimeReset, timeResetPayload } from '../../src/manifests/time-reset.js';
 import { TrustRoot } from '../../src/manifests/trust-root.js';
 import { asText, highwayDocument } from './fixtures/documents.js';
 import { NOW, repository, role, signedManifest, signedRoot, testKey } from './fixtures/signing.js';
@@ -142,6 +146,30 @@ function checkPayload(payload: Uint8Array): void {
 }
 
 const v1 = TrustRoot.open(validRoot, 'root.json');
+
+/**
+ * The two inputs that are files on the car rather than manifests: the anti-rollback state
+ * (which a full or failing flash can leave in any shape) and a signed time reset (which comes
+ * from a workshop). Each case starts from the same state on file.
+ */
+const scratch = mkdtempSync(join(tmpdir(), 'persona-fuzz-'));
+t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
+const trustDir = join(scratch, 'trust');
+mkdirSync(trustDir);
+writeFileSync(join(trustDir, 'root.json'), validRoot);
+const stateFile = join(scratch, 'manifests.json');
+const validState = encoder.encode(`${JSON.stringify({ format: 1, latestTime: '2041-06-01T00:00:00Z', root: { version: 1, digest: v1.digest }, personalities: { 'pvnic/highway': { version: 2, digest: 'b'.repeat(64) } } }, null, 2)}\n`);
+const validReset = signEnvelope(PAYLOAD_TYPES.timeReset, timeResetPayload({ number: 1, from: '2041-06-01T00:00:00Z', to: '2026-06-01T00:00:00Z', reason: 'RTC fault' }), [testKey('root')]);
+
+function checkState(bytes: Uint8Array): void {
+  writeFileSync(stateFile, bytes);
+  RollbackState.open(stateFile, () => undefined);
+}
+
+function checkReset(bytes: Uint8Array): void {
+  writeFileSync(stateFile, validState);
+  applyTimeReset(bytes, 'reset.dsse.json', trustDir, RollbackState.open(stateFile));
+}
 const validRotation = signedRoot({ version: 2, root: role([testKey('root'), testKey('root-2')]) }, [testKey('root'), testKey('root-2')]);
 
 // ----------------------------------------------------------------- the parts
@@ -173,9 +201,13 @@ const PARTS: readonly Part[] = [
   }),
   part('trust roots mutated', 2_000, mutations, (m) => outcome(() => TrustRoot.open(mutate(validRoot, m), 'root.json'))),
   part('rotations mutated', 1_500, mutations, (m) => outcome(() => v1.next(mutate(validRotation, m), '2.root.json'))),
+  part('anti-rollback states mutated', 1_500, mutations, (m) => outcome(() => checkState(mutate(validState, m)))),
+  part('time resets mutated', 1_500, mutations, (m) => outcome(() => checkReset(mutate(validReset, m)))),
 ];
 
 void t.test('fuzz: no input makes anything but a documented ManifestError escape', (t) => {
+  t.doesNotThrow(() => checkState(validState), 'the state the mutations start from is read');
+  t.doesNotThrow(() => checkReset(validReset), 'the time reset the mutations start from is applied');
   const started = performance.now();
   for (const { name, numRuns, run } of PARTS) {
     const before = cases;
