@@ -78,8 +78,10 @@ void t.test('over TLS with a username and a password file, under the shipped ACL
   });
 
   await t.test('select: the hold is placed, in force, and owned by the username; its release line reaches the broker the same way', async (t) => {
-    const select = await cli(selectCommand, ['highway', '--hold', '90s', '--priority', '50', ...as('infotainment')]);
+    const args = ['highway', '--hold', '90s', '--priority', '50', ...as('infotainment')];
+    const select = await cli(selectCommand, args);
     t.equal(select.code, 0, select.err);
+    t.comment(`$ persona select ${args.join(' ').replaceAll(dir, '.')}\n${select.out}\n(exit ${select.code})`);
     const [placed, ...others] = daemon.holds();
     t.same(others, []);
     t.match(placed, { driver: 'pvnic', personality: 'highway', priority: 50, owner: 'infotainment' });
