@@ -81,7 +81,7 @@ void t.test('over TLS with a username and a password file, under the shipped ACL
     const args = ['highway', '--hold', '90s', '--priority', '50', ...as('infotainment')];
     const select = await cli(selectCommand, args);
     t.equal(select.code, 0, select.err);
-    t.comment(`$ persona select ${args.join(' ').replaceAll(dir, '.')}\n${select.out}\n(exit ${select.code})`);
+    t.comment(`$ persona select ${args.join(' ')}\n${select.out}\n(exit ${select.code})`.replaceAll(dir, '.'));
     const [placed, ...others] = daemon.holds();
     t.same(others, []);
     t.match(placed, { driver: 'pvnic', personality: 'highway', priority: 50, owner: 'infotainment' });
