@@ -9,7 +9,7 @@ import { generateKeyPair, readSigningKey } from '../manifests/ed25519-keys.js';
 import { explainPersonality } from '../manifests/explain.js';
 import { resolvePersonality, type Candidate } from '../manifests/inheritance.js';
 import { ManifestError } from '../manifests/manifest-error.js';
-import { MANIFEST_SUFFIX } from '../manifests/manifest-layout.js';
+import { MANIFEST_SUFFIX } from '../manifests/personality-place.js';
 import { ManifestStore } from '../manifests/manifest-store.js';
 import { parseManifest } from '../manifests/manifest-validator.js';
 import { UNSIGNED_TRUST } from '../manifests/manifest-verifier.js';

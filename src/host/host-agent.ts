@@ -113,10 +113,10 @@ export class HostAgent {
     const releases = [...readReleases(this.config.releases, this.options.logger).values()];
     if (namespaceDir !== undefined) {
       for (const { id, bytes } of contexts) writeDurably(contextFile(namespaceDir, id), bytes);
-      for (const release of releases.filter((r) => !this.inFolder.get(r.path)?.equals(r.bytes))) {
-        writeDurably(join(personalitiesFolder(namespaceDir), release.path), release.bytes);
-        this.inFolder.set(release.path, release.bytes);
-        this.options.logger.info(`distributed ${release.path} version ${release.version} from ${release.file} to ${namespaceDir}`);
+      for (const release of releases.filter((r) => !this.inFolder.get(r.place.path)?.equals(r.bytes))) {
+        writeDurably(join(personalitiesFolder(namespaceDir), release.place.path), release.bytes);
+        this.inFolder.set(release.place.path, release.bytes);
+        this.options.logger.info(`distributed ${release.place.path} version ${release.version} from ${release.file} to ${namespaceDir}`);
       }
     }
     const client = this.client;
@@ -128,10 +128,10 @@ export class HostAgent {
     }
     this.brokerDown = false;
     await Promise.all(contexts.map(({ id, bytes }) => client.publishAsync(contextTopic(id), bytes, { qos: 1, retain: true })));
-    for (const release of releases.filter((r) => !this.onBroker.get(r.path)?.equals(r.bytes))) {
-      await client.publishAsync(personalityTopic(release.path), release.bytes, { qos: 1, retain: true });
-      this.onBroker.set(release.path, release.bytes);
-      this.options.logger.info(`distributed ${release.path} version ${release.version} from ${release.file} to ${this.config.broker}`);
+    for (const release of releases.filter((r) => !this.onBroker.get(r.place.path)?.equals(r.bytes))) {
+      await client.publishAsync(personalityTopic(release.place), release.bytes, { qos: 1, retain: true });
+      this.onBroker.set(release.place.path, release.bytes);
+      this.options.logger.info(`distributed ${release.place.path} version ${release.version} from ${release.file} to ${this.config.broker}`);
     }
   }
 

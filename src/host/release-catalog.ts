@@ -3,13 +3,13 @@ import type { Logger } from '../common/logger.js';
 import { ConfinedFolder } from '../manifests/confined-file.js';
 import { parseEnvelope, PAYLOAD_TYPES } from '../manifests/dsse-envelope.js';
 import { ManifestError } from '../manifests/manifest-error.js';
-import { MANIFEST_SUFFIX } from '../manifests/manifest-layout.js';
 import { parseManifest } from '../manifests/manifest-validator.js';
+import { MANIFEST_SUFFIX, placeAt, type PersonalityPlace } from '../manifests/personality-place.js';
 
 /** A released personality and its place in the namespace's `personalities/`. */
 export interface Release {
   /** `pvnic/cockpit/highway.dsse.json`, or `pvnic/highway.dsse.json` for every profile. */
-  readonly path: string;
+  readonly place: PersonalityPlace;
   readonly version: number;
   readonly bytes: Buffer;
   readonly file: string;
@@ -38,12 +38,11 @@ export function readReleases(folder: string, logger: Logger): Map<string, Releas
       logger.warn(`releases: skipped ${error.message} [${error.code}]`);
       continue;
     }
-    const places = document.instanceProfiles.length === 0 ? [`${document.driverId}/${document.name}`] : document.instanceProfiles.map((p) => `${document.driverId}/${p}/${document.name}`);
-    for (const place of places) {
-      const path = `${place}${MANIFEST_SUFFIX}`;
-      const other = releases.get(path);
+    const profiles = document.instanceProfiles.length === 0 ? [undefined] : document.instanceProfiles;
+    for (const place of profiles.map((profile) => placeAt(document.driverId, profile, document.name))) {
+      const other = releases.get(place.path);
       if (other !== undefined && other.version >= document.version) continue;
-      releases.set(path, { path, version: document.version, bytes, file });
+      releases.set(place.path, { place, version: document.version, bytes, file });
     }
   }
   return releases;

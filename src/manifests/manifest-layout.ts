@@ -2,33 +2,13 @@ import { join } from 'node:path';
 import type { Logger } from '../common/logger.js';
 import { ConfinedFolder, linkError } from './confined-file.js';
 import type { ManifestError } from './manifest-error.js';
-
-/** A signed manifest's file name: `<name>.dsse.json`. */
-export const MANIFEST_SUFFIX = '.dsse.json';
-
-/**
- * Folders of a manifest folder that hold no driver's manifests: schemas, driver
- * mappings, the trust root chain, keys and the unsigned sources of manifests.
- * A driver cannot have one of these ids.
- */
-export const RESERVED_FOLDERS: ReadonlySet<string> = new Set(['schema', 'drivers', 'trust', 'keys', 'src']);
-
-const DRIVER_ID = /^[a-z][a-z0-9_]{0,31}$/;
-/** As config.schema.json's instanceProfile. */
-const PROFILE = /^[a-z][a-z0-9-]{0,62}$/;
+import { isDriverId, MANIFEST_SUFFIX, placeAt, placeOf, RESERVED_FOLDERS, type PersonalityPlace } from './personality-place.js';
 
 /** Where a manifest file sits, which says what it must be. */
-export interface ManifestLocation {
+export interface ManifestLocation extends PersonalityPlace {
   /** The manifest folder it was found in: what it is read from, with no link below it. */
   readonly root: ConfinedFolder;
   readonly file: string;
-  readonly driverId: string;
-  /** The instance profile of its folder, or undefined in the driver's generic folder. */
-  readonly profile: string | undefined;
-  /** Its file name without `.dsse.json`: the name its manifest must have. */
-  readonly name: string;
-  /** `<driver>/<name>` or `<driver>/<profile>/<name>`: what anti-rollback state is kept under. */
-  readonly key: string;
 }
 
 /** `drivers/<driver-id>/mapping.json`, below the manifest folder. */
@@ -101,24 +81,19 @@ export function listWithAdopted(
 
 /**
  * Where `relativePath` (`pvnic/highway.dsse.json`, `pvnic/cockpit/highway.dsse.json`) puts a
- * manifest under `dir`, or undefined when it is no such place: the driver folder must be a
- * driver id that is not reserved, and the profile folder a profile name.
+ * manifest under `dir`.
+ * @throws PlaceError when it is no place of a manifest, naming the component at fault
  */
-export function locationOf(dir: string, relativePath: string): ManifestLocation | undefined {
-  const parts = relativePath.split('/');
-  const fileName = parts.at(-1)!;
-  if (parts.length < 2 || parts.length > 3 || !fileName.endsWith(MANIFEST_SUFFIX) || fileName.startsWith('.')) return undefined;
-  const [driverId, profile] = parts;
-  if (!DRIVER_ID.test(driverId!) || RESERVED_FOLDERS.has(driverId!)) return undefined;
-  if (parts.length === 3 && !PROFILE.test(profile!)) return undefined;
-  return location(dir, driverId!, parts.length === 3 ? profile : undefined, fileName);
+export function locationOf(dir: string, relativePath: string): ManifestLocation {
+  return locate(dir, placeOf(relativePath));
 }
 
 function location(dir: string, driverId: string, profile: string | undefined, fileName: string): ManifestLocation {
-  const name = fileName.slice(0, -MANIFEST_SUFFIX.length);
-  const folder = profile === undefined ? join(dir, driverId) : join(dir, driverId, profile);
-  const key = profile === undefined ? `${driverId}/${name}` : `${driverId}/${profile}/${name}`;
-  return { root: new ConfinedFolder(dir), file: join(folder, fileName), driverId, profile, name, key };
+  return locate(dir, placeAt(driverId, profile, fileName.slice(0, -MANIFEST_SUFFIX.length)));
+}
+
+function locate(dir: string, place: PersonalityPlace): ManifestLocation {
+  return { ...place, root: new ConfinedFolder(dir), file: join(dir, place.path) };
 }
 
 /**
@@ -127,8 +102,7 @@ function location(dir: string, driverId: string, profile: string | undefined, fi
  * @throws ManifestError E_LINK, E_SIZE or E_READ
  */
 export function readManifestFile(location: ManifestLocation): Buffer {
-  const relative = location.profile === undefined ? location.driverId : `${location.driverId}/${location.profile}`;
-  return location.root.readFile(`${relative}/${location.name}${MANIFEST_SUFFIX}`);
+  return location.root.readFile(location.path);
 }
 
 /** A link where a driver id names a folder is refused, whatever it points at; other links are no driver's folder. */
@@ -137,12 +111,12 @@ function driverFolders(root: ConfinedFolder, logger: Logger): string[] {
     .list()
     .filter((e) => !RESERVED_FOLDERS.has(e.name))
     .filter((e) => {
-      if (e.isSymbolicLink() && DRIVER_ID.test(e.name)) throw linkedFolder(root, e.name);
+      if (e.isSymbolicLink() && isDriverId(e.name)) throw linkedFolder(root, e.name);
       return e.isDirectory();
     })
     .map((e) => e.name)
     .filter((name) => {
-      if (DRIVER_ID.test(name)) return true;
+      if (isDriverId(name)) return true;
       logger.warn(`ignored ${join(root.path, name)}: folder name is not a driver id`);
       return false;
     });

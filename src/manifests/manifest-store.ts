@@ -3,7 +3,8 @@ import { silentLogger, type Logger } from '../common/logger.js';
 import { ManifestError } from './manifest-error.js';
 import { ManifestIndex, type VerifiedFile } from './manifest-index.js';
 import { loadGeneration, vetCandidate, type LoadOptions } from './manifest-loader.js';
-import { locationOf, MANIFEST_SUFFIX } from './manifest-layout.js';
+import { locationOf, type ManifestLocation } from './manifest-layout.js';
+import { PlaceError } from './personality-place.js';
 import type { ManifestVerifier } from './manifest-verifier.js';
 import type { Personality } from './personality.js';
 
@@ -78,8 +79,13 @@ export class ManifestStore {
    * @throws ManifestError naming `origin`: E_TARGET for a path that is no manifest's place
    */
   vet(relativePath: string, bytes: Uint8Array, origin: string): VerifiedFile {
-    const location = locationOf(this.options.adoptedDir ?? this.dir, relativePath);
-    if (location === undefined) throw new ManifestError('E_TARGET', origin, `${relativePath} is not <driver>/[<profile>/]<name>${MANIFEST_SUFFIX}`);
+    let location: ManifestLocation;
+    try {
+      location = locationOf(this.options.adoptedDir ?? this.dir, relativePath);
+    } catch (error) {
+      if (!(error instanceof PlaceError)) throw error;
+      throw new ManifestError('E_TARGET', origin, error.message, undefined, { cause: error });
+    }
     return vetCandidate({ dir: this.dir, verifier: this.verifier, options: this.options }, location, bytes, origin);
   }
 

@@ -4,7 +4,7 @@ import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { ConfinedFolder, isMissing, linkError } from '../manifests/confined-file.js';
 import { ManifestError } from '../manifests/manifest-error.js';
-import { MANIFEST_SUFFIX } from '../manifests/manifest-layout.js';
+import { MANIFEST_SUFFIX } from '../manifests/personality-place.js';
 import { contextPath, PERSONALITIES_PATH, personalitiesFolder } from './namespace-layout.js';
 import { OnceWarnings } from './once-warnings.js';
 import { MAX_NAMESPACE_ENTRIES, sameSnapshot, type NamespaceDocument, type NamespaceSnapshot, type NamespaceSource } from './namespace-source.js';

@@ -2,6 +2,7 @@ import type { Logger } from '../common/logger.js';
 import { checkSize } from '../manifests/bounded-json.js';
 import { OnceWarnings } from './once-warnings.js';
 import { ManifestError } from '../manifests/manifest-error.js';
+import { PlaceError } from '../manifests/personality-place.js';
 import { contextTopic, FLEET_ROOT, isForProfile, personalityPath, PERSONALITIES_FILTER } from './namespace-layout.js';
 import { MAX_NAMESPACE_ENTRIES, sameSnapshot, type NamespaceDocument, type NamespaceSnapshot, type NamespaceSource } from './namespace-source.js';
 
@@ -40,9 +41,12 @@ export class MqttNamespace implements NamespaceSource {
       this.changed();
     });
     this.subscribe(PERSONALITIES_FILTER, (topic, payload) => {
-      const path = personalityPath(topic);
-      if (path === undefined) {
-        this.warnings.warn(`ignored ${topic}: not ${FLEET_ROOT}/personalities/<driver>/[<profile>/]<name>`);
+      let path: string;
+      try {
+        path = personalityPath(topic);
+      } catch (error) {
+        if (!(error instanceof PlaceError)) throw error;
+        this.warnings.warn(`ignored ${topic}: not ${FLEET_ROOT}/personalities/<driver>/[<profile>/]<name>: ${error.problem}`);
         return;
       }
       if (!isForProfile(path, this.profile) || !this.fits(topic, payload)) return;

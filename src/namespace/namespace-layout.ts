@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { MANIFEST_SUFFIX } from '../manifests/manifest-layout.js';
+import { MANIFEST_SUFFIX, PlaceError, placeShapeOf, type PersonalityPlace } from '../manifests/personality-place.js';
 
 /**
  * The shared namespace, the same over both transports (docs/namespace.md):
@@ -15,8 +15,6 @@ import { MANIFEST_SUFFIX } from '../manifests/manifest-layout.js';
 export const FLEET_ROOT = 'persona/fleet';
 export const PERSONALITIES_FILTER = `${FLEET_ROOT}/personalities/#`;
 export const CONTEXT_FILTER = `${FLEET_ROOT}/instances/+/context`;
-
-const SEGMENT = /^[a-z][a-z0-9_-]{0,62}$/;
 
 /** `personalities`, below the namespace's root. */
 export const PERSONALITIES_PATH = 'personalities';
@@ -44,21 +42,19 @@ export function instanceOfContextTopic(topic: string): string | undefined {
   return parts.length === 5 && topic.startsWith(`${FLEET_ROOT}/instances/`) && parts[4] === 'context' ? parts[3] : undefined;
 }
 
-/** `pvnic/cockpit/highway.dsse.json` → `persona/fleet/personalities/pvnic/cockpit/highway`. */
-export function personalityTopic(relativePath: string): string {
-  return `${FLEET_ROOT}/personalities/${relativePath.slice(0, -MANIFEST_SUFFIX.length)}`;
+/** The place `pvnic/cockpit/highway.dsse.json` → `persona/fleet/personalities/pvnic/cockpit/highway`. */
+export function personalityTopic(place: PersonalityPlace): string {
+  return `${FLEET_ROOT}/personalities/${place.key}`;
 }
 
 /**
- * `persona/fleet/personalities/pvnic/cockpit/highway` → `pvnic/cockpit/highway.dsse.json`;
- * undefined when the topic is not two or three plain segments below `personalities`.
+ * `persona/fleet/personalities/pvnic/cockpit/highway` → `pvnic/cockpit/highway.dsse.json`.
+ * @throws PlaceError when the topic is not the shape of a place below `personalities`
  */
-export function personalityPath(topic: string): string | undefined {
+export function personalityPath(topic: string): string {
   const prefix = `${FLEET_ROOT}/personalities/`;
-  if (!topic.startsWith(prefix)) return undefined;
-  const parts = topic.slice(prefix.length).split('/');
-  if (parts.length < 2 || parts.length > 3 || !parts.every((p) => SEGMENT.test(p))) return undefined;
-  return `${parts.join('/')}${MANIFEST_SUFFIX}`;
+  if (!topic.startsWith(prefix)) throw new PlaceError(topic, `not below ${prefix}`);
+  return placeShapeOf(`${topic.slice(prefix.length)}${MANIFEST_SUFFIX}`).path;
 }
 
 /**

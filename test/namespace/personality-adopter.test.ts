@@ -92,6 +92,13 @@ void t.test("another profile's personalities are not this instance's business; a
   t.end();
 });
 
+void t.test('a file of the namespace at no place of a manifest is refused naming the folder at fault', (t) => {
+  const { adopter } = setup(t);
+  const outcome = adopter.adopt(from({ 'pv-nic/highway.dsse.json': signedManifest('highway', { version: 2 }) }));
+  t.match(outcome?.refused, [{ personality: 'pv-nic/highway', code: 'E_TARGET', error: 'dir:/ns/personalities/pv-nic/highway.dsse.json: pv-nic/highway.dsse.json is not <driver>/[<profile>/]<name>.dsse.json: "pv-nic" is not a driver id' }]);
+  t.end();
+});
+
 void t.test('a personality signed for another profile cannot be passed off as this one’s', (t) => {
   const { adopter } = setup(t);
   const outcome = adopter.adopt(from({ 'pvnic/cockpit/highway.dsse.json': signedManifest('highway', { version: 2, instanceProfiles: ['adas'] }) }));
