@@ -9,7 +9,7 @@ import { sendWithoutDelay } from '../mqtt/no-delay.js';
 import type { InstanceContextDocument } from '../namespace/instance-context.js';
 import { contextFile, contextTopic, personalitiesFolder, personalityTopic } from '../namespace/namespace-layout.js';
 import { loadHostConfig, type HostConfig, type HostInstance } from './host-config.js';
-import { readReleases } from './release-catalog.js';
+import { ReleaseCatalog } from './release-catalog.js';
 
 export interface HostAgentOptions {
   readonly logger: Logger;
@@ -36,6 +36,7 @@ export class HostAgent {
   /** What was last distributed at each place, per target, so unchanged files are not sent again. */
   private inFolder = new Map<string, Buffer>();
   private readonly onBroker = new Map<string, Buffer>();
+  private readonly catalog: ReleaseCatalog;
   /** Rounds run one after another: the one asked for last sees every change made before. */
   private rounds: Promise<void> = Promise.resolve();
   private pending = false;
@@ -48,6 +49,7 @@ export class HostAgent {
   ) {
     this.config = loadHostConfig(configFile);
     this.configStamp = stamp(configFile);
+    this.catalog = new ReleaseCatalog(options.logger);
   }
 
   get instances(): Readonly<Record<string, HostInstance>> {
@@ -110,7 +112,7 @@ export class HostAgent {
       };
       return { id, bytes: Buffer.from(`${JSON.stringify(document, null, 2)}\n`) };
     });
-    const releases = [...readReleases(this.config.releases, this.options.logger).values()];
+    const releases = [...this.catalog.releases(this.config.releases).values()];
     if (namespaceDir !== undefined) {
       for (const { id, bytes } of contexts) writeDurably(contextFile(namespaceDir, id), bytes);
       for (const release of releases.filter((r) => !this.inFolder.get(r.place.path)?.equals(r.bytes))) {
