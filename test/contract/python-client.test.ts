@@ -1,42 +1,27 @@
 import t from 'tap';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/common/package-root.js';
 import { startLiveDaemon } from '../helpers/live-daemon.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
+import { findPythonWithPaho } from '../helpers/python-paho.js';
 
 const ROOT = packageRoot();
 const ACL = join(ROOT, 'docs/mosquitto.acl.example');
 const SCRIPT = join(ROOT, 'test/contract/mqtt_contract.py');
 /** The whole run of the script, at most; it takes about half of it. */
 const SCRIPT_TIMEOUT_MS = 90_000;
-/**
- * Debian's python3-paho-mqtt installs for Debian's own interpreter: a python3 earlier on PATH
- * (a virtualenv, pyenv) may not see it, so that one is tried too.
- */
-const PYTHONS = ['python3', '/usr/bin/python3'];
 /** The users of the contract, and the roles the daemon's apiClients gives them (viewer: the default, observer). */
 const USERS = ['infotainment', 'media', 'integrator', 'viewer'] as const;
 
 type Line = { plan?: string[]; paho?: string; check?: string; ok?: boolean; detail?: string; ms?: number; transcript?: string };
 
-/** The first python3 that imports paho-mqtt, with paho's version, or what each candidate said. */
-function findPython(): { python: string; paho: string } | { problems: string[] } {
-  const problems: string[] = [];
-  for (const python of PYTHONS) {
-    const probe = spawnSync(python, ['-c', 'import paho.mqtt; print(paho.mqtt.__version__)'], { encoding: 'utf8' });
-    if (probe.status === 0) return { python, paho: probe.stdout.trim() };
-    problems.push(`${python}: ${probe.error ? probe.error.message : probe.stderr.trim().split('\n').pop()}`);
-  }
-  return { problems };
-}
-
 void t.test('a Python paho-mqtt client holds persona to its MQTT contract under the shipped ACL', async (t) => {
-  const found = findPython();
+  const found = findPythonWithPaho();
   if ('problems' in found) {
-    t.fail(`no python3 with paho-mqtt (Debian package python3-paho-mqtt, which .ci/run installs): ${found.problems.join('; ')}`);
+    t.fail(`no python3 with paho-mqtt (Debian package python3-paho-mqtt, which npm test installs or names): ${found.problems.join('; ')}`);
     return;
   }
   t.comment(`${found.python} with paho-mqtt ${found.paho}`);

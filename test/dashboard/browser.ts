@@ -3,12 +3,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Test } from 'tap';
 import { spawnPersona, type PersonaProcess } from '../helpers/persona-process.js';
 
-/** Debian's chromium (`.ci/run` installs it); playwright-core drives it, nothing is downloaded. */
+/** Debian's chromium (`npm test` installs it or names it); playwright-core drives it, nothing is downloaded. */
 export const CHROMIUM = '/usr/bin/chromium';
 
 /** A headless chromium for `t`, closed when it ends; the head unit's 1280×720 screen. */
 export async function openPage(t: Test): Promise<Page> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (npm test installs it or names it)`);
   // Chromium refuses to run as root with its sandbox on.
   const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
   t.teardown(() => browser.close());

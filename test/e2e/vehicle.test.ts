@@ -13,7 +13,7 @@ import { packageRoot } from '../../src/common/package-root.js';
 import { parseDuration, parseSize } from '../../src/manifests/units.js';
 import { buildKmod, kmodAvailable, kmodKernel } from '../vm/kmod-build.js';
 import { bootVm, kernelProblems, type Vm } from '../vm/vm-harness.js';
-import { onPath } from '../vm/vm-host.js';
+import { GUEST_PATH, onPath } from '../vm/vm-host.js';
 import { GuestJournal } from './guest-journal.js';
 
 const root = packageRoot();
@@ -180,14 +180,14 @@ function writeFixtures(): { parkedLog: string; driveLog: string; cityV2: string 
   return { parkedLog, driveLog, cityV2: join(srcDir, 'city.json') };
 }
 
-/** The kernel-module VM, and what the ECU runs besides persona: Mosquitto, can-utils, ethtool. */
+/** The kernel-module VM, and what the ECU runs besides persona (Mosquitto, can-utils, procps), on the guest's PATH. */
 function vehicleAvailable(): { ok: true } | { ok: false; reason: string } {
   const kmod = kmodAvailable();
   const missing = [
     ['mosquitto', 'mosquitto'],
     ['canplayer', 'can-utils'],
     ['pkill', 'procps'],
-  ].filter(([binary]) => !onPath(binary!)).map(([binary, debian]) => `${binary} (Debian: ${debian})`);
+  ].filter(([binary]) => !onPath(binary!, GUEST_PATH)).map(([binary, debian]) => `${binary} (Debian: ${debian})`);
   if (!kmod.ok) missing.unshift(kmod.reason);
   return missing.length ? { ok: false, reason: `the end-to-end VM test needs ${missing.join('; ')}` } : { ok: true };
 }

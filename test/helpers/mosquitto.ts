@@ -67,7 +67,7 @@ function tlsLines(tls: TlsListener): string[] {
 
 async function startOn(extraConfig: readonly string[], port: number, tls: TlsListener | undefined): Promise<MosquittoBroker> {
   const binary = mosquittoBinary();
-  if (!binary) throw new Error(`mosquitto not installed (looked in ${CANDIDATES.join(', ')}); .ci/run installs it with apt`);
+  if (!binary) throw new Error(`mosquitto not installed (looked in ${CANDIDATES.join(', ')}): apt-get install mosquitto (npm test installs it or names it)`);
   const dir = mkdtempSync(join(tmpdir(), 'persona-mosquitto-'));
   const conf = join(dir, 'mosquitto.conf');
   const lines = [`listener ${port} 127.0.0.1`, ...(tls ? tlsLines(tls) : []), 'persistence false', 'log_dest stderr', ...(extraConfig.some((l) => l.startsWith('allow_anonymous')) ? [] : ['allow_anonymous true']), ...extraConfig];

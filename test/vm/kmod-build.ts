@@ -5,9 +5,10 @@
  * the guest sees through the shared root; the sources under kmod/ stay free of build output.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { basename, delimiter, join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { vmAvailable, type VmAvailability } from './vm-harness.js';
+import { GUEST_PATH, onPath } from './vm-host.js';
 
 export interface KmodKernel {
   /** The image bootVm is given, so that it boots the kernel the modules were built for. */
@@ -25,23 +26,15 @@ export interface KmodBuild {
   readonly warnings: readonly string[];
 }
 
-const TOOLS: ReadonlyArray<[binary: string, debian: string]> = [
+/** Build tools, run on the host with its PATH. */
+const BUILD_TOOLS: ReadonlyArray<[binary: string, debian: string]> = [
   ['make', 'make'],
   ['gcc', 'gcc'],
   ['sparse', 'sparse'],
-  ['ethtool', 'ethtool'],
 ];
 
-function onPath(binary: string): boolean {
-  return (process.env.PATH ?? '/usr/bin:/bin').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, binary), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
+/** Tools the guest runs, found on the guest's PATH. */
+const GUEST_TOOLS: ReadonlyArray<[binary: string, debian: string]> = [['ethtool', 'ethtool']];
 
 /** The newest kernel (or $PERSONA_VM_KERNEL) with both its modules and its headers installed. */
 export function kmodKernel(): KmodKernel {
@@ -62,7 +55,10 @@ export function kmodKernel(): KmodKernel {
 /** Whether the kernel-module test can run here: the VM, the kernel's headers, and the build tools. */
 export function kmodAvailable(): VmAvailability {
   const vm = vmAvailable();
-  const missing = TOOLS.filter(([binary]) => !onPath(binary)).map(([binary, debian]) => `${binary} (Debian: ${debian})`);
+  const missing = [
+    ...BUILD_TOOLS.filter(([binary]) => !onPath(binary)),
+    ...GUEST_TOOLS.filter(([binary]) => !onPath(binary, GUEST_PATH)),
+  ].map(([binary, debian]) => `${binary} (Debian: ${debian})`);
   try {
     kmodKernel();
   } catch (err) {

@@ -17,8 +17,16 @@ export interface KernelChoice {
   moduleDir: string;
 }
 
-export function onPath(binary: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
+/**
+ * The PATH of the commands the guest runs. They run in a chroot of the host's /, as root, so the
+ * tools they call are the host's, looked for in root's folders: on Debian, ethtool is in /usr/sbin,
+ * which is not on an ordinary user's PATH.
+ */
+export const GUEST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The executable `binary` in a folder of `path` (the host's PATH unless given), or undefined. */
+export function onPath(binary: string, path = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'): string | undefined {
+  for (const dir of path.split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, binary);
     try {

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { BUSYBOX_CANDIDATES, CACHE_DIR, findBusybox, sha256, type KernelChoice } from './vm-host.js';
+import { BUSYBOX_CANDIDATES, CACHE_DIR, GUEST_PATH, findBusybox, sha256, type KernelChoice } from './vm-host.js';
 
 /** Modules the guest needs for the 9p shares and SocketCAN, loaded in this order. */
 export const STANDARD_MODULES: readonly string[] = [
@@ -80,7 +80,7 @@ ip link set lo up
 exec 3<>/dev/ttyS1 || fail "open /dev/ttyS1"
 stty 115200 raw -echo <&3 || fail "stty ttyS1"
 
-ENVS="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb LANG=C.UTF-8 TMPDIR=/tmp USER=root LOGNAME=root"
+ENVS="PATH=${GUEST_PATH} HOME=/root TERM=dumb LANG=C.UTF-8 TMPDIR=/tmp USER=root LOGNAME=root"
 
 run_cmd() {
   id=$1 secs=$2 user=$3
