@@ -2,18 +2,22 @@
  * The whole vehicle on a real kernel: persona.ko and persona_vnic.ko in QEMU, vcan0, Mosquitto,
  * and the daemon as an unprivileged member of group persona with the kernel backend, reading
  * signed manifests and a trust root installed as an image installs them. canplayer drives the
- * bundled drive onto vcan0; each switch is checked against what ethtool and sysfs read from the
- * driver, and against what MQTT says was read back. Then holds, a rollback attempt, drift, the
- * CAN bus going silent, SIGTERM, and 1,000 switches under a watcher that must never see a mix.
+ * demo drive, condensed to what the statechart and the policy need, onto vcan0; each switch is
+ * checked against what ethtool and sysfs read from the driver, and against what MQTT says was
+ * read back. Then holds, a rollback attempt, drift, the CAN bus going silent, SIGTERM, and 1,000
+ * switches under a watcher that must never see a mix.
  */
 import t, { type Test } from 'tap';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/common/package-root.js';
 import { parseDuration, parseSize } from '../../src/manifests/units.js';
+import { synthesizeDrive } from '../../src/signals/drive-synth.js';
+import { loadVehicle } from '../../src/signals/signal-map.js';
 import { buildKmod, kmodAvailable, kmodKernel } from '../vm/kmod-build.js';
 import { bootVm, kernelProblems, type Vm } from '../vm/vm-harness.js';
 import { onPath } from '../vm/vm-host.js';
+import { condensedDemoDrive } from './condensed-drive.js';
 import { GuestJournal } from './guest-journal.js';
 
 const root = packageRoot();
@@ -159,18 +163,15 @@ function writeFixtures(): { parkedLog: string; driveLog: string; cityV2: string 
   const signals = Object.fromEntries(Object.entries(map.signals).map(([name, entry]) => [name, { ...entry, maxAgeMs: 1000 }]));
   writeFileSync(join(vehicle, 'signals.json'), JSON.stringify({ ...map, signals }, null, 2));
 
-  // The first ten seconds of the drive stand still: looped, a parked car.
-  const lines = readFileSync(join(root, 'vehicles/demo/drive.log'), 'utf8').trimEnd().split('\n');
-  const timeOf = (line: string): number => Number(/^\(([\d.]+)\)/.exec(line)![1]);
-  const start = timeOf(lines[0]!);
-  const parked = lines.filter((l) => timeOf(l) < start + 10);
+  // The demo drive condensed to what the statechart and the policy need: on SocketCAN the CAN
+  // time is the time of receipt, so a drive can only be made shorter, not played faster.
+  const demoVehicle = loadVehicle(join(root, 'vehicles/demo'));
+  const drive = condensedDemoDrive(root);
+  const driveLog = join(FIXTURES, 'condensed-drive.log');
+  writeFileSync(driveLog, synthesizeDrive(demoVehicle, drive));
+  // Its first segment, looped: a parked car.
   const parkedLog = join(FIXTURES, 'parked.log');
-  writeFileSync(parkedLog, parked.join('\n') + '\n');
-  // The drive, then ten seconds parked: its last switch is seen in place before the bus falls silent.
-  const shift = timeOf(lines.at(-1)!) - start + 0.01;
-  const driveLog = join(FIXTURES, 'drive-then-parked.log');
-  const parkedAfter = parked.map((l) => l.replace(/^\(([\d.]+)\)/, (_, t: string) => `(${(Number(t) + shift).toFixed(6)})`));
-  writeFileSync(driveLog, [...lines, ...parkedAfter].join('\n') + '\n');
+  writeFileSync(parkedLog, synthesizeDrive(demoVehicle, { ...drive, segments: [drive.segments[0]!] }));
 
   // A newer city, signed by the release key, to be replaced by the older one afterwards.
   const source = JSON.parse(readFileSync(join(root, 'manifests/src/pvnic/city.json'), 'utf8')) as { version: number };
@@ -198,7 +199,7 @@ if (!availability.ok) {
   if (process.env.CI) t.fail(availability.reason);
   else t.pass('the whole vehicle on a real kernel', { skip: availability.reason });
 } else {
-  // Booting under TCG, the three-minute drive at real time and the steps after it.
+  // Booting under TCG, the drive at real time and the steps after it.
   t.setTimeout(900_000);
   let vm: Vm | undefined;
   let journal: GuestJournal | undefined;
@@ -268,7 +269,7 @@ sleep 0.2; cat /tmp/persona.pid; id`,
     await checkSwitch(t, first, 0);
   });
 
-  void t.test('canplayer replays the bundled drive (then ten seconds parked): each switch reaches the driver, ring sizes wait for a standstill', async (t) => {
+  void t.test('canplayer plays the condensed demo drive: each switch reaches the driver, ring sizes wait for a standstill', async (t) => {
     const { vm, journal } = booted();
     const from = journal.mark;
     const play = await vm.run(`(canplayer -I ${fixtures!.driveLog}; echo $? >/tmp/canplayer.exit) >/tmp/canplayer.log 2>&1 &`);
