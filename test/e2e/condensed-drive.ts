@@ -2,7 +2,8 @@
  * The bundled demo drive, condensed for the VM: the same segments in the same order, each only
  * as long as the statechart's dwells and the policy's minimum interval between switches need,
  * with a margin. On SocketCAN the CAN time is the receive time, so a drive cannot be replayed
- * faster than real time: it has to be shorter.
+ * faster than real time: it has to be shorter. condensed-drive.test.ts runs it through the
+ * pipeline on the host: the switches the VM test expects, each clear of what would replace it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { ContextPolicy } from '../../src/policy/context-policy.js';
 import { parseDriveProfile, type DriveProfile, type DriveSegment } from '../../src/signals/drive-synth.js';
 
 /** What the condensed drive is timed by, in seconds and km/h, as the daemon's statechart and policy say. */
-export interface DriveRules {
+interface DriveRules {
   /** The least time between two switches of a driver. */
   minSwitchS: number;
   /** parked → city: the least time parked. */
@@ -35,7 +36,7 @@ function guardParams(chart: Statechart, from: string, to: string): Record<string
   return transition.guard.params;
 }
 
-export function readDriveRules(statechartFile: string, policyFile: string): DriveRules {
+function readDriveRules(statechartFile: string, policyFile: string): DriveRules {
   const chart = JSON.parse(readFileSync(statechartFile, 'utf8')) as Statechart;
   const seconds = (ms: number | undefined): number => (ms ?? 0) / 1000;
   const toHighway = guardParams(chart, 'city', 'highway');
@@ -69,7 +70,7 @@ const READ_S = 8;
  * waits out that interval (deferred) while its context holds beyond it by a margin, as the
  * offroad and the last parked switch do on the road too.
  */
-export function condenseDrive(demo: DriveProfile, rules: DriveRules): DriveProfile {
+function condenseDrive(demo: DriveProfile, rules: DriveRules): DriveProfile {
   const interval = rules.minSwitchS;
   const find = (label: string): DriveSegment => {
     const segment = demo.segments.find((s) => s.label === label);
@@ -84,15 +85,15 @@ export function condenseDrive(demo: DriveProfile, rules: DriveRules): DriveProfi
   const seconds = new Map<string, number>();
   const elapsed = (): number => [...seconds.values()].reduce((sum, s) => sum + s, 0);
 
-  // Parked at the start, switched at once; left as soon as its dwell allows.
+  // Parked at the start, switched at once; left once its dwell is over, and a margin.
   seconds.set('parked, engine on', rules.parkedDwellS + MARGIN_S);
+  const cityEnteredAt = elapsed();
   seconds.set('pull out', RAMP_S);
   // The city switch waits out the interval after the parked one; the car moves on a margin beyond, so the ring size waits.
   seconds.set('city street', Math.max(MARGIN_S, interval + MARGIN_S - elapsed()));
   seconds.set('brake for a light', RAMP_S);
   const stopAt = elapsed();
-  const cityEnteredAt = seconds.get('parked, engine on')!;
-  // The first sample at a standstill applies the ring size (no interval for completing a switch).
+  // The first sample at a standstill applies the ring size (completing a switch waits for no interval).
   seconds.set('wait at the light', MARGIN_S);
   // The highway switch follows its context at once: the interval after the standstill switch, and a margin.
   const highwayAt = Math.max(stopAt + interval, cityEnteredAt + rules.highwayEntry.dwellS) + MARGIN_S;
