@@ -2,195 +2,23 @@
  * The whole vehicle on a real kernel: persona.ko and persona_vnic.ko in QEMU, vcan0, Mosquitto,
  * and the daemon as an unprivileged member of group persona with the kernel backend, reading
  * signed manifests and a trust root installed as an image installs them. canplayer drives the
- * bundled drive onto vcan0; each switch is checked against what ethtool and sysfs read from the
- * driver, and against what MQTT says was read back. Then holds, a rollback attempt, drift, the
- * CAN bus going silent, SIGTERM, and 1,000 switches under a watcher that must never see a mix.
+ * demo drive, condensed to what the statechart and the policy need, onto vcan0; each switch is
+ * checked against what ethtool and sysfs read from the driver, and against what MQTT says was
+ * read back. Then holds, a rollback attempt, drift, the CAN bus going silent, SIGTERM, and 1,000
+ * switches under a watcher that must never see a mix.
  */
-import t, { type Test } from 'tap';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import t from 'tap';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/common/package-root.js';
-import { parseDuration, parseSize } from '../../src/manifests/units.js';
-import { buildKmod, kmodAvailable, kmodKernel } from '../vm/kmod-build.js';
+import { buildKmod, kmodKernel } from '../vm/kmod-build.js';
 import { bootVm, kernelProblems, type Vm } from '../vm/vm-harness.js';
-import { GUEST_PATH, onPath } from '../vm/vm-host.js';
+import { CLI, ECU, NODE, root } from './ecu.js';
+import { writeEcuFixtures, type EcuFixtures } from './ecu-fixtures.js';
 import { GuestJournal } from './guest-journal.js';
-
-const root = packageRoot();
-const NODE = process.execPath;
-const CLI = `${NODE} ${join(root, 'dist/src/cli/main.js')}`;
-const BROKER = 'mqtt://127.0.0.1:1883';
-/** The client that places holds, as the integrator names it in apiClients. */
-const HEAD_UNIT = 'head-unit';
-const ECU = 'e2e';
-// The guest sees the host's tree read-only, except its own /tmp: fixtures go under dist/.
-const FIXTURES = join(root, 'dist/e2e-fixtures');
-const PORTS = ['pvnic0', 'pvnic1'] as const;
-
-interface Switch {
-  from: string | null;
-  to: string;
-  trigger: { reason: string; source: string };
-  context: { driving: string };
-  generation: number;
-  pending: Array<{ name: string; to: string }>;
-}
-interface Personality {
-  backend: string;
-  drivers: Record<string, { personality: string; generation: number; parameters: Record<string, string>; pending: Record<string, string> }>;
-}
-interface Status {
-  state: string;
-  backend?: string;
-  reason?: string;
-}
-
-/** What the driver shows of one port, through ethtool and through sysfs. */
-interface PortValues {
-  ethtoolRxUsecs: number;
-  ethtoolRxBufLen: number;
-  coalesceNs: number;
-  dmaBytes: number;
-  power: string;
-  features: string;
-}
-
-const READBACK = PORTS.map(
-  (port) => `echo "${port} rx-usecs $(ethtool -c ${port} | awk '/^rx-usecs:/ { print $2 }')"
-echo "${port} rx-buf-len $(ethtool -g ${port} | awk '/^Current/ { c = 1 } c && /^RX Buf Len:/ { print $4 }')"
-for f in interrupt_coalescence_time DMA_buffer_size power_saving_mode feature_set; do echo "${port} $f $(cat /sys/class/net/${port}/pvnic/$f)"; done`,
-).join('\n');
-
-async function readDriver(vm: Vm): Promise<Record<string, PortValues>> {
-  const r = await vm.run(READBACK);
-  if (r.exitCode !== 0) throw new Error(`reading pvnic: ${r.output}`);
-  const fields = new Map<string, string>();
-  for (const line of r.output.trim().split('\n')) {
-    const [port, key, ...rest] = line.split(' ');
-    fields.set(`${port} ${key}`, rest.join(' '));
-  }
-  const get = (port: string, key: string): string => fields.get(`${port} ${key}`) ?? '';
-  return Object.fromEntries(
-    PORTS.map((port) => [
-      port,
-      {
-        ethtoolRxUsecs: Number(get(port, 'rx-usecs')),
-        ethtoolRxBufLen: Number(get(port, 'rx-buf-len')),
-        coalesceNs: Number(get(port, 'interrupt_coalescence_time')),
-        dmaBytes: Number(get(port, 'DMA_buffer_size')),
-        power: get(port, 'power_saving_mode'),
-        features: get(port, 'feature_set').split(' ').filter(Boolean).sort().join(','),
-      },
-    ]),
-  );
-}
-
-/** What a port must show for parameters in manifest units ("4ms", "256KB", "gro,tso"). */
-function expectedPort(parameters: Record<string, string>): PortValues {
-  const ns = parseDuration(parameters.interrupt_coalescence_time!);
-  const bytes = parseSize(parameters.DMA_buffer_size!);
-  return {
-    ethtoolRxUsecs: ns / 1000,
-    ethtoolRxBufLen: bytes,
-    coalesceNs: ns,
-    dmaBytes: bytes,
-    power: parameters.power_saving_mode!,
-    features: parameters.feature_set!.split(',').filter(Boolean).sort().join(','),
-  };
-}
-
-/** `persona select` placed its hold: at once (exit 0), or waiting for the minimum interval between switches (409, exit 1). */
-function placed(r: { exitCode: number; output: string }): boolean {
-  return /hold \S+ placed/.test(r.output) && (r.exitCode === 0 || /409 placed, but deferred until/.test(r.output));
-}
-
-/** The guest as an image would have it: a writable /etc with user and group persona, /var/lib/persona, the udev rule's mode. */
-function deploySetup(parkedLog: string): string {
-  return `set -e
-ip link set lo up
-cp -a /etc /tmp/etc && mount --bind /tmp/etc /etc
-echo 'persona:x:64990:personad' >>/etc/group
-echo 'personad:x:64990:64990:persona daemon:/nonexistent:/usr/sbin/nologin' >>/etc/passwd
-chgrp persona /dev/persona && chmod 0660 /dev/persona
-mount -t debugfs none /sys/kernel/debug
-mount -t tmpfs -o mode=0755 tmpfs /var/lib
-install -d -o personad -g persona -m 0750 /var/lib/persona
-install -d -m 0755 /etc/persona/manifests
-cp -r ${root}/manifests/pvnic ${root}/manifests/drivers ${root}/manifests/trust ${root}/manifests/policy.json /etc/persona/manifests/
-cp ${FIXTURES}/persona.config.json /etc/persona/
-sysctl -qw net.core.rmem_default=4194304 net.core.rmem_max=4194304
-ip link add dev vcan0 type vcan && ip link set vcan0 up
-test -s ${parkedLog}
-printf 'listener 1883 127.0.0.1\\nallow_anonymous true\\n' >/tmp/mosquitto.conf
-mosquitto -c /tmp/mosquitto.conf -d
-nohup ${NODE} ${join(root, 'dist/test/e2e/mqtt-journal.js')} ${BROKER} 'persona/#' /tmp/mqtt.jsonl >/tmp/journal.log 2>&1 &`;
-}
-
-/** The daemon's config as the integrator writes it for this ECU. */
-function writeFixtures(): { parkedLog: string; driveLog: string; cityV2: string } {
-  mkdirSync(FIXTURES, { recursive: true });
-  const config = {
-    $comment: 'The end-to-end ECU: its own broker, vcan0, the kernel backend, manifests in /etc, state in /var/lib.',
-    ecuId: ECU,
-    broker: BROKER,
-    can: 'socketcan:vcan0',
-    backend: 'kmod',
-    vehicle: join(FIXTURES, 'vehicle'),
-    statechart: join(root, 'statecharts/driving-context.json'),
-    policy: '/etc/persona/manifests/policy.json',
-    manifests: '/etc/persona/manifests',
-    trust: '/etc/persona/manifests/trust',
-    manifestState: '/var/lib/persona/manifest-state.json',
-    holdState: '/var/lib/persona/holds.json',
-    // TCG makes the guest's load high and uneven; the drive, not the emulator, is under test.
-    workloadIntervalMs: 0,
-    // The head unit may place holds; the broker here is anonymous, so it is known by the username it gives.
-    apiClients: [{ client: HEAD_UNIT, role: 'app' }],
-  };
-  writeFileSync(join(FIXTURES, 'persona.config.json'), JSON.stringify(config, null, 2));
-
-  // The demo vehicle, with signals stale after 1 s instead of 60 ms: under TCG on a busy machine
-  // the guest can stall for longer than a real bus ever pauses, and the drive is under test here;
-  // the 60 ms default is tested on the host (test/daemon/scenarios.test.ts).
-  const vehicle = join(FIXTURES, 'vehicle');
-  mkdirSync(vehicle, { recursive: true });
-  const map = JSON.parse(readFileSync(join(root, 'vehicles/demo/signals.json'), 'utf8')) as { dbc: string; signals: Record<string, object> };
-  copyFileSync(join(root, 'vehicles/demo', map.dbc), join(vehicle, map.dbc));
-  const signals = Object.fromEntries(Object.entries(map.signals).map(([name, entry]) => [name, { ...entry, maxAgeMs: 1000 }]));
-  writeFileSync(join(vehicle, 'signals.json'), JSON.stringify({ ...map, signals }, null, 2));
-
-  // The first ten seconds of the drive stand still: looped, a parked car.
-  const lines = readFileSync(join(root, 'vehicles/demo/drive.log'), 'utf8').trimEnd().split('\n');
-  const timeOf = (line: string): number => Number(/^\(([\d.]+)\)/.exec(line)![1]);
-  const start = timeOf(lines[0]!);
-  const parked = lines.filter((l) => timeOf(l) < start + 10);
-  const parkedLog = join(FIXTURES, 'parked.log');
-  writeFileSync(parkedLog, parked.join('\n') + '\n');
-  // The drive, then ten seconds parked: its last switch is seen in place before the bus falls silent.
-  const shift = timeOf(lines.at(-1)!) - start + 0.01;
-  const driveLog = join(FIXTURES, 'drive-then-parked.log');
-  const parkedAfter = parked.map((l) => l.replace(/^\(([\d.]+)\)/, (_, t: string) => `(${(Number(t) + shift).toFixed(6)})`));
-  writeFileSync(driveLog, [...lines, ...parkedAfter].join('\n') + '\n');
-
-  // A newer city, signed by the release key, to be replaced by the older one afterwards.
-  const source = JSON.parse(readFileSync(join(root, 'manifests/src/pvnic/city.json'), 'utf8')) as { version: number };
-  const srcDir = join(FIXTURES, 'src');
-  mkdirSync(srcDir, { recursive: true });
-  writeFileSync(join(srcDir, 'city.json'), JSON.stringify({ ...source, version: source.version + 1 }, null, 2));
-  return { parkedLog, driveLog, cityV2: join(srcDir, 'city.json') };
-}
-
-/** The kernel-module VM, and what the ECU runs besides persona (Mosquitto, can-utils, procps), on the guest's PATH. */
-function vehicleAvailable(): { ok: true } | { ok: false; reason: string } {
-  const kmod = kmodAvailable();
-  const missing = [
-    ['mosquitto', 'mosquitto'],
-    ['canplayer', 'can-utils'],
-    ['pkill', 'procps'],
-  ].filter(([binary]) => !onPath(binary!, GUEST_PATH)).map(([binary, debian]) => `${binary} (Debian: ${debian})`);
-  if (!kmod.ok) missing.unshift(kmod.reason);
-  return missing.length ? { ok: false, reason: `the end-to-end VM test needs ${missing.join('; ')}` } : { ok: true };
-}
+import { guestSetupScript } from './guest-setup.js';
+import { placed, placedHold, releaseCommand, selectCommand } from './head-unit.js';
+import { readDriver } from './pvnic-readback.js';
+import { checkSwitch, type Status, type Switch } from './switch-check.js';
+import { vehicleAvailable } from './vehicle-availability.js';
 
 const availability = vehicleAvailable();
 if (!availability.ok) {
@@ -198,7 +26,7 @@ if (!availability.ok) {
   if (process.env.CI) t.fail(availability.reason);
   else t.pass('the whole vehicle on a real kernel', { skip: availability.reason });
 } else {
-  // Booting under TCG, the three-minute drive at real time and the steps after it.
+  // Booting under TCG, the drive at real time and the steps after it.
   t.setTimeout(900_000);
   let vm: Vm | undefined;
   let journal: GuestJournal | undefined;
@@ -214,25 +42,7 @@ if (!availability.ok) {
     }
   });
 
-  /** Waits for the state/personality of a switch's generation and checks every port of the driver against it. */
-  async function checkSwitch(t: Test, sw: Switch, from: number): Promise<Personality['drivers'][string]> {
-    const { vm, journal } = booted();
-    const { payload, message } = await journal.waitFor<Personality>('state/personality', (p) => p.drivers.pvnic?.generation === sw.generation, `state/personality generation ${sw.generation}`, { from });
-    const pvnic = payload.drivers.pvnic!;
-    t.equal(payload.backend, 'kmod', 'read back through the kernel backend');
-    t.equal(pvnic.personality, sw.to);
-    const what = `${sw.from ?? '-'} → ${sw.to} (${sw.trigger.reason})`;
-    const want = expectedPort(pvnic.parameters);
-    const got = await readDriver(vm);
-    await journal.refresh();
-    // The drive runs on in real time: on a slow host the next switch can reach the driver before it is read.
-    const next = journal.json<Personality>('state/personality', message.index + 1).find((p) => p.drivers.pvnic?.generation !== sw.generation);
-    if (next !== undefined && PORTS.some((port) => JSON.stringify(got[port]) !== JSON.stringify(want))) t.comment(`${what}: the driver already shows ${next.drivers.pvnic?.personality} (generation ${next.drivers.pvnic?.generation})`);
-    else for (const port of PORTS) t.same(got[port], want, `${what}: ${port} through ethtool and sysfs`);
-    return pvnic;
-  }
-
-  let fixtures: ReturnType<typeof writeFixtures> | undefined;
+  let fixtures: EcuFixtures | undefined;
   let daemonPid = '';
   /** The journal position after the drive's last switch. */
   let driveEnd = 0;
@@ -241,9 +51,9 @@ if (!availability.ok) {
     const kernel = kmodKernel();
     const build = buildKmod(root, kernel);
     t.same(build.warnings, [], 'the modules build without warnings');
-    fixtures = writeFixtures();
+    fixtures = writeEcuFixtures();
     vm = await bootVm({ kernel: kernel.image, modules: [build.modules.persona, build.modules.vnic], log: (line) => t.comment(line) });
-    const setup = await vm.run(deploySetup(fixtures.parkedLog));
+    const setup = await vm.run(guestSetupScript(fixtures.parkedLog));
     t.equal(setup.exitCode, 0, setup.output);
     // Events are not retained: the journal must listen before the daemon starts.
     const listening = await vm.run('for i in $(seq 300); do grep -qs subscribed /tmp/mqtt.jsonl && break; sleep 0.1; done; grep -c subscribed /tmp/mqtt.jsonl');
@@ -265,10 +75,10 @@ sleep 0.2; cat /tmp/persona.pid; id`,
     t.match(info.instance, { virtualised: true, hypervisor: /^(kvm-qemu|unknown-hypervisor)$/, vcpus: 2 }, 'persona knows it runs in a guest');
     const { payload: first } = await journal.waitFor<Switch>('event/switch', () => true, 'the start personality');
     t.match(first, { from: null, to: 'safe', trigger: { reason: 'start' } }, 'no CAN yet: the safe personality');
-    await checkSwitch(t, first, 0);
+    await checkSwitch(t, booted(), first, 0);
   });
 
-  void t.test('canplayer replays the bundled drive (then ten seconds parked): each switch reaches the driver, ring sizes wait for a standstill', async (t) => {
+  void t.test('canplayer plays the condensed demo drive: each switch reaches the driver, ring sizes wait for a standstill', async (t) => {
     const { vm, journal } = booted();
     const from = journal.mark;
     const play = await vm.run(`(canplayer -I ${fixtures!.driveLog}; echo $? >/tmp/canplayer.exit) >/tmp/canplayer.log 2>&1 &`);
@@ -282,7 +92,7 @@ sleep 0.2; cat /tmp/persona.pid; id`,
       next = message.index + 1;
       driveEnd = next;
       seen.push(sw);
-      const pvnic = await checkSwitch(t, sw, from);
+      const pvnic = await checkSwitch(t, booted(), sw, from);
       const pendingRing = sw.pending.find((p) => p.name === 'DMA_buffer_size');
       if (pendingRing) {
         t.not(pvnic.parameters.DMA_buffer_size, pendingRing.to, `${sw.to}: the ring stays as it was while moving`);
@@ -308,7 +118,7 @@ sleep 0.2; cat /tmp/persona.pid; id`,
     await journal.waitFor<{ context: string }>('state/context', (c) => c.context === 'unknown', 'context unknown', { from: driveEnd });
     const { payload: sw } = await journal.waitFor<Switch>('event/switch', (s) => s.to === 'safe', 'the safe personality', { from: driveEnd });
     t.equal(sw.trigger.source, 'safety');
-    await checkSwitch(t, sw, 0);
+    await checkSwitch(t, booted(), sw, 0);
   });
 
   void t.test('parked again: a hold from a second client wins, and releasing it returns to automatic', async (t) => {
@@ -317,27 +127,26 @@ sleep 0.2; cat /tmp/persona.pid; id`,
     const play = await vm.run(`canplayer -l i -I ${fixtures!.parkedLog} >/tmp/canplayer-parked.log 2>&1 & echo $! >/tmp/canplayer.pid`);
     t.equal(play.exitCode, 0, play.output);
     const { payload: parked } = await journal.waitFor<Switch>('event/switch', (s) => s.to === 'parked', 'back to parked', { from, timeoutMs: 60_000 });
-    await checkSwitch(t, parked, from);
+    await checkSwitch(t, booted(), parked, from);
 
     const holdFrom = journal.mark;
-    const select = await vm.run(`${CLI} select highway --hold 5m --priority 50 --broker ${BROKER} --ecu-id ${ECU} --username ${HEAD_UNIT}`, { user: 'nobody' });
+    const select = await vm.run(selectCommand('highway'), { user: 'nobody' });
     t.ok(placed(select), select.output);
-    const hold = /hold (\S+) placed/.exec(select.output)?.[1];
-    const token = /token: (\S+)/.exec(select.output)?.[1];
+    const { hold, token } = placedHold(select.output);
     t.ok(hold && token, `persona select printed the hold and its token: ${select.output.split('\n')[0]}`);
     const { payload: held } = await journal.waitFor<Switch>('event/switch', (s) => s.to === 'highway', 'the held personality', { from: holdFrom, timeoutMs: 30_000 });
     t.equal(held.trigger.source, 'hold', 'the hold beat the policy');
     t.equal(held.context.driving, 'parked', 'while the policy says parked');
-    await checkSwitch(t, held, holdFrom);
+    await checkSwitch(t, booted(), held, holdFrom);
     const { payload: holds } = await journal.waitFor<{ holds: Array<{ id: string; owner: string }> }>('state/holds', (h) => h.holds.length === 1, 'the hold in state/holds', { from: holdFrom });
     t.equal(holds.holds[0]!.id, hold);
 
     const releaseFrom = journal.mark;
-    const release = await vm.run(`${CLI} release ${hold} ${token} --broker ${BROKER} --ecu-id ${ECU} --username ${HEAD_UNIT}`, { user: 'nobody' });
+    const release = await vm.run(releaseCommand(hold!, token!), { user: 'nobody' });
     t.equal(release.exitCode, 0, release.output);
     const { payload: back } = await journal.waitFor<Switch>('event/switch', (s) => s.to === 'parked', 'automatic again', { from: releaseFrom, timeoutMs: 30_000 });
     t.equal(back.trigger.source, 'policy');
-    await checkSwitch(t, back, releaseFrom);
+    await checkSwitch(t, booted(), back, releaseFrom);
   });
 
   void t.test('a manifest replaced by an older signed version is refused, and nothing changes', async (t) => {
@@ -385,20 +194,19 @@ sleep 0.2; cat /tmp/persona.pid; id`,
     const flood = await vm.run('ip link set pvnic0 up && ip link set pvnic1 up && echo 1000000 >/sys/kernel/debug/pvnic/pvnic0/rx_rate_pps');
     t.equal(flood.exitCode, 0, flood.output);
     const from = journal.mark;
-    const select = await vm.run(`${CLI} select highway --hold 5m --priority 50 --broker ${BROKER} --ecu-id ${ECU} --username ${HEAD_UNIT}`, { user: 'nobody' });
+    const select = await vm.run(selectCommand('highway'), { user: 'nobody' });
     t.ok(placed(select), select.output);
     const { message: switched } = await journal.waitFor<Switch>('event/switch', (s) => s.to === 'highway', 'the switch to highway', { from, timeoutMs: 30_000 });
     const { payload: health } = await journal.waitFor<{ personality: string; revertTo: string; afterMs: number; windowMs: number; breaches: Array<{ metric: string; value: number; limit: number }> }>('event/health', () => true, 'event/health', { from, timeoutMs: 30_000 });
     t.match(health, { personality: 'highway', revertTo: 'parked', windowMs: 5000, breaches: [{ metric: 'rx_dropped_per_s', limit: 100 }] });
     const { payload: revert, message: reverted } = await journal.waitFor<Switch & { trigger: { rule: string } }>('event/switch', (s) => s.from === 'highway', 'the revert', { from, timeoutMs: 30_000 });
     t.match(revert, { to: 'parked', trigger: { source: 'safety', rule: 'health of highway', reason: /^health of highway on pvnic: rx_dropped_per_s \d+/ } }, 'reverted as a safety rule, over the hold');
-    await checkSwitch(t, revert, from);
+    await checkSwitch(t, booted(), revert, from);
     const latencyMs = reverted.at - switched.at;
     t.comment(`health revert: breach ${Math.round(health.afterMs)} ms after the switch (CAN time), ${Math.round(health.breaches[0]!.value)} drops/s; event/switch to highway → event/switch back ${latencyMs} ms (guest wall time)`);
     t.ok(latencyMs < health.windowMs, 'reverted within the window');
-    const hold = /hold (\S+) placed/.exec(select.output)?.[1];
-    const token = /token: (\S+)/.exec(select.output)?.[1];
-    const cleanup = await vm.run(`${CLI} release ${hold} ${token} --broker ${BROKER} --ecu-id ${ECU} --username ${HEAD_UNIT} && echo 8000 >/sys/kernel/debug/pvnic/pvnic0/rx_rate_pps && ip link set pvnic0 down && ip link set pvnic1 down`, { user: 'root' });
+    const { hold, token } = placedHold(select.output);
+    const cleanup = await vm.run(`${releaseCommand(hold!, token!)} && echo 8000 >/sys/kernel/debug/pvnic/pvnic0/rx_rate_pps && ip link set pvnic0 down && ip link set pvnic1 down`, { user: 'root' });
     t.equal(cleanup.exitCode, 0, cleanup.output);
     await journal.refresh();
     t.notOk(journal.json<Switch>('event/switch', reverted.index + 1).some((s) => s.to === 'highway'), 'highway stays quarantined');
