@@ -1,14 +1,14 @@
 /** What the host writes for the ECU under dist/, where the guest sees it read-only. */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { synthesizeDrive } from '../../src/signals/drive-synth.js';
+import { parseDriveProfile, synthesizeDrive, type DriveProfile } from '../../src/signals/drive-synth.js';
 import { loadVehicle } from '../../src/signals/signal-map.js';
 import { condensedDemoDrive } from './condensed-drive.js';
 import { BROKER, ECU, FIXTURES, HEAD_UNIT, root } from './ecu.js';
 
 /** The files written. */
 export interface EcuFixtures {
-  /** The condensed demo drive, as canplayer plays it. */
+  /** The demo drive, condensed or whole (see endToEndDrive), as canplayer plays it. */
   driveLog: string;
   /** A parked car, to be played looped. */
   parkedLog: string;
@@ -49,11 +49,9 @@ export function writeEcuFixtures(): EcuFixtures {
   const signals = Object.fromEntries(Object.entries(map.signals).map(([name, entry]) => [name, { ...entry, maxAgeMs: 1000 }]));
   writeFileSync(join(vehicle, 'signals.json'), JSON.stringify({ ...map, signals }, null, 2));
 
-  // The demo drive condensed to what the statechart and the policy need: on SocketCAN the CAN
-  // time is the time of receipt, so a drive can only be made shorter, not played faster.
   const demoVehicle = loadVehicle(join(root, 'vehicles/demo'));
-  const drive = condensedDemoDrive(root);
-  const driveLog = join(FIXTURES, 'condensed-drive.log');
+  const drive = endToEndDrive();
+  const driveLog = join(FIXTURES, 'drive.log');
   writeFileSync(driveLog, synthesizeDrive(demoVehicle, drive));
   // Its first segment, looped: a parked car.
   const parkedLog = join(FIXTURES, 'parked.log');
@@ -65,4 +63,20 @@ export function writeEcuFixtures(): EcuFixtures {
   mkdirSync(srcDir, { recursive: true });
   writeFileSync(join(srcDir, 'city.json'), JSON.stringify({ ...source, version: source.version + 1 }, null, 2));
   return { driveLog, parkedLog, cityV2: join(srcDir, 'city.json') };
+}
+
+/**
+ * The drive the end-to-end test plays. By default the demo drive condensed to what the statechart
+ * and the policy need: on SocketCAN the CAN time is the time of receipt, so a drive can only be
+ * made shorter, not played faster. `npm run soak` sets PERSONA_E2E_DRIVE=whole: the bundled
+ * three-minute drive as it is, with ten seconds more parked at its end for the test to read the
+ * last switch in place.
+ */
+function endToEndDrive(): DriveProfile {
+  const choice = process.env.PERSONA_E2E_DRIVE ?? 'condensed';
+  if (choice === 'condensed') return condensedDemoDrive(root);
+  if (choice !== 'whole') throw new Error(`PERSONA_E2E_DRIVE is "${choice}": condensed (the default) or whole`);
+  const file = join(root, 'vehicles/demo/drive-profile.json');
+  const whole = parseDriveProfile(JSON.parse(readFileSync(file, 'utf8')), file);
+  return { ...whole, segments: whole.segments.map((s, i) => (i === whole.segments.length - 1 ? { ...s, seconds: s.seconds + 10 } : s)) };
 }
