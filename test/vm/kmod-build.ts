@@ -5,7 +5,7 @@
  * the guest sees through the shared root; the sources under kmod/ stay free of build output.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { vmAvailable, type VmAvailability } from './vm-harness.js';
 import { GUEST_PATH, onPath } from './vm-host.js';
@@ -128,7 +128,12 @@ function buildKmodLocked(root: string, kernel: KmodKernel): KmodBuild {
   const source = join(root, 'kmod/tests');
   const flags = ['-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Werror', `-I${join(root, 'kmod/include/uapi')}`];
   for (const file of readdirSync(source).filter((f) => f.endsWith('.c') && f !== 'persona_test.c')) {
-    run('gcc', [...flags, '-o', join(tests, file.replace(/\.c$/, '')), join(source, file), join(source, 'persona_test.c')]);
+    // Built aside and renamed into place: another test file's VM may be running the program now,
+    // and gcc writes its output where it stands, not executable until it is done.
+    const program = join(tests, file.replace(/\.c$/, ''));
+    const partial = `${program}.${process.pid}.partial`;
+    run('gcc', [...flags, '-o', partial, join(source, file), join(source, 'persona_test.c')]);
+    renameSync(partial, program);
   }
   return { modules: { persona: join(build, 'persona.ko'), vnic: join(build, 'persona_vnic.ko') }, tests, warnings };
 }
