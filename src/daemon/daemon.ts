@@ -404,9 +404,9 @@ export class Daemon {
   }
 
   private evaluate(trigger: string): void {
-    const expired = this.stages.holds.expire(this.stages.clock.wallNow());
     const nowMs = this.timeMs;
     const wallMs = this.stages.clock.wallNow();
+    const expired = this.stages.holds.expire(wallMs);
     const context = this.stages.tracker.current;
     const standstill = this.features?.speedKmh !== null && this.features !== null && this.features.speedKmh <= this.stages.standstillKmh;
     // Limping, persona asks for nothing but the safe personality, as if the context were unknown.
