@@ -1,6 +1,6 @@
 /**
  * The floor of the CPU-share benchmark: a Node process that reads the same replay at the same
- * pace and does nothing with the frames.
+ * pace and does nothing with the frames. Prints how many frames it passed on when it stops.
  * Usage: replay-only.js <candump log> <speed>
  */
 import { ReplaySource } from '../src/can/replay-source.js';
