@@ -17,8 +17,42 @@ export interface CanFrame {
   readonly data: Uint8Array;
 }
 
-/** Receives frames from a source in capture order. */
-export type FrameSink = (frame: CanFrame) => void;
+/**
+ * The longest stretch of CAN time a batching source gathers into one batch unless told less:
+ * a few milliseconds, a tenth of the maximum age of a message sent every 20 ms.
+ */
+export const DEFAULT_BATCH_WINDOW_MS = 5;
+
+/** Frames a source hands over at one wake-up, in capture order, each with its own timestamp. */
+export type FrameBatch = readonly CanFrame[];
+
+/**
+ * Receives frames from a source in capture order. A source that wakes up once for several
+ * frames hands them all over at that wake-up: to `batch` in one call when the sink has it,
+ * else to the sink itself frame by frame.
+ */
+export interface FrameSink {
+  (frame: CanFrame): void;
+  batch?(frames: FrameBatch): void;
+}
+
+/**
+ * Hands `frames` to `sink` at once: in one call when it takes batches, else frame by frame
+ * until `stopped` says a frame stopped the source. Returns how many frames it handed over.
+ */
+export function deliverBatch(sink: FrameSink, frames: FrameBatch, stopped: () => boolean): number {
+  if (sink.batch) {
+    sink.batch(frames);
+    return frames.length;
+  }
+  let delivered = 0;
+  for (const frame of frames) {
+    if (stopped()) break;
+    sink(frame);
+    delivered++;
+  }
+  return delivered;
+}
 
 /** A producer of CAN frames: a replayed log, a live interface, standard input. */
 export interface FrameSource {

@@ -23,6 +23,8 @@ export interface SourceOptions {
   loop: boolean;
   /** Messages the pipeline uses: a live interface filters the rest out in the kernel. */
   filters: readonly ReceiveFilter[];
+  /** The longest stretch of CAN time a replay hands over in one batch (frameBatchWindowMs of the vehicle). */
+  batchWindowMs?: number;
   logger: Logger;
   clock?: Clock;
 }
@@ -30,7 +32,7 @@ export interface SourceOptions {
 export function createFrameSource(spec: SourceSpec, options: SourceOptions): FrameSource {
   switch (spec.kind) {
     case 'replay':
-      return new ReplaySource(spec.path, { speed: options.speed, loop: options.loop, clock: options.clock, logger: options.logger });
+      return new ReplaySource(spec.path, { speed: options.speed, loop: options.loop, batchWindowMs: options.batchWindowMs, clock: options.clock, logger: options.logger });
     case 'socketcan':
       return new SocketCanSource(spec.iface, { filters: options.filters, logger: options.logger, clock: options.clock });
     case 'stdin':

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { systemClock, type Clock } from '../common/clock.js';
 import { silentLogger, type Logger } from '../common/logger.js';
-import type { FrameSink, FrameSource } from './can-frame.js';
+import { DEFAULT_BATCH_WINDOW_MS, deliverBatch, type CanFrame, type FrameSink, type FrameSource } from './can-frame.js';
 import { MalformedLineReporter, readCandump } from './candump-reader.js';
 
 export interface ReplayOptions {
@@ -9,6 +9,8 @@ export interface ReplayOptions {
   speed?: number;
   /** Start again at the end, with timestamps that keep increasing. */
   loop?: boolean;
+  /** The longest stretch of CAN time one batch of frames spans (see ReplaySource). */
+  batchWindowMs?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -22,7 +24,13 @@ export interface ReplayStats {
 /** Gap inserted between the last frame of a pass and the first of the next. */
 const LOOP_GAP_US = 10_000;
 
-/** Replays a can-utils `candump -L` log, paced in real time × speed or as fast as possible. */
+/**
+ * Replays a can-utils `candump -L` log, paced in real time × speed or as fast as possible.
+ * Paced, it wakes up at most once per batch window (in CAN time, divided by the speed) and
+ * hands over every frame due by then, in order and each with its own timestamp, in one
+ * batch: a timer per few milliseconds instead of one per frame. A frame waits at most one
+ * window; a bus quieter than that is woken for at each frame's own time.
+ */
 export class ReplaySource implements FrameSource {
   readonly description: string;
   readonly timeScale: number;
@@ -31,11 +39,14 @@ export class ReplaySource implements FrameSource {
   readonly malformed: MalformedLineReporter;
   private readonly speed: number;
   private readonly loop: boolean;
+  private readonly windowUs: number;
   private readonly clock: Clock;
   private readonly log: Logger;
   private abort = new AbortController();
-  /** Wall time and log time of the first frame: the anchor of real-time pacing. */
-  private origin: { wallMs: number; logUs: number } | undefined;
+  /** Clock time and log time of the first frame: the anchor of real-time pacing. */
+  private origin: { clockMs: number; logUs: number } | undefined;
+  /** Clock time of the last wake-up that handed frames over. */
+  private lastWakeMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly path: string,
@@ -43,6 +54,9 @@ export class ReplaySource implements FrameSource {
   ) {
     this.speed = options.speed ?? 1;
     if (!(this.speed >= 0) || !Number.isFinite(this.speed)) throw new RangeError(`replay speed must be a finite number ≥ 0, got ${this.speed}`);
+    const windowMs = options.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS;
+    if (!(windowMs > 0) || !Number.isFinite(windowMs)) throw new RangeError(`replay batch window must be a finite number of ms > 0, got ${windowMs}`);
+    this.windowUs = windowMs * 1000;
     this.timeScale = this.speed;
     this.loop = options.loop ?? false;
     this.clock = options.clock ?? systemClock;
@@ -54,10 +68,12 @@ export class ReplaySource implements FrameSource {
   async start(sink: FrameSink): Promise<void> {
     this.abort = new AbortController();
     this.origin = undefined;
+    this.lastWakeMs = Number.NEGATIVE_INFINITY;
     const signal = this.abort.signal;
+    const stopped = (): boolean => signal.aborted;
     let shiftUs = 0;
     do {
-      const span = await this.playOnce(signal, shiftUs, sink);
+      const span = await readCandump(createReadStream(this.path), this.malformed, (frames) => this.play(frames, sink, stopped), signal, { timeShiftUs: shiftUs });
       if (span === undefined || signal.aborted) break;
       this.stats.passes++;
       shiftUs += span.lastUs - span.firstUs + LOOP_GAP_US;
@@ -69,26 +85,49 @@ export class ReplaySource implements FrameSource {
     return Promise.resolve();
   }
 
-  /** Plays the file once with timestamps moved by `shiftUs`; returns the span it covered. */
-  private playOnce(signal: AbortSignal, shiftUs: number, sink: FrameSink): Promise<{ firstUs: number; lastUs: number } | undefined> {
-    return readCandump(createReadStream(this.path), this.malformed, async (frame) => {
-      const timeUs = frame.timeUs + shiftUs;
-      await this.waitUntilDue(timeUs, signal);
-      if (signal.aborted) return;
-      this.stats.frames++;
-      sink(shiftUs === 0 ? frame : { ...frame, timeUs });
-    }, signal);
-  }
-
-  /** Holds a frame back until its log time, scaled by speed, has passed on the clock. */
-  private async waitUntilDue(timeUs: number, signal: AbortSignal): Promise<void> {
-    if (this.speed === 0) return;
-    if (this.origin === undefined) {
-      this.origin = { wallMs: this.clock.now(), logUs: timeUs };
-      return;
+  /** Hands `frames` (one chunk of the file, in log order) over batch by batch, each when it is due. */
+  private async play(frames: readonly CanFrame[], sink: FrameSink, stopped: () => boolean): Promise<void> {
+    let next = 0;
+    while (next < frames.length && !stopped()) {
+      const firstUs = frames[next]!.timeUs;
+      let dueUs = this.dueUntilUs(firstUs);
+      if (firstUs > dueUs) {
+        const wakeMs = Math.max(this.clockAt(firstUs), this.lastWakeMs + this.windowUs / 1000 / this.speed);
+        await this.clock.sleepUntil(wakeMs, this.abort.signal);
+        if (stopped()) break;
+        // A timer may fire a little early: what it was set for is due.
+        dueUs = Math.max(this.dueUntilUs(firstUs), this.logAt(wakeMs));
+      }
+      this.lastWakeMs = this.clock.now();
+      // Every frame due now, in batches of at most one window each (more than one only after a stall).
+      const untilUs = Math.min(dueUs, firstUs + this.windowUs);
+      let end = next + 1;
+      while (end < frames.length && frames[end]!.timeUs <= untilUs) end++;
+      const batch = next === 0 && end === frames.length ? frames : frames.slice(next, end);
+      this.stats.frames += deliverBatch(sink, batch, stopped);
+      next = end;
+      // As fast as possible nothing waits between batches: what the sink started meanwhile
+      // (an apply) still moves on between them, as it would between wake-ups.
+      if (this.speed === 0) await Promise.resolve();
     }
-    const dueMs = this.origin.wallMs + (timeUs - this.origin.logUs) / 1000 / this.speed;
-    if (dueMs > this.clock.now()) await this.clock.sleepUntil(dueMs, signal);
   }
 
+  /** The latest log time due on the clock now; everything when as fast as possible. */
+  private dueUntilUs(firstUs: number): number {
+    if (this.speed === 0) return Number.POSITIVE_INFINITY;
+    this.origin ??= { clockMs: this.clock.now(), logUs: firstUs };
+    return this.logAt(this.clock.now());
+  }
+
+  /** The log time due at clock time `clockMs`. */
+  private logAt(clockMs: number): number {
+    const origin = this.origin!;
+    return origin.logUs + (clockMs - origin.clockMs) * 1000 * this.speed;
+  }
+
+  /** When a frame of log time `timeUs` is due on the clock. */
+  private clockAt(timeUs: number): number {
+    const origin = this.origin!;
+    return origin.clockMs + (timeUs - origin.logUs) / 1000 / this.speed;
+  }
 }

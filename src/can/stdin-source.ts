@@ -1,11 +1,12 @@
 import type { Readable } from 'node:stream';
 import { silentLogger, type Logger } from '../common/logger.js';
-import type { FrameSink, FrameSource } from './can-frame.js';
+import { deliverBatch, type FrameSink, type FrameSource } from './can-frame.js';
 import { MalformedLineReporter, readCandump } from './candump-reader.js';
 
 /**
  * Frames as `candump -L` prints them, from a stream: `candump -L vcan0 | persona run --can -`.
- * Frames are delivered as they arrive, with the timestamps candump gave them.
+ * Frames are delivered as they arrive, with the timestamps candump gave them: the frames of
+ * one read from the stream as one batch.
  */
 export class StdinSource implements FrameSource {
   readonly description = 'stdin';
@@ -23,9 +24,9 @@ export class StdinSource implements FrameSource {
 
   async start(sink: FrameSink): Promise<void> {
     const signal = this.abort.signal;
-    await readCandump(this.input, this.malformed, (frame) => {
-      this.frames++;
-      sink(frame);
+    const stopped = (): boolean => signal.aborted;
+    await readCandump(this.input, this.malformed, (frames) => {
+      this.frames += deliverBatch(sink, frames, stopped);
     }, signal);
   }
 

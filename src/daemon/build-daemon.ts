@@ -36,6 +36,7 @@ import { DashboardServer } from '../dashboard/dashboard-server.js';
 import { serveDashboardApi } from './dashboard-api.js';
 import { FanOutPublisher } from './fan-out-publisher.js';
 import { loadVehicle } from '../signals/signal-map.js';
+import { frameBatchWindowMs } from '../signals/frame-batch-window.js';
 import { SignalDecoder } from '../signals/signal-decoder.js';
 import { Daemon, type DaemonObserver } from './daemon.js';
 import type { CounterSource } from '../health/counter-source.js';
@@ -114,6 +115,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
       speed: config.speed,
       loop: config.loop,
       filters: [...new Set(vehicle.signals.map((s) => s.message))].map((m) => ({ id: m.id, extended: m.extended })),
+      batchWindowMs: frameBatchWindowMs(vehicle),
       clock,
       logger: logger.child('can'),
     });

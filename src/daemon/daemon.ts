@@ -1,4 +1,4 @@
-import type { CanFrame } from '../can/can-frame.js';
+import type { CanFrame, FrameBatch, FrameSink } from '../can/can-frame.js';
 import type { ContextChange } from '../context/context-tracker.js';
 import { REQUIRED_SIGNALS, type DrivingFeatures } from '../context/driving-features.js';
 import type { InstanceInput } from '../context/instance-features.js';
@@ -34,8 +34,13 @@ export type ManifestSummary = Omit<ManifestEventPayload, 'time'>;
 export class Daemon {
   readonly decisions = new DecisionLog();
   private nextSampleUs: number | undefined;
-  /** Where CAN time and the clock were last seen together: the last frame, or a live source's start. */
-  private anchor: { timeUs: number; clockMs: number } | undefined;
+  /**
+   * Where CAN time and the clock were last seen together: the last frame, or a live source's
+   * start; undefined before either. Two numbers, so that no frame allocates: the time is set
+   * by each frame, the clock read once per delivery (a batch is handed over at one instant).
+   */
+  private anchorTimeUs: number | undefined;
+  private anchorClockMs = 0;
   private lastIdleTickMs: number | undefined;
   private lastSampleClockMs = Number.NEGATIVE_INFINITY;
   private features: DrivingFeatures | null = null;
@@ -75,7 +80,10 @@ export class Daemon {
     this.restoreHolds();
     this.stages.tracker.start();
     const { source, clock, workload } = this.stages;
-    if (source.nowUs) this.anchor = { timeUs: source.nowUs(), clockMs: clock.now() };
+    if (source.nowUs) {
+      this.anchorTimeUs = source.nowUs();
+      this.anchorClockMs = clock.now();
+    }
     // After the anchor: what the namespace says first is stamped with the source's time.
     this.stages.namespace?.start(this);
     if (source.timeScale > 0) this.cancelTimers.push(clock.every(this.idleTickMs(), () => this.idleTick()));
@@ -84,7 +92,7 @@ export class Daemon {
 
   /** Consumes the source until it ends or is stopped, and waits for pending switches. */
   async run(): Promise<void> {
-    await this.stages.source.start((frame) => this.onFrame(frame));
+    await this.stages.source.start(this.frameSink);
     await this.applier.settled();
   }
 
@@ -102,7 +110,7 @@ export class Daemon {
   /** Pipeline time: the time of the latest sample, or before it the start of a live source. */
   get timeMs(): number {
     // Before the first sample, a live source's start is the time: an instance context can come first.
-    return this.features?.timeMs ?? (this.anchor ? this.anchor.timeUs / 1000 : 0);
+    return this.features?.timeMs ?? (this.anchorTimeUs !== undefined ? this.anchorTimeUs / 1000 : 0);
   }
 
   /** The latest sample's signals and features, and when it was taken by the wall clock, for live views between decisions. */
@@ -312,9 +320,27 @@ export class Daemon {
     this.stages.holdState?.save(this.stages.holds.snapshot());
   }
 
+  /**
+   * Takes frames from the source: a batch (every frame one wake-up found due) or a frame
+   * alone, through the same per-frame path; the clock is read once per delivery.
+   */
+  private readonly frameSink: FrameSink = Object.assign(
+    (frame: CanFrame): void => {
+      this.anchorClockMs = this.stages.clock.now();
+      this.onFrame(frame);
+    },
+    {
+      batch: (frames: FrameBatch): void => {
+        this.anchorClockMs = this.stages.clock.now();
+        for (const frame of frames) this.onFrame(frame);
+      },
+    },
+  );
+
+  /** Decodes one frame, and samples when it is the first at or past the next sample time. */
   private onFrame(frame: CanFrame): void {
     this.stages.decoder.accept(frame);
-    this.anchor = { timeUs: frame.timeUs, clockMs: this.stages.clock.now() };
+    this.anchorTimeUs = frame.timeUs;
     this.nextSampleUs ??= frame.timeUs;
     if (frame.timeUs < this.nextSampleUs) return;
     while (this.nextSampleUs <= frame.timeUs) this.nextSampleUs += this.stages.sampleIntervalMs * 1000;
@@ -341,8 +367,8 @@ export class Daemon {
     const interval = this.idleTickMs();
     const late = this.lastIdleTickMs !== undefined && now - this.lastIdleTickMs > 2 * interval;
     this.lastIdleTickMs = now;
-    if (late || !this.anchor || now - this.lastSampleClockMs < interval) return this.expireHoldsBetweenSamples();
-    this.sample(this.anchor.timeUs + (now - this.anchor.clockMs) * 1000 * this.stages.source.timeScale);
+    if (late || this.anchorTimeUs === undefined || now - this.lastSampleClockMs < interval) return this.expireHoldsBetweenSamples();
+    this.sample(this.anchorTimeUs + (now - this.anchorClockMs) * 1000 * this.stages.source.timeScale);
   }
 
   /** Holds end on the wall clock, also while no sample is taken (no frames yet, a stalled loop). */

@@ -1,6 +1,7 @@
 import { createFrameSource, parseSourceSpec } from '../can/frame-source-spec.js';
 import type { FrameSource } from '../can/can-frame.js';
 import type { Logger } from '../common/logger.js';
+import { frameBatchWindowMs } from '../signals/frame-batch-window.js';
 import { SignalDecoder, type SignalSnapshot } from '../signals/signal-decoder.js';
 import type { MappedSignal, Vehicle } from '../signals/signal-map.js';
 
@@ -33,6 +34,7 @@ export class SignalMonitor {
       speed: options.speed,
       loop: false,
       filters: messages.map((m) => ({ id: m.id, extended: m.extended })),
+      batchWindowMs: frameBatchWindowMs(options.vehicle),
       logger: options.logger,
     });
   }
