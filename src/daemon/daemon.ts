@@ -1,4 +1,5 @@
 import type { CanFrame, FrameBatch, FrameSink } from '../can/can-frame.js';
+import type { ContextState } from '../context/context-names.js';
 import type { ContextChange } from '../context/context-tracker.js';
 import { REQUIRED_SIGNALS, type DrivingFeatures } from '../context/driving-features.js';
 import type { InstanceInput } from '../context/instance-features.js';
@@ -12,6 +13,7 @@ import type { SignalSnapshot } from '../signals/signal-decoder.js';
 import { DecisionLog, type DecisionRecord, type DriverDecision } from './decision-record.js';
 import type { DaemonObserver, DaemonStages } from './daemon-stages.js';
 import { formatted, infoPayload, iso } from './payloads.js';
+import { SettledDecision, type DecisionInputs } from './settled-decision.js';
 import { SwitchApplier } from './switch-applier.js';
 import { InstanceTracker } from './instance-tracker.js';
 import { describeBreach } from '../health/health-watch.js';
@@ -58,6 +60,7 @@ export class Daemon {
   private workloadFailing = false;
 
   private readonly applier: SwitchApplier;
+  private readonly settled = new SettledDecision();
   private readonly instanceTracker: InstanceTracker;
   /** The index event/manifest last described and decisions were last brought in line with: each load is compared with it. */
   private announced: ManifestIndex;
@@ -434,6 +437,8 @@ export class Daemon {
     const wallMs = this.stages.clock.wallNow();
     const expired = this.stages.holds.expire(wallMs);
     const context = this.stages.tracker.current;
+    // A sample that brings nothing new to a decision that left nothing to do would take it again: the same nothing.
+    if (trigger === 'sample' && expired.length === 0 && this.settled.holds(this.decisionInputs(context))) return;
     const standstill = this.features?.speedKmh !== null && this.features !== null && this.features.speedKmh <= this.stages.standstillKmh;
     // Limping, persona asks for nothing but the safe personality, as if the context were unknown.
     const decideFor: PolicyContext = { ...context, ...(this.applier.limp.active ? { driving: 'unknown' } : {}), role: this.instanceTracker.describe(context.instance).role };
@@ -470,14 +475,24 @@ export class Daemon {
     const reason = trigger !== 'sample' ? trigger : expired.length > 0 ? expiredTrigger(expired) : this.sampleTrigger(drivers, standstill);
     this.publishHoldsIfChanged();
     const mayApply = this.applier.limp.mayApply();
+    let queued = false;
     for (const { verdict, plan, standing } of planned) {
       if (!mayApply) break;
       // A winner whose values the driver already has is taken over without touching the driver.
       const adopt = plan.result === 'unchanged' && standing.personality !== verdict.winner.personality;
-      if (Object.keys(plan.apply).length > 0 || adopt) this.applier.queue({ target: verdict.target, winner: verdict.winner, plan, before: standing, trigger: reason, nowMs, wallMs, speedKmh: round(this.features?.speedKmh ?? null), context });
+      if (Object.keys(plan.apply).length > 0 || adopt) {
+        this.applier.queue({ target: verdict.target, winner: verdict.winner, plan, before: standing, trigger: reason, nowMs, wallMs, speedKmh: round(this.features?.speedKmh ?? null), context });
+        queued = true;
+      }
     }
     this.record(reason, context, drivers, nowMs, wallMs);
     if (expired.length > 0) this.saveHolds();
+    this.settled.decided(this.decisionInputs(context), planned.map(({ plan }) => plan.result), queued);
+  }
+
+  /** What a decision in `context` reads besides the holds and the time (see SettledDecision). */
+  private decisionInputs(context: ContextState): DecisionInputs {
+    return { context, role: this.instanceTracker.describe(context.instance).role, limping: this.applier.limp.active, standings: this.applier.revision, manifests: this.stages.store.inForce };
   }
 
   /**

@@ -44,6 +44,7 @@ export class SwitchApplier {
   readonly health: HealthGuard;
   readonly limp: LimpMode;
   private readonly standings = new Map<string, Standing>();
+  private changes = 0;
   private work: Promise<void> = Promise.resolve();
 
   constructor(
@@ -54,6 +55,14 @@ export class SwitchApplier {
   ) {
     this.health = new HealthGuard(stages.counters, stages.logger.child('health'));
     this.limp = new LimpMode(stages.clock);
+  }
+
+  /**
+   * Counts the changes to what the targets have (a switch queued, an apply done or failed, a
+   * drift): a decision taken on the same count saw the same standings.
+   */
+  get revision(): number {
+    return this.changes;
   }
 
   /** Resolves once every apply queued so far is done. */
@@ -68,7 +77,7 @@ export class SwitchApplier {
       const drifted = target.driverId === drift.driverId ? target.resources.find((r) => drift.resources.includes(r)) : undefined;
       if (!standing || drifted === undefined) continue;
       // The target's resources no longer agree: plan from the one that drifted.
-      this.standings.set(target.key, { ...standing, values: this.stages.backend.read(target.driverId, drifted), drifted: this.stages.onDrift === 'report' });
+      this.setStanding(target.key, { ...standing, values: this.stages.backend.read(target.driverId, drifted), drifted: this.stages.onDrift === 'report' });
     }
   }
 
@@ -77,9 +86,14 @@ export class SwitchApplier {
     let standing = this.standings.get(target.key);
     if (!standing) {
       standing = { personality: null, lastSwitchMs: undefined, values: this.read(target), sinceWallMs: this.stages.clock.wallNow(), generation: 0, waiting: {} };
-      this.standings.set(target.key, standing);
+      this.setStanding(target.key, standing);
     }
     return standing;
+  }
+
+  private setStanding(key: string, standing: Standing): void {
+    this.standings.set(key, standing);
+    this.changes++;
   }
 
   /** What the driver has, read from the target's first resource. */
@@ -95,7 +109,7 @@ export class SwitchApplier {
     const { target, winner, plan, before, trigger, nowMs, wallMs, speedKmh, context } = request;
     const from = before.personality;
     const { driverId } = target;
-    this.standings.set(target.key, {
+    this.setStanding(target.key, {
       ...before,
       personality: winner.personality,
       lastSwitchMs: Object.keys(plan.apply).length > 0 ? nowMs : before.lastSwitchMs,
@@ -107,7 +121,7 @@ export class SwitchApplier {
       try {
         const result = await this.stages.backend.apply(driverId, plan.apply, target.resources);
         const standing = this.standing(target);
-        this.standings.set(target.key, { ...standing, generation: result.generation, values: this.read(target), drifted: false });
+        this.setStanding(target.key, { ...standing, generation: result.generation, values: this.read(target), drifted: false });
         if (trigger.startsWith('drift on ')) this.stages.publisher.setDegraded(undefined);
         const record: SwitchRecord = { timeMs: nowMs, wallTimeMs: wallMs, speedKmh, target, driverId, from, to: winner.personality, winner, trigger, context, changes: result.changes, waiting: plan.waiting, durationMs: result.durationMs, generation: result.generation };
         this.publishSwitch(record);
@@ -139,7 +153,7 @@ export class SwitchApplier {
       }
     }
     // Nothing switched, so the minimum interval runs from the last switch that did.
-    this.standings.set(target.key, { ...this.standing(target), values, personality: before.personality, lastSwitchMs: before.lastSwitchMs, waiting: {} });
+    this.setStanding(target.key, { ...this.standing(target), values, personality: before.personality, lastSwitchMs: before.lastSwitchMs, waiting: {} });
     logger.error(`applying ${personality} to ${target.key} failed: ${err.message}`);
     this.observer.applyFailed?.(target.key, personality, err);
     const reason = vanished ? `driver ${target.driverId} vanished (${err.message})` : `applying ${personality}: ${err.message}`;
