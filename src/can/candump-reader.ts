@@ -28,60 +28,88 @@ export interface CandumpReadOptions {
 }
 
 /**
- * Reads `candump -L` lines from a stream and hands the frames of each chunk read to
- * `onFrames` at once, awaiting it (so a caller can pace): one wake-up and one promise per
- * chunk, not per line. Malformed lines go to `malformed` and reading goes on. Returns the
- * first and last timestamps seen, or undefined for an input without frames.
+ * The frames of the `candump -L` text read so far, parsed one at a time as they are asked for:
+ * a frame lives from its batch to the end of the batch, not for as long as its chunk of text
+ * takes to play, and so dies young. Malformed lines go to `malformed` and reading goes on.
+ */
+export class CandumpCursor {
+  /** First and last timestamps seen; undefined before the first frame. */
+  span: { firstUs: number; lastUs: number } | undefined;
+  private text = '';
+  private start = 0;
+  private lineNo = 0;
+
+  constructor(
+    private readonly malformed: MalformedLineReporter,
+    private readonly shiftUs: number,
+  ) {}
+
+  /** Adds text read; what follows the last newline waits for the rest of its line. */
+  feed(text: string): void {
+    this.text = this.text.slice(this.start) + text;
+    this.start = 0;
+  }
+
+  /** Whether text without its newline waits. */
+  get pending(): boolean {
+    return this.start < this.text.length;
+  }
+
+  /** The next frame of the complete lines fed, or undefined when they are used up. */
+  next(): CanFrame | undefined {
+    for (let end = this.text.indexOf('\n', this.start); end >= 0; end = this.text.indexOf('\n', this.start)) {
+      const line = this.text.slice(this.start, end);
+      this.start = end + 1;
+      this.lineNo++;
+      // Blank lines, and the \r of CRLF endings, are whitespace the parser trims.
+      if (line.trim() === '') continue;
+      let frame: CanFrame;
+      try {
+        frame = parseCandumpLine(line, this.shiftUs);
+      } catch (err) {
+        this.malformed.report(this.lineNo, err as Error);
+        continue;
+      }
+      this.span ??= { firstUs: frame.timeUs, lastUs: frame.timeUs };
+      this.span.lastUs = frame.timeUs;
+      return frame;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Reads `candump -L` lines from a stream and hands `onChunk` the frames of each chunk read,
+ * through a cursor it takes them from until it returns undefined, awaiting it (so a caller can
+ * pace): one wake-up and one promise per chunk, not per line. Returns the first and last
+ * timestamps seen, or undefined for an input without frames.
  */
 export async function readCandump(
   input: Readable,
   malformed: MalformedLineReporter,
-  onFrames: (frames: CanFrame[]) => Promise<void> | void,
+  onChunk: (frames: CandumpCursor) => Promise<void> | void,
   signal: AbortSignal,
   options: CandumpReadOptions = {},
 ): Promise<{ firstUs: number; lastUs: number } | undefined> {
-  const shiftUs = options.timeShiftUs ?? 0;
   const decoder = new StringDecoder('utf8');
-  let span: { firstUs: number; lastUs: number } | undefined;
-  let lineNo = 0;
-  let partial = '';
-  const parse = (text: string, frames: CanFrame[]): void => {
-    let start = 0;
-    for (let end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) {
-      lineNo++;
-      const line = text.slice(start, end);
-      let frame: CanFrame;
-      try {
-        // Blank lines, and the \r of CRLF endings, are whitespace the parser trims.
-        if (line.trim() === '') continue;
-        frame = parseCandumpLine(line, shiftUs);
-      } catch (err) {
-        malformed.report(lineNo, err as Error);
-        continue;
-      }
-      span ??= { firstUs: frame.timeUs, lastUs: frame.timeUs };
-      span.lastUs = frame.timeUs;
-      frames.push(frame);
-    }
-    partial = text.slice(start);
-  };
+  const frames = new CandumpCursor(malformed, options.timeShiftUs ?? 0);
   try {
     for await (const chunk of input as AsyncIterable<Buffer | string>) {
       if (signal.aborted) break;
-      const frames: CanFrame[] = [];
-      parse(partial + (typeof chunk === 'string' ? chunk : decoder.write(chunk)), frames);
-      if (frames.length > 0) await onFrames(frames);
+      frames.feed(typeof chunk === 'string' ? chunk : decoder.write(chunk));
+      await onChunk(frames);
     }
     if (!signal.aborted) {
+      frames.feed(decoder.end());
       // The last line may lack its newline.
-      const rest = partial + decoder.end();
-      const frames: CanFrame[] = [];
-      if (rest !== '') parse(rest + '\n', frames);
-      if (frames.length > 0) await onFrames(frames);
+      if (frames.pending) {
+        frames.feed('\n');
+        await onChunk(frames);
+      }
     }
   } catch (err) {
     // Stopping a source destroys its stream under the reader: that is the end, not an error.
     if (!signal.aborted) throw err;
   }
-  return span;
+  return frames.span;
 }

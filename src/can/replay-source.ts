@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { systemClock, type Clock } from '../common/clock.js';
 import { silentLogger, type Logger } from '../common/logger.js';
-import { DEFAULT_BATCH_WINDOW_MS, deliverBatch, type CanFrame, type FrameSink, type FrameSource } from './can-frame.js';
-import { MalformedLineReporter, readCandump } from './candump-reader.js';
+import { DEFAULT_BATCH_WINDOW_MS, deliverBatch, type FrameSink, type FrameSource } from './can-frame.js';
+import { MalformedLineReporter, readCandump, type CandumpCursor } from './candump-reader.js';
 
 export interface ReplayOptions {
   /** Playback speed as a multiple of real time; 0 replays as fast as possible. */
@@ -85,27 +85,26 @@ export class ReplaySource implements FrameSource {
     return Promise.resolve();
   }
 
-  /** Hands `frames` (one chunk of the file, in log order) over batch by batch, each when it is due. */
-  private async play(frames: readonly CanFrame[], sink: FrameSink, stopped: () => boolean): Promise<void> {
-    let next = 0;
-    while (next < frames.length && !stopped()) {
-      const firstUs = frames[next]!.timeUs;
-      let dueUs = this.dueUntilUs(firstUs);
-      if (firstUs > dueUs) {
-        const wakeMs = Math.max(this.clockAt(firstUs), this.lastWakeMs + this.windowUs / 1000 / this.speed);
+  /** Hands the frames of one chunk of the file over batch by batch, each when it is due. */
+  private async play(frames: CandumpCursor, sink: FrameSink, stopped: () => boolean): Promise<void> {
+    let first = frames.next();
+    while (first !== undefined && !stopped()) {
+      let dueUs = this.dueUntilUs(first.timeUs);
+      if (first.timeUs > dueUs) {
+        const wakeMs = Math.max(this.clockAt(first.timeUs), this.lastWakeMs + this.windowUs / 1000 / this.speed);
         await this.clock.sleepUntil(wakeMs, this.abort.signal);
         if (stopped()) break;
         // A timer may fire a little early: what it was set for is due.
-        dueUs = Math.max(this.dueUntilUs(firstUs), this.logAt(wakeMs));
+        dueUs = Math.max(this.dueUntilUs(first.timeUs), this.logAt(wakeMs));
       }
       this.lastWakeMs = this.clock.now();
       // Every frame due now, in batches of at most one window each (more than one only after a stall).
-      const untilUs = Math.min(dueUs, firstUs + this.windowUs);
-      let end = next + 1;
-      while (end < frames.length && frames[end]!.timeUs <= untilUs) end++;
-      const batch = next === 0 && end === frames.length ? frames : frames.slice(next, end);
+      const untilUs = Math.min(dueUs, first.timeUs + this.windowUs);
+      const batch = [first];
+      let next = frames.next();
+      for (; next !== undefined && next.timeUs <= untilUs; next = frames.next()) batch.push(next);
       this.stats.frames += deliverBatch(sink, batch, stopped);
-      next = end;
+      first = next;
       // As fast as possible nothing waits between batches: what the sink started meanwhile
       // (an apply) still moves on between them, as it would between wake-ups.
       if (this.speed === 0) await Promise.resolve();

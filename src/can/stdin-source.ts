@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { silentLogger, type Logger } from '../common/logger.js';
-import { deliverBatch, type FrameSink, type FrameSource } from './can-frame.js';
+import { deliverBatch, type CanFrame, type FrameSink, type FrameSource } from './can-frame.js';
 import { MalformedLineReporter, readCandump } from './candump-reader.js';
 
 /**
@@ -26,7 +26,9 @@ export class StdinSource implements FrameSource {
     const signal = this.abort.signal;
     const stopped = (): boolean => signal.aborted;
     await readCandump(this.input, this.malformed, (frames) => {
-      this.frames += deliverBatch(sink, frames, stopped);
+      const batch: CanFrame[] = [];
+      for (let frame = frames.next(); frame !== undefined; frame = frames.next()) batch.push(frame);
+      if (batch.length > 0) this.frames += deliverBatch(sink, batch, stopped);
     }, signal);
   }
 
