@@ -19,9 +19,10 @@ export interface CanFrame {
 
 /**
  * The longest stretch of CAN time a batching source gathers into one batch unless told less:
- * a few milliseconds, a tenth of the maximum age of a message sent every 20 ms.
+ * ten milliseconds, half the period of a message sent every 20 ms. A wake-up costs more than
+ * the frames of such a window at 2,000 frames/s, so windows are as long as the signals allow.
  */
-export const DEFAULT_BATCH_WINDOW_MS = 5;
+export const DEFAULT_BATCH_WINDOW_MS = 10;
 
 /** Frames a source hands over at one wake-up, in capture order, each with its own timestamp. */
 export type FrameBatch = readonly CanFrame[];
