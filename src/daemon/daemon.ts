@@ -437,9 +437,9 @@ export class Daemon {
     const wallMs = this.stages.clock.wallNow();
     const expired = this.stages.holds.expire(wallMs);
     const context = this.stages.tracker.current;
-    // A sample that brings nothing new to a decision that left nothing to do would take it again: the same nothing.
-    if (trigger === 'sample' && expired.length === 0 && this.settled.holds(this.decisionInputs(context))) return;
     const standstill = this.features?.speedKmh !== null && this.features !== null && this.features.speedKmh <= this.stages.standstillKmh;
+    // A sample that brings nothing new to a decision that left nothing to do would take it again: the same nothing.
+    if (trigger === 'sample' && expired.length === 0 && this.settled.holds(this.decisionInputs(context, standstill))) return;
     // Limping, persona asks for nothing but the safe personality, as if the context were unknown.
     const decideFor: PolicyContext = { ...context, ...(this.applier.limp.active ? { driving: 'unknown' } : {}), role: this.instanceTracker.describe(context.instance).role };
     const planned = this.stages.arbiter.decide(decideFor).map((decided) => {
@@ -487,12 +487,13 @@ export class Daemon {
     }
     this.record(reason, context, drivers, nowMs, wallMs);
     if (expired.length > 0) this.saveHolds();
-    this.settled.decided(this.decisionInputs(context), planned.map(({ plan }) => plan.result), queued);
+    const results = planned.map(({ verdict, plan, standing }) => ({ result: plan.result, continuing: standing.personality === verdict.winner.personality }));
+    this.settled.decided(this.decisionInputs(context, standstill), results, queued);
   }
 
   /** What a decision in `context` reads besides the holds and the time (see SettledDecision). */
-  private decisionInputs(context: ContextState): DecisionInputs {
-    return { context, role: this.instanceTracker.describe(context.instance).role, limping: this.applier.limp.active, standings: this.applier.revision, manifests: this.stages.store.inForce };
+  private decisionInputs(context: ContextState, standstill: boolean): DecisionInputs {
+    return { context, role: this.instanceTracker.describe(context.instance).role, limping: this.applier.limp.active, standstill, standings: this.applier.revision, manifests: this.stages.store.inForce };
   }
 
   /**

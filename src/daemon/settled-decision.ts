@@ -9,25 +9,36 @@ export interface DecisionInputs {
   readonly role: InstanceRole | null;
   /** Limping, a decision asks for the safe personality whatever the context. */
   readonly limping: boolean;
+  /** Whether the vehicle stands: what disruptive parameters wait for. */
+  readonly standstill: boolean;
   /** The applier's revision: the standings the decision planned from. */
   readonly standings: number;
   readonly manifests: ManifestIndex;
 }
 
+/** What a decision planned for one driver. */
+export interface PlannedResult {
+  readonly result: PlanResult;
+  /** The winner is the personality the driver already has, or is being switched to. */
+  readonly continuing: boolean;
+}
+
 /**
- * The inputs of the last decision, kept while that decision left nothing to do: every driver
- * already had its winner's values (each plan `unchanged`, nothing applied or adopted). Such a
- * decision reads the time nowhere: nothing is deferred to the minimum interval, nothing waits
- * for a standstill. Taken again on the same inputs, with no hold expired, it would choose the
- * same winners, plan the same nothing and record nothing, so a sample that brings no other
- * inputs need not take it.
+ * The inputs of the last decision, kept while that decision left nothing to do until they
+ * change: nothing applied or adopted, and every driver either already had its winner's values
+ * (`unchanged`) or was finishing a switch to it whose disruptive rest waits for a standstill
+ * (`pending`, continuing). Such a decision reads the time nowhere: a continuing switch is not
+ * held to the minimum interval, and nothing else is deferred. Taken again on the same inputs,
+ * with no hold expired, it would choose the same winners, plan the same and record nothing,
+ * so a sample that brings no other inputs need not take it.
  */
 export class SettledDecision {
   private settled: DecisionInputs | undefined;
 
-  /** After each decision: what it read, and whether it left nothing to do. */
-  decided(inputs: DecisionInputs, results: readonly PlanResult[], queued: boolean): void {
-    this.settled = !queued && results.every((r) => r === 'unchanged') ? inputs : undefined;
+  /** After each decision: what it read, what it planned, and whether it queued an apply. */
+  decided(inputs: DecisionInputs, planned: readonly PlannedResult[], queued: boolean): void {
+    const waits = planned.every((p) => p.result === 'unchanged' || (p.result === 'pending' && p.continuing));
+    this.settled = !queued && waits ? inputs : undefined;
   }
 
   /** Whether a decision on `inputs` would be the settled one again. */
@@ -39,6 +50,7 @@ export class SettledDecision {
       s.manifests === inputs.manifests &&
       s.role === inputs.role &&
       s.limping === inputs.limping &&
+      s.standstill === inputs.standstill &&
       s.context.driving === inputs.context.driving &&
       s.context.workload === inputs.context.workload &&
       s.context.io === inputs.context.io &&

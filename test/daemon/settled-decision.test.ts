@@ -2,7 +2,7 @@ import t from 'tap';
 import { SimulatedClock } from '../../src/common/clock.js';
 import type { ContextState } from '../../src/context/context-names.js';
 import { ContextTracker } from '../../src/context/context-tracker.js';
-import { SettledDecision, type DecisionInputs } from '../../src/daemon/settled-decision.js';
+import { SettledDecision, type DecisionInputs, type PlannedResult } from '../../src/daemon/settled-decision.js';
 import type { ManifestIndex } from '../../src/manifests/manifest-index.js';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import { Arbiter } from '../../src/policy/arbiter.js';
@@ -13,12 +13,13 @@ const P = 126;
 const D = 3;
 const CITY: ContextState = { driving: 'city', workload: 'normal', io: 'quiet', instance: 'unknown' };
 const INDEX = {} as ManifestIndex;
-const INPUTS: DecisionInputs = { context: CITY, role: null, limping: false, standings: 7, manifests: INDEX };
+const INPUTS: DecisionInputs = { context: CITY, role: null, limping: false, standstill: false, standings: 7, manifests: INDEX };
+const UNCHANGED: PlannedResult = { result: 'unchanged', continuing: true };
 
 void t.test('a decision that left nothing to do holds for the same inputs, and for no others', async (t) => {
   const settled = new SettledDecision();
   t.notOk(settled.holds(INPUTS), 'nothing decided yet');
-  settled.decided(INPUTS, ['unchanged', 'unchanged'], false);
+  settled.decided(INPUTS, [UNCHANGED, UNCHANGED], false);
   t.ok(settled.holds({ ...INPUTS, context: { ...CITY } }), 'the same inputs, another object');
   const others: Array<[string, DecisionInputs]> = [
     ['driving', { ...INPUTS, context: { ...CITY, driving: 'highway' } }],
@@ -27,22 +28,32 @@ void t.test('a decision that left nothing to do holds for the same inputs, and f
     ['instance', { ...INPUTS, context: { ...CITY, instance: 'constrained' } }],
     ['role', { ...INPUTS, role: 'cockpit' }],
     ['limping', { ...INPUTS, limping: true }],
+    ['standstill', { ...INPUTS, standstill: true }],
     ['standings', { ...INPUTS, standings: 8 }],
     ['manifests', { ...INPUTS, manifests: {} as ManifestIndex }],
   ];
   for (const [what, inputs] of others) t.notOk(settled.holds(inputs), `another ${what}`);
 });
 
-void t.test('a decision that applied, adopted, deferred or left values waiting settles nothing', async (t) => {
+void t.test('the rest of a switch waiting for a standstill settles until the vehicle stands', async (t) => {
   const settled = new SettledDecision();
-  for (const result of ['switch', 'partial', 'pending', 'deferred'] as const) {
-    settled.decided(INPUTS, ['unchanged', result], false);
+  settled.decided(INPUTS, [UNCHANGED, { result: 'pending', continuing: true }], false);
+  t.ok(settled.holds(INPUTS), 'moving on: the same pending again');
+  t.notOk(settled.holds({ ...INPUTS, standstill: true }), 'standing: the rest may be applied');
+  settled.decided(INPUTS, [{ result: 'pending', continuing: false }], false);
+  t.notOk(settled.holds(INPUTS), 'a new winner waiting is held to the minimum interval, which reads the time');
+});
+
+void t.test('a decision that applied, adopted or deferred settles nothing', async (t) => {
+  const settled = new SettledDecision();
+  for (const result of ['switch', 'partial', 'deferred'] as const) {
+    settled.decided(INPUTS, [UNCHANGED, { result, continuing: false }], false);
     t.notOk(settled.holds(INPUTS), result);
   }
-  settled.decided(INPUTS, ['unchanged'], true);
+  settled.decided(INPUTS, [{ result: 'unchanged', continuing: false }], true);
   t.notOk(settled.holds(INPUTS), 'a winner adopted without touching the driver');
-  settled.decided(INPUTS, ['unchanged'], false);
-  settled.decided(INPUTS, ['deferred'], false);
+  settled.decided(INPUTS, [UNCHANGED], false);
+  settled.decided(INPUTS, [{ result: 'deferred', continuing: false }], false);
   t.notOk(settled.holds(INPUTS), 'a later decision replaces the settled one');
 });
 
@@ -104,4 +115,23 @@ void t.test('samples that change nothing decide nothing; holds, their expiry, a 
   t.ok(within(decided, 45, 50).length > 0, 'driving off changes the context, which decides');
   const triggers = r.published.decisions.map((d) => d.trigger);
   t.ok(triggers.some((trigger) => /^hold h1-\w+ expired$/.test(trigger)), `the expiry is a decision's trigger (${triggers.join('; ')})`);
+});
+
+void t.test('driving on while the rest of a switch waits for a standstill decides nothing until the vehicle stands', async (t) => {
+  const clock = new SimulatedClock();
+  const { result: r, decided } = await callsDuring(clock, () =>
+    runDrive(
+      () => [
+        { seconds: 15, speedKmh: 0, gear: P },
+        { seconds: 20, speedKmh: 40, gear: D },
+        { seconds: 5, speedKmh: 0 },
+      ],
+      { clock },
+    ),
+  );
+  const toCity = r.switches.filter((s) => s.to === 'city').map((s) => r.at(s.timeMs));
+  t.equal(toCity.length, 2, `the runtime part when driving off, the disruptive rest at the next standstill (${toCity.join(', ')} s)`);
+  t.ok(toCity[0]! < 15.5 && toCity[1]! > 35, 'driving off at 15 s, standing again after 35 s');
+  t.same(within(decided, 15.5, 35), [], 'meanwhile the same pending rest is not decided again');
+  t.ok(within(decided, 35, toCity[1]! + 0.2).length > 0, 'standing, it is');
 });
