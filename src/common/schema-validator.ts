@@ -8,17 +8,17 @@ import { packageRoot } from './package-root.js';
 
 /**
  * How a schema is checked; each is one set of ajv options.
- * - document: a trusted document (config, policy, vehicle map): every error is reported.
- * - strict: an untrusted document (manifest, envelope, state file): the first error ends the
- *   check, and the offending value is kept for the message.
+ * - trusted: a document the integrator wrote (config, policy, vehicle map): every error is reported.
+ * - untrusted: a document that may be hostile (manifest, envelope, state file): the first error
+ *   ends the check, and the offending value is kept for the message.
  * - request: an MQTT or HTTP request payload: the first error ends the check.
  * Nothing is ever coerced and no default is injected: what is validated is what was written.
  */
-export type SchemaFlavour = 'document' | 'strict' | 'request';
+export type SchemaFlavour = 'trusted' | 'untrusted' | 'request';
 
 export const FLAVOUR_OPTIONS: Record<SchemaFlavour, Options> = {
-  document: { strict: true, allErrors: true, coerceTypes: false, useDefaults: false },
-  strict: { strict: true, allErrors: false, coerceTypes: false, useDefaults: false, verbose: true },
+  trusted: { strict: true, allErrors: true, coerceTypes: false, useDefaults: false },
+  untrusted: { strict: true, allErrors: false, coerceTypes: false, useDefaults: false, verbose: true },
   request: { strict: true, allErrors: false, coerceTypes: false, useDefaults: false },
 };
 
@@ -32,15 +32,20 @@ export interface RequestedSchema {
   key: string;
 }
 
+// Loads ajv (CommonJS) only when a schema has no generated validator, and the generated file.
+const require = createRequire(import.meta.url);
+const AJV_VERSION = (require('ajv/package.json') as { version: string }).version;
 const requested = new Map<string, RequestedSchema>();
 let precompiled: Record<string, ValidateFunction | undefined> | undefined;
-const ajvs = new Map<SchemaFlavour, { compile(schema: object): ValidateFunction }>();
-// ajv is CommonJS; it is loaded only when a schema has no generated validator.
-const require = createRequire(import.meta.url);
 
-/** The export name of a schema's validator in the generated file: its flavour and a digest of the schema. */
+/**
+ * The export name of a schema's validator in the generated file: its flavour and a digest of
+ * what shapes the generated code (ajv's version, the flavour's options, the schema), so that a
+ * file generated before any of them changed is never used for the new one.
+ */
 export function validatorKey(flavour: SchemaFlavour, schema: object): string {
-  return `${flavour}_${createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 32)}`;
+  const digest = createHash('sha256').update(JSON.stringify([AJV_VERSION, FLAVOUR_OPTIONS[flavour], schema])).digest('hex');
+  return `${flavour}_${digest.slice(0, 32)}`;
 }
 
 /**
@@ -65,20 +70,26 @@ export function isPrecompiled(flavour: SchemaFlavour, schema: object): boolean {
   return loadPrecompiled()[validatorKey(flavour, schema)] !== undefined;
 }
 
+/** The build generates a new file: it compiles every schema itself and never reads the old one. */
+export function ignorePrecompiled(): void {
+  precompiled = {};
+}
+
 function loadPrecompiled(): Record<string, ValidateFunction | undefined> {
   if (precompiled === undefined) {
     const file = join(packageRoot(), PRECOMPILED_FILE);
-    precompiled = existsSync(file) ? (require(file) as Record<string, ValidateFunction>) : {};
+    try {
+      precompiled = existsSync(file) ? (require(file) as Record<string, ValidateFunction>) : {};
+    } catch (err) {
+      // Not Node's own message alone: it quotes the whole generated line.
+      throw new Error(`${file}: cannot be loaded (${(err as Error).name}): rebuild it with npm run build`);
+    }
   }
   return precompiled;
 }
 
 function compileNow(flavour: SchemaFlavour, schema: object): ValidateFunction {
-  let ajv = ajvs.get(flavour);
-  if (ajv === undefined) {
-    const ajv2020 = (require('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020 }).Ajv2020;
-    ajv = new ajv2020(FLAVOUR_OPTIONS[flavour]);
-    ajvs.set(flavour, ajv);
-  }
+  // One ajv per schema, as each module had its own: two schemas never meet by their $id.
+  const ajv = new (require('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020 }).Ajv2020(FLAVOUR_OPTIONS[flavour]);
   return ajv.compile(schema);
 }

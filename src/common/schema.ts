@@ -48,7 +48,7 @@ function describe(error: ErrorObject): DocumentProblem['message'] {
  * coerced and no defaults are injected, so what is validated is what was written.
  */
 export function compileDocumentSchema<T>(schema: object): (data: unknown, file: string) => T {
-  const validate = schemaValidator('document', schema);
+  const validate = schemaValidator('trusted', schema);
   return (data, file) => {
     if (validate(data)) return data as T;
     const problems = (validate.errors ?? []).map((e) => ({ file, path: pathOf(e), message: describe(e) }));

@@ -12,7 +12,7 @@ export type StrictValidator<T> = (data: unknown, file: string) => T;
  * @param code the error code for documents that fail it (E_SCHEMA, E_ENVELOPE, …)
  */
 export function compileStrictSchema<T>(schema: object, code: ManifestErrorCode): StrictValidator<T> {
-  const validate = schemaValidator('strict', schema);
+  const validate = schemaValidator('untrusted', schema);
   return (data, file) => {
     if (validate(data)) return data as T;
     // ajv always sets errors on failure, and stops at the first one.
