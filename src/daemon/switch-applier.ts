@@ -108,10 +108,11 @@ export class SwitchApplier {
         const result = await this.stages.backend.apply(driverId, plan.apply, target.resources);
         const standing = this.standing(target);
         this.standings.set(target.key, { ...standing, generation: result.generation, values: this.read(target), drifted: false });
-        if (trigger.startsWith('drift on ')) this.stages.publisher.setDegraded(undefined);
         const record: SwitchRecord = { timeMs: nowMs, wallTimeMs: wallMs, speedKmh, target, driverId, from, to: winner.personality, winner, trigger, context, changes: result.changes, waiting: plan.waiting, durationMs: result.durationMs, generation: result.generation };
-        this.publishSwitch(record);
+        // Applied: the backend has returned and the values are read back; telling comes after.
         this.observer.switched?.(record);
+        if (trigger.startsWith('drift on ')) this.stages.publisher.setDegraded(undefined);
+        this.publishSwitch(record);
         this.health.switched(target, this.stages.store.get(driverId, winner.personality), from, this.timeMs());
         if (this.limp.succeeded()) {
           this.stages.logger.info(`limp mode over: ${winner.personality} applied to ${target.key}`);
