@@ -89,7 +89,8 @@ export class SwitchApplier {
 
   /**
    * Takes the plan as done at once (so that the next decision builds on it) and applies it
-   * after every apply queued before.
+   * after every apply queued before. The publisher is held until it is done: what the decision
+   * published waits for the apply, and goes out with the switch's own payloads after it.
    */
   queue(request: ApplyRequest): void {
     const { target, winner, plan, before, trigger, nowMs, wallMs, speedKmh, context } = request;
@@ -103,6 +104,7 @@ export class SwitchApplier {
       values: { ...before.values, ...plan.apply },
       waiting: plan.waiting,
     });
+    this.stages.publisher.hold();
     this.work = this.work.then(async () => {
       try {
         const result = await this.stages.backend.apply(driverId, plan.apply, target.resources);
@@ -120,6 +122,8 @@ export class SwitchApplier {
         }
       } catch (err) {
         this.applyFailed(target, winner.personality, before, err as Error);
+      } finally {
+        this.stages.publisher.release();
       }
     });
   }
