@@ -2,7 +2,7 @@ import type { BenchEntry } from './bench-entry.js';
 import type { PipelineTiming } from './pipeline-timing.js';
 import { percentile } from './timing.js';
 
-/** The p50/p99 rows of a pipeline timing; frame → applied p99 carries the target when one is given. */
+/** The p50/p99 rows of a pipeline timing, each with its sample count; frame → applied p99, the last, carries the target when one is given. */
 export function latencyEntries(timing: Pick<PipelineTiming, 'frameToDecisionUs' | 'decisionToAppliedUs' | 'frameToAppliedUs'>, where: string, targetFrameToAppliedP99Us?: number): BenchEntry[] {
   const row = (name: string, samples: readonly number[], q: number): BenchEntry => ({
     name: `${name} p${Math.round(q * 100)} (${where})`,
@@ -19,6 +19,7 @@ export function latencyEntries(timing: Pick<PipelineTiming, 'frameToDecisionUs' 
     row('frame → decision', timing.frameToDecisionUs, 0.99),
     row('decision → applied', timing.decisionToAppliedUs, 0.5),
     row('decision → applied', timing.decisionToAppliedUs, 0.99),
+    row('frame → applied', timing.frameToAppliedUs, 0.5),
   ];
   const p99 = row('frame → applied', timing.frameToAppliedUs, 0.99);
   if (targetFrameToAppliedP99Us !== undefined) {

@@ -23,6 +23,11 @@ export interface PipelineOptions {
   speed: number;
   /** Passes through the drive; the first one is also traced for the plot. */
   passes: number;
+  /**
+   * The first passes, not timed (none unless told): a new daemon's first decisions and the first
+   * runs of its code through the JIT are not what it does warm.
+   */
+  warmUpPasses?: number;
   /** The broker to publish to; without one, the daemon publishes nowhere (what MQTT costs, by difference). */
   brokerUrl?: string;
   onPass?: (pass: number, decisions: number, switches: number) => void;
@@ -31,7 +36,7 @@ export interface PipelineOptions {
 export interface PipelineTiming {
   /** From a frame reaching the daemon to the decision it caused being recorded (µs). */
   readonly frameToDecisionUs: number[];
-  /** From that decision to the switch applied and read back from the driver (µs). */
+  /** From that decision to the switch applied: the backend has returned and the values are read back (µs). */
   readonly decisionToAppliedUs: number[];
   /** Both together, per switch (µs). */
   readonly frameToAppliedUs: number[];
@@ -113,9 +118,9 @@ export function benchConfig(backend: 'simulated' | 'kmod', speed: number) {
 
 /**
  * Replays the bundled drive through the whole daemon (real broker, the given backend) and
- * times, for every recorded decision a frame caused, frame → decision, and for every switch
- * decision → applied and read back (the observer's `switched` comes after the driver's
- * values were read back for state/personality).
+ * times, for every recorded decision a frame caused after the warm-up passes, frame → decision,
+ * and for every switch decision → applied and read back (the observer's `switched` comes once
+ * the backend has returned and the driver's values were read back).
  */
 export async function timePipeline(options: PipelineOptions): Promise<PipelineTiming> {
   const config = benchConfig(options.backend, options.speed);
@@ -128,6 +133,7 @@ export async function timePipeline(options: PipelineOptions): Promise<PipelineTi
   /** Decisions a frame caused, by their CAN time (a switch's too), until their switch is applied. */
   const decided = new Map<string, { frameMs: number; decidedMs: number }>();
   const sinceStart = (timeMs: number): number => (timeMs * 1000 - (source.firstUs ?? timeMs * 1000)) / 1e6;
+  const warmUpPasses = options.warmUpPasses ?? 0;
   let lastPass = 0;
   const daemon = buildDaemon(config, {
     logger: silentLogger,
@@ -137,6 +143,7 @@ export async function timePipeline(options: PipelineOptions): Promise<PipelineTi
         const now = performance.now();
         const frameMs = source.frameArrivedMs;
         if (frameMs === undefined) return; // decided on a timer, not by a frame
+        if (source.pass < warmUpPasses) return;
         frameToDecisionUs.push((now - frameMs) * 1000);
         decided.set(record.canTime, { frameMs, decidedMs: now });
       },

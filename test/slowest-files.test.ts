@@ -1,5 +1,5 @@
 import t from 'tap';
-import { slowestFiles } from './slowest-files.js';
+import { slowestFiles, wallSeconds } from './slowest-files.js';
 
 void t.test('the slowest test files of the latest run, from tap\'s process records', async (t) => {
   const info = (file: string | undefined, date: string, runtime: number) => JSON.stringify({ ...(file ? { externalID: file } : {}), date, runtime });
@@ -16,9 +16,12 @@ void t.test('the slowest test files of the latest run, from tap\'s process recor
       },
     },
   });
-  t.same(slowestFiles(root), [
-    { file: 'test/b.test.ts', seconds: 12.5 },
-    { file: 'test/a.test.ts', seconds: 3 },
+  const runs = slowestFiles(root);
+  t.same(runs, [
+    { file: 'test/b.test.ts', seconds: 12.5, startedMs: Date.parse('2026-12-07T05:00:01.000Z') },
+    { file: 'test/a.test.ts', seconds: 3, startedMs: Date.parse('2026-12-07T05:00:00.000Z') },
   ], 'the latest run of each file; removed files, child processes and a half-written record left out');
+  t.equal(wallSeconds(runs), 13.5, 'wall time: from the first start to the last end, files in parallel counted once');
   t.same(slowestFiles(t.testdir({})), [], 'no records yet: nothing');
+  t.equal(wallSeconds([]), 0);
 });

@@ -7,7 +7,6 @@ import { systemClock } from '../common/clock.js';
 import { notifySocketSender } from '../daemon/notify-socket.js';
 import { SystemdNotifier } from '../daemon/systemd-notifier.js';
 import { loadConfig, type PersonaConfig } from '../daemon/config.js';
-import { EmbeddedBroker } from '../mqtt/embedded-broker.js';
 import { SignalDecoder } from '../signals/signal-decoder.js';
 import { loadVehicle } from '../signals/signal-map.js';
 import { ConsoleReporter } from './console-reporter.js';
@@ -102,7 +101,8 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
     out.log(`persona: configuration rejected, nothing started:\n${err.message}`);
     return EXIT_CONFIG;
   }
-  const embedded = config.broker === 'embedded' ? new EmbeddedBroker() : undefined;
+  // The embedded broker (aedes) is loaded only when asked for: a daemon on the car's broker never pays for it.
+  const embedded = config.broker === 'embedded' ? new (await import('../mqtt/embedded-broker.js')).EmbeddedBroker() : undefined;
   const brokerUrl = embedded ? await embedded.start(config.embeddedBrokerPort) : config.broker;
   out.print(`persona: MQTT broker ${brokerUrl}${embedded ? ' (embedded)' : ''}, topics persona/${config.ecuId}/#`);
   const daemon = connect({ brokerUrl });

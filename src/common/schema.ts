@@ -1,4 +1,5 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv';
+import { schemaValidator } from './schema-validator.js';
 
 /** One problem in a JSON document, located by file and JSON pointer. */
 export interface DocumentProblem {
@@ -43,12 +44,11 @@ function describe(error: ErrorObject): DocumentProblem['message'] {
 }
 
 /**
- * Compiles `schema` once for trusted documents: every error is reported, nothing is
+ * The check of a trusted document against `schema`: every error is reported, nothing is
  * coerced and no defaults are injected, so what is validated is what was written.
  */
 export function compileDocumentSchema<T>(schema: object): (data: unknown, file: string) => T {
-  const ajv = new Ajv2020({ allErrors: true, strict: true });
-  const validate: ValidateFunction = ajv.compile(schema);
+  const validate = schemaValidator('trusted', schema);
   return (data, file) => {
     if (validate(data)) return data as T;
     const problems = (validate.errors ?? []).map((e) => ({ file, path: pathOf(e), message: describe(e) }));

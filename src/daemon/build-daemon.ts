@@ -35,6 +35,7 @@ import type { StatePublisher, StatusPayload } from '../mqtt/contract.js';
 import { DashboardServer } from '../dashboard/dashboard-server.js';
 import { serveDashboardApi } from './dashboard-api.js';
 import { FanOutPublisher } from './fan-out-publisher.js';
+import { PublishQueue } from './publish-queue.js';
 import { loadVehicle } from '../signals/signal-map.js';
 import { frameBatchWindowMs } from '../signals/frame-batch-window.js';
 import { SignalDecoder } from '../signals/signal-decoder.js';
@@ -137,8 +138,10 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
     const dashboard = http
       ? new DashboardServer({ ...http, ...options.dashboard, ecuId: config.ecuId, online, statechart, logger: logger.child('http'), onListening: (url) => options.observer?.dashboardListening?.(url) })
       : undefined;
-    // The dashboard is fed the very payloads MQTT gets: one source of truth, two outputs.
-    const publisher = dashboard ? new FanOutPublisher([output, dashboard]) : output;
+    // The dashboard is fed the very payloads MQTT gets: one source of truth, two outputs. Everything
+    // published, answers to requests included, goes through one queue, which the daemon holds
+    // between a decision and its apply.
+    const publisher = new PublishQueue(dashboard ? new FanOutPublisher([output, dashboard]) : output, logger.child('publish'));
     const namespace = config.namespace === undefined ? undefined : openNamespace(config, output, publisher, store, adoptedDir, instance, clock, logger.child('namespace'));
     // An offline run (a simulation) keeps its holds in memory: it must neither decide by the
     // holds of the daemon on the car nor overwrite them.
@@ -171,7 +174,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
     },
     options.observer,
   );
-    if (output instanceof StatusPublisher) serveMqttApi(output, daemon, () => store, roles, clock, logger.child('api'), options.api);
+    if (output instanceof StatusPublisher) serveMqttApi(output, publisher, daemon, () => store, roles, clock, logger.child('api'), options.api);
     if (dashboard && http) serveDashboardApi(dashboard, daemon, () => store, publisher, clock, http.token);
     return daemon;
   };

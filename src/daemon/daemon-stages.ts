@@ -10,7 +10,6 @@ import type { CounterSource } from '../health/counter-source.js';
 import type { InstanceFacts } from '../instance/instance-probe.js';
 import type { ManifestStore } from '../manifests/manifest-store.js';
 import type { ParameterValues } from '../manifests/personality.js';
-import type { StatePublisher } from '../mqtt/contract.js';
 import type { Arbiter, Candidate } from '../policy/arbiter.js';
 import type { Target } from '../policy/context-policy.js';
 import type { HoldRegistry, HoldSnapshot } from '../policy/hold-registry.js';
@@ -18,6 +17,7 @@ import type { SignalDecoder } from '../signals/signal-decoder.js';
 import type { DecisionRecord } from './decision-record.js';
 import type { HealthFailure } from './health-guard.js';
 import type { NamespaceSink } from './namespace-link.js';
+import type { PublishQueue } from './publish-queue.js';
 
 /** The stages of the pipeline, in the order data flows through them. */
 export interface DaemonStages {
@@ -36,7 +36,8 @@ export interface DaemonStages {
   minSwitchIntervalMs: number;
   store: ManifestStore;
   backend: DriverBackend;
-  publisher: StatePublisher;
+  /** Where the daemon tells the world; held while a step runs and while an apply is under way. */
+  publisher: PublishQueue;
   /** How often, in CAN time, features are evaluated. */
   sampleIntervalMs: number;
   /** Speeds at or below this are a standstill, when disruptive changes may happen. */

@@ -60,7 +60,7 @@ export class Daemon {
   private workloadFailing = false;
 
   private readonly applier: SwitchApplier;
-  private readonly settled = new SettledDecision();
+  private readonly settledDecision = new SettledDecision();
   private readonly instanceTracker: InstanceTracker;
   /** The index event/manifest last described and decisions were last brought in line with: each load is compared with it. */
   private announced: ManifestIndex;
@@ -96,7 +96,12 @@ export class Daemon {
   /** Consumes the source until it ends or is stopped, and waits for pending switches. */
   async run(): Promise<void> {
     await this.stages.source.start(this.frameSink);
-    await this.applier.settled();
+    await this.settled();
+  }
+
+  /** Resolves once every apply queued so far is done, and what waited for it has been published. */
+  settled(): Promise<void> {
+    return this.applier.settled();
   }
 
   async stop(): Promise<void> {
@@ -104,7 +109,7 @@ export class Daemon {
     for (const cancel of this.cancelTimers.splice(0)) cancel();
     this.stages.namespace?.stop();
     await this.stages.source.stop();
-    await this.applier.settled();
+    await this.settled();
     await this.stages.backend.stop();
     this.stages.tracker.stop();
     await this.stages.publisher.stop();
@@ -123,28 +128,32 @@ export class Daemon {
 
   /** Feeds a workload sample (from the sampler's timer). */
   onWorkload(workload: WorkloadInput): void {
-    const changes = this.stages.tracker.workload(workload);
-    const first = this.workload === null;
-    this.workload = workload;
-    if (changes.length > 0 || first) {
-      const { workload: level, io } = this.stages.tracker.current;
-      this.stages.publisher.publishWorkload({ workload: level, io, cpuPressure: workload.cpuPressure, memoryPressure: workload.memoryPressure, ioPressure: workload.ioPressure });
-    }
-    for (const change of changes) this.contextChanged(change);
-    if (changes.length > 0) this.evaluate(changes.map(describe).join(', '));
+    this.step(() => {
+      const changes = this.stages.tracker.workload(workload);
+      const first = this.workload === null;
+      this.workload = workload;
+      if (changes.length > 0 || first) {
+        const { workload: level, io } = this.stages.tracker.current;
+        this.stages.publisher.publishWorkload({ workload: level, io, cpuPressure: workload.cpuPressure, memoryPressure: workload.memoryPressure, ioPressure: workload.ioPressure });
+      }
+      for (const change of changes) this.contextChanged(change);
+      if (changes.length > 0) this.evaluate(changes.map(describe).join(', '));
+    });
   }
 
   /** Feeds the host's instance context; a stale one moves the instance region to unknown and is ignored. */
   onInstance(input: InstanceInput): void {
-    this.instanceTracker.accept(input);
-    const changes = this.stages.tracker.instance(input);
-    const roleChange = this.instanceTracker.roleChange(this.stages.tracker.current.instance);
-    for (const change of changes) this.contextChanged(change);
-    // A role that changes alone still changes state/context.
-    if (roleChange && changes.length === 0) this.publishContext(this.timeMs);
-    const triggers = [...changes.map(describe), ...(roleChange ? [roleChange] : [])];
-    // Before the first sample there is nothing to decide on: that sample decides with this.
-    if (triggers.length > 0 && this.features !== null) this.evaluate(triggers.join(', '));
+    this.step(() => {
+      this.instanceTracker.accept(input);
+      const changes = this.stages.tracker.instance(input);
+      const roleChange = this.instanceTracker.roleChange(this.stages.tracker.current.instance);
+      for (const change of changes) this.contextChanged(change);
+      // A role that changes alone still changes state/context.
+      if (roleChange && changes.length === 0) this.publishContext(this.timeMs);
+      const triggers = [...changes.map(describe), ...(roleChange ? [roleChange] : [])];
+      // Before the first sample there is nothing to decide on: that sample decides with this.
+      if (triggers.length > 0 && this.features !== null) this.evaluate(triggers.join(', '));
+    });
   }
 
   /** A broken /proc is logged once per change, never per sample; the regions keep their last state. */
@@ -215,11 +224,13 @@ export class Daemon {
    * reported, and neither lift a health quarantine nor make persona decide again.
    */
   personalitiesAdopted(outcome: AdoptionOutcome): void {
-    const time = iso(this.stages.clock.wallNow());
-    for (const r of outcome.refused) this.stages.publisher.publishRejected({ time, what: `manifest ${r.from}`, status: 422, error: r.error, code: r.code });
-    if (outcome.adopted.length === 0) return;
-    const adopted = outcome.adopted.map((a) => `${a.personality} v${a.version}`);
-    this.manifestsChanged(() => `adopted ${adopted.join(', ')}`);
+    this.step(() => {
+      const time = iso(this.stages.clock.wallNow());
+      for (const r of outcome.refused) this.stages.publisher.publishRejected({ time, what: `manifest ${r.from}`, status: 422, error: r.error, code: r.code });
+      if (outcome.adopted.length === 0) return;
+      const adopted = outcome.adopted.map((a) => `${a.personality} v${a.version}`);
+      this.manifestsChanged(() => `adopted ${adopted.join(', ')}`);
+    });
   }
 
   /**
@@ -230,24 +241,26 @@ export class Daemon {
    * again (a new version of a personality in force is applied).
    */
   private manifestsChanged(trigger: (changed: readonly PersonalityChange[]) => string): ManifestSummary {
-    const { store, publisher } = this.stages;
-    const changes = indexChanges(this.announced, store.inForce);
-    this.announced = store.inForce;
-    const summary: ManifestSummary = {
-      personalities: store.list().length,
-      rejected: store.rejected.map((e) => ({ file: e.file, code: e.code, error: e.message })),
-      changed: changes.personalities.map((c) => ({ driver: c.driverId, name: c.name, from: c.from, to: c.to })),
-    };
-    const time = iso(this.stages.clock.wallNow());
-    publisher.publishManifestEvent({ time, ...summary });
-    // A refused file is also a refusal like any other, where a watcher of event/rejected sees it.
-    if (changes.rejections) for (const r of summary.rejected) publisher.publishRejected({ time, what: `manifest ${r.file}`, status: 422, error: r.error, code: r.code });
-    // A new trust root changes info without changing a personality.
-    this.publishInfo();
-    if (changes.personalities.length === 0) return summary;
-    this.applier.health.release(changes.personalities);
-    if (this.features !== null) this.evaluate(trigger(changes.personalities));
-    return summary;
+    return this.step(() => {
+      const { store, publisher } = this.stages;
+      const changes = indexChanges(this.announced, store.inForce);
+      this.announced = store.inForce;
+      const summary: ManifestSummary = {
+        personalities: store.list().length,
+        rejected: store.rejected.map((e) => ({ file: e.file, code: e.code, error: e.message })),
+        changed: changes.personalities.map((c) => ({ driver: c.driverId, name: c.name, from: c.from, to: c.to })),
+      };
+      const time = iso(this.stages.clock.wallNow());
+      publisher.publishManifestEvent({ time, ...summary });
+      // A refused file is also a refusal like any other, where a watcher of event/rejected sees it.
+      if (changes.rejections) for (const r of summary.rejected) publisher.publishRejected({ time, what: `manifest ${r.file}`, status: 422, error: r.error, code: r.code });
+      // A new trust root changes info without changing a personality.
+      this.publishInfo();
+      if (changes.personalities.length === 0) return summary;
+      this.applier.health.release(changes.personalities);
+      if (this.features !== null) this.evaluate(trigger(changes.personalities));
+      return summary;
+    });
   }
 
   /** Retained: published when it says something new. */
@@ -274,13 +287,15 @@ export class Daemon {
    * next switch (report).
    */
   private driftDetected(drift: Drift): void {
-    const { logger, publisher } = this.stages;
-    const reason = `drift on ${drift.driverId} ${drift.resources.join(', ')}: ${drift.parameters.join(', ')} changed outside persona`;
-    logger.warn(`${reason}; ${this.stages.onDrift === 'reassert' ? 'applying the personality again' : 'reporting only'}`);
-    publisher.setDegraded(reason);
-    publisher.publishDrift({ time: iso(this.stages.clock.wallNow()), driver: drift.driverId, resources: drift.resources, parameters: drift.parameters, generation: drift.generation, action: this.stages.onDrift });
-    this.applier.drifted(drift);
-    this.evaluate(`drift on ${drift.driverId}`);
+    this.step(() => {
+      const { logger, publisher } = this.stages;
+      const reason = `drift on ${drift.driverId} ${drift.resources.join(', ')}: ${drift.parameters.join(', ')} changed outside persona`;
+      logger.warn(`${reason}; ${this.stages.onDrift === 'reassert' ? 'applying the personality again' : 'reporting only'}`);
+      publisher.setDegraded(reason);
+      publisher.publishDrift({ time: iso(this.stages.clock.wallNow()), driver: drift.driverId, resources: drift.resources, parameters: drift.parameters, generation: drift.generation, action: this.stages.onDrift });
+      this.applier.drifted(drift);
+      this.evaluate(`drift on ${drift.driverId}`);
+    });
   }
 
   /** The holds in force, as published (never their tokens), in wall-clock time. */
@@ -318,7 +333,7 @@ export class Daemon {
     this.publishHoldsIfChanged();
   }
 
-  /** Writes the holds where they outlive a restart; after the apply is queued, as everything else that tells the world. */
+  /** Writes the holds where they outlive a restart; after the decision they changed, so that its apply is queued first. */
   private saveHolds(): void {
     this.stages.holdState?.save(this.stages.holds.snapshot());
   }
@@ -385,20 +400,22 @@ export class Daemon {
   }
 
   private sample(timeUs: number): void {
-    this.lastSampleClockMs = this.stages.clock.now();
-    this.sampleWallMs = this.stages.clock.wallNow();
-    this.snapshot = this.stages.decoder.snapshot(timeUs);
-    const features = this.stages.features.update(this.snapshot, timeUs / 1000);
-    this.features = features;
-    this.reportDegraded(features.degraded);
-    const change = this.stages.tracker.sample(features);
-    const first = this.seq === 0;
-    if (change) this.contextChanged(change);
-    else if (first) this.publishContext(features.timeMs);
-    const failures = this.applier.health.check(features.timeMs);
-    for (const failure of failures) this.applier.healthFailed(failure);
-    const trigger = failures.map((f) => `health of ${f.personality} on ${f.target.key}: ${f.breaches.map(describeBreach).join(', ')}`).join('; ');
-    this.evaluate(change ? describe(change) : trigger || (first ? 'start' : 'sample'));
+    this.step(() => {
+      this.lastSampleClockMs = this.stages.clock.now();
+      this.sampleWallMs = this.stages.clock.wallNow();
+      this.snapshot = this.stages.decoder.snapshot(timeUs);
+      const features = this.stages.features.update(this.snapshot, timeUs / 1000);
+      this.features = features;
+      this.reportDegraded(features.degraded);
+      const change = this.stages.tracker.sample(features);
+      const first = this.seq === 0;
+      if (change) this.contextChanged(change);
+      else if (first) this.publishContext(features.timeMs);
+      const failures = this.applier.health.check(features.timeMs);
+      for (const failure of failures) this.applier.healthFailed(failure);
+      const trigger = failures.map((f) => `health of ${f.personality} on ${f.target.key}: ${f.breaches.map(describeBreach).join(', ')}`).join('; ');
+      this.evaluate(change ? describe(change) : trigger || (first ? 'start' : 'sample'));
+    });
   }
 
   /** An optional signal that goes stale or comes back is said once per change; the context does not depend on it. */
@@ -439,7 +456,7 @@ export class Daemon {
     const context = this.stages.tracker.current;
     const standstill = this.features?.speedKmh !== null && this.features !== null && this.features.speedKmh <= this.stages.standstillKmh;
     // A sample that brings nothing new to a decision that left nothing to do would take it again: the same nothing.
-    if (trigger === 'sample' && expired.length === 0 && this.settled.holds(this.decisionInputs(context, standstill))) return;
+    if (trigger === 'sample' && expired.length === 0 && this.settledDecision.holds(this.decisionInputs(context, standstill))) return;
     // Limping, persona asks for nothing but the safe personality, as if the context were unknown.
     const decideFor: PolicyContext = { ...context, ...(this.applier.limp.active ? { driving: 'unknown' } : {}), role: this.instanceTracker.describe(context.instance).role };
     const planned = this.stages.arbiter.decide(decideFor).map((decided) => {
@@ -473,7 +490,6 @@ export class Daemon {
       ...(plan.notBeforeMs !== undefined ? { notBefore: iso(this.wallTimeAt(plan.notBeforeMs, nowMs, wallMs)), notBeforeCanTime: iso(plan.notBeforeMs) } : {}),
     }));
     const reason = trigger !== 'sample' ? trigger : expired.length > 0 ? expiredTrigger(expired) : this.sampleTrigger(drivers, standstill);
-    this.publishHoldsIfChanged();
     const mayApply = this.applier.limp.mayApply();
     let queued = false;
     for (const { verdict, plan, standing } of planned) {
@@ -485,15 +501,31 @@ export class Daemon {
         queued = true;
       }
     }
+    // Published once the applies are queued, so that it waits for them.
+    this.publishHoldsIfChanged();
     this.record(reason, context, drivers, nowMs, wallMs);
     if (expired.length > 0) this.saveHolds();
     const results = planned.map(({ verdict, plan, standing }) => ({ result: plan.result, continuing: standing.personality === verdict.winner.personality }));
-    this.settled.decided(this.decisionInputs(context, standstill), results, queued);
+    this.settledDecision.decided(this.decisionInputs(context, standstill), results, queued);
   }
 
   /** What a decision in `context` reads besides the holds and the time (see SettledDecision). */
   private decisionInputs(context: ContextState, standstill: boolean): DecisionInputs {
     return { context, role: this.instanceTracker.describe(context.instance).role, limping: this.applier.limp.active, standstill, standings: this.applier.revision, manifests: this.stages.store.inForce };
+  }
+
+  /**
+   * Runs a step of the pipeline with the publisher held: what the step publishes goes out when
+   * it ends or, when it queued an apply, once that apply is done; never between a decision and
+   * its apply.
+   */
+  private step<T>(run: () => T): T {
+    this.stages.publisher.hold();
+    try {
+      return run();
+    } finally {
+      this.stages.publisher.release();
+    }
   }
 
   /**

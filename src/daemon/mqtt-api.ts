@@ -7,6 +7,7 @@ import { RequestServer } from '../mqtt/request-server.js';
 import type { StatusPublisher } from '../mqtt/status-publisher.js';
 import type { Daemon } from './daemon.js';
 import { requestHandlers } from './persona-api.js';
+import type { PublishQueue } from './publish-queue.js';
 
 /** What a presence message says: `online`, or gone (`offline`, an empty retained clear, anything else). */
 export function presenceOnline(payload: Buffer): boolean {
@@ -27,9 +28,10 @@ export interface MqttApiOptions {
  * retained last will `offline`); when it says anything else, the client's holds are dropped,
  * and each `online` renews the lease of the holds it placed without holdSeconds. Refusals are
  * reported on event/rejected, aggregated per client, action and status, dated by the
- * daemon's clock.
+ * daemon's clock. Answers and refusals take their place in `queue`, behind what the request
+ * made the daemon publish.
  */
-export function serveMqttApi(publisher: StatusPublisher, daemon: Daemon, store: () => ManifestStore, roles: RoleBook, clock: Clock, logger: Logger, options: MqttApiOptions = {}): void {
+export function serveMqttApi(publisher: StatusPublisher, queue: PublishQueue, daemon: Daemon, store: () => ManifestStore, roles: RoleBook, clock: Clock, logger: Logger, options: MqttApiOptions = {}): void {
   const present = new Set<string>();
   const { topics } = publisher;
   publisher.subscribe(topics.presence, (topic, payload) => {
@@ -46,12 +48,15 @@ export function serveMqttApi(publisher: StatusPublisher, daemon: Daemon, store: 
   });
   // Rate limits and the reports' windows run on real time: they are about how fast requests arrive.
   const now = (): number => performance.now();
-  const reporter = new RejectionReporter((payload) => publisher.publishRejected(payload), now, () => clock.wallNow(), options.rejectedWindowMs);
+  const reporter = new RejectionReporter((payload) => queue.later('event/rejected', () => publisher.publishRejected(payload)), now, () => clock.wallNow(), options.rejectedWindowMs);
   const server = new RequestServer({
     topics,
     roles,
     handlers: requestHandlers({ daemon, store, isPresent: (owner) => present.has(owner), bootId: publisher.bootId }),
-    reply: (topic, payload, correlationData) => publisher.publishNow(topic, payload, { qos: 1, ...(correlationData ? { properties: { correlationData } } : {}) }),
+    reply: (topic, payload, correlationData, lost) =>
+      queue.later(topic, () => {
+        if (!publisher.publishNow(topic, payload, { qos: 1, ...(correlationData ? { properties: { correlationData } } : {}) })) lost();
+      }),
     rejected: (rejection) => reporter.report(rejection),
     logger,
     now,

@@ -1,4 +1,5 @@
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
+import { schemaValidator } from '../common/schema-validator.js';
 import type { ManifestStore } from '../manifests/manifest-store.js';
 import { ManifestError } from '../manifests/manifest-error.js';
 import type { Action } from '../mqtt/contract.js';
@@ -7,9 +8,9 @@ import schema from '../mqtt/schemas/requests.schema.json' with { type: 'json' };
 import { HoldError } from '../policy/hold-registry.js';
 import type { Daemon } from './daemon.js';
 
-const ajv = new Ajv2020({ strict: true, allErrors: false });
-ajv.addSchema(schema);
-const validator = (name: string): ValidateFunction => ajv.getSchema(`${schema.$id}#/$defs/${name}`)!;
+/** The check of one action's payload: its definition, with the others it refers to. */
+const validator = (name: keyof typeof schema.$defs): ValidateFunction => schemaValidator('request', { $defs: schema.$defs, $ref: `#/$defs/${name}` });
+const VALIDATE = { empty: validator('empty'), select: validator('select'), release: validator('release') };
 
 /** Checks an untrusted request against its schema; the first problem becomes a 400 naming its path. */
 function check<T>(validate: ValidateFunction, body: unknown): T {
@@ -43,7 +44,7 @@ export interface ApiContext extends HoldContext {
 /** The request actions of the MQTT contract, over the daemon. */
 export function requestHandlers(context: ApiContext): Record<Action, RequestHandler> {
   const { daemon, store, bootId } = context;
-  const empty = validator('empty');
+  const { empty } = VALIDATE;
   return {
     ...holdHandlers(context),
     reload: (body) => {
@@ -73,8 +74,7 @@ export function requestHandlers(context: ApiContext): Record<Action, RequestHand
 
 /** The actions that place and release holds, which the dashboard serves too. */
 export function holdHandlers({ daemon, store, isPresent }: HoldContext): Record<'select' | 'release', RequestHandler> {
-  const select = validator('select');
-  const release = validator('release');
+  const { select, release } = VALIDATE;
   return {
     select: (body, caller) => {
       const request = check<Select>(select, body);

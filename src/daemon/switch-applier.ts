@@ -103,7 +103,8 @@ export class SwitchApplier {
 
   /**
    * Takes the plan as done at once (so that the next decision builds on it) and applies it
-   * after every apply queued before.
+   * after every apply queued before. The publisher is held until it is done: what the decision
+   * published waits for the apply, and goes out with the switch's own payloads after it.
    */
   queue(request: ApplyRequest): void {
     const { target, winner, plan, before, trigger, nowMs, wallMs, speedKmh, context } = request;
@@ -117,15 +118,17 @@ export class SwitchApplier {
       values: { ...before.values, ...plan.apply },
       waiting: plan.waiting,
     });
+    this.stages.publisher.hold();
     this.work = this.work.then(async () => {
       try {
         const result = await this.stages.backend.apply(driverId, plan.apply, target.resources);
         const standing = this.standing(target);
         this.setStanding(target.key, { ...standing, generation: result.generation, values: this.read(target), drifted: false });
-        if (trigger.startsWith('drift on ')) this.stages.publisher.setDegraded(undefined);
         const record: SwitchRecord = { timeMs: nowMs, wallTimeMs: wallMs, speedKmh, target, driverId, from, to: winner.personality, winner, trigger, context, changes: result.changes, waiting: plan.waiting, durationMs: result.durationMs, generation: result.generation };
-        this.publishSwitch(record);
+        // Applied: the backend has returned and the values are read back; telling comes after.
         this.observer.switched?.(record);
+        if (trigger.startsWith('drift on ')) this.stages.publisher.setDegraded(undefined);
+        this.publishSwitch(record);
         this.health.switched(target, this.stages.store.get(driverId, winner.personality), from, this.timeMs());
         if (this.limp.succeeded()) {
           this.stages.logger.info(`limp mode over: ${winner.personality} applied to ${target.key}`);
@@ -133,6 +136,8 @@ export class SwitchApplier {
         }
       } catch (err) {
         this.applyFailed(target, winner.personality, before, err as Error);
+      } finally {
+        this.stages.publisher.release();
       }
     });
   }

@@ -1,4 +1,6 @@
-import semver from 'semver';
+// Two functions, not the whole of semver: its index loads some fifty modules at start-up.
+import valid from 'semver/functions/valid.js';
+import satisfies from 'semver/functions/satisfies.js';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { ManifestError } from './manifest-error.js';
 import { ManifestIndex, type VerifiedFile } from './manifest-index.js';
@@ -136,10 +138,10 @@ export class ManifestStore {
   checkCompatible(p: Personality, driverVersion: string): void {
     const fail = (text: string): ManifestError =>
       new ManifestError('E_DRIVER_VERSION', p.source, text, '/driver/versions');
-    if (semver.valid(driverVersion) === null) {
+    if (valid(driverVersion) === null) {
       throw fail(`driver ${p.driverId} reports ${JSON.stringify(driverVersion)}, not a semantic version`);
     }
-    if (!semver.satisfies(driverVersion, p.driverVersions)) {
+    if (!satisfies(driverVersion, p.driverVersions)) {
       throw fail(`driver ${p.driverId} ${driverVersion} is outside "${p.driverVersions}"`);
     }
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import semver from 'semver';
+// One function, not the whole of semver: its index loads some fifty modules at start-up.
+import validRange from 'semver/ranges/valid.js';
 import schema from '../../manifests/schema/personality.schema.json' with { type: 'json' };
 import { parseBoundedJson } from './bounded-json.js';
 import { ManifestError } from './manifest-error.js';
@@ -59,7 +60,7 @@ export function parseManifest(payload: Uint8Array, file: string): ManifestDocume
   const document = validateDocument(parseBoundedJson(payload, file), file);
   const { name, version, description, driver, inherits, expires } = document;
   // The schema pattern only bounds the alphabet; the range grammar needs semver itself.
-  if (semver.validRange(driver.versions) === null) {
+  if (validRange(driver.versions) === null) {
     const text = `${JSON.stringify(driver.versions)} is not a semver range`;
     throw new ManifestError('E_SCHEMA', file, text, '/driver/versions');
   }

@@ -1,28 +1,20 @@
-import { Ajv2020, type DefinedError } from 'ajv/dist/2020.js';
+import type { DefinedError } from 'ajv';
+import { schemaValidator } from '../common/schema-validator.js';
 import { ManifestError, type ManifestErrorCode } from './manifest-error.js';
 
 /** Checks an untrusted document against its schema; returns it typed or throws. */
 export type StrictValidator<T> = (data: unknown, file: string) => T;
 
-// Untrusted documents are taken exactly as written: no coercion, no defaults, and
-// the first error ends the check, so a hostile document cannot make us list many.
-// ajv checks a string's length before its pattern, so no pattern sees a long string.
-const ajv = new Ajv2020({
-  strict: true,
-  allErrors: false,
-  coerceTypes: false,
-  useDefaults: false,
-  verbose: true, // keeps the offending value, so messages can show it
-});
-
 /**
- * Compiles `schema` once, at module load of the caller.
+ * The check of an untrusted document against `schema`, taken exactly as written: no coercion,
+ * no defaults, and the first error ends the check, so a hostile document cannot make us list
+ * many. ajv checks a string's length before its pattern, so no pattern sees a long string.
  * @param code the error code for documents that fail it (E_SCHEMA, E_ENVELOPE, …)
  */
 export function compileStrictSchema<T>(schema: object, code: ManifestErrorCode): StrictValidator<T> {
-  const validate = ajv.compile<T>(schema);
+  const validate = schemaValidator('untrusted', schema);
   return (data, file) => {
-    if (validate(data)) return data;
+    if (validate(data)) return data as T;
     // ajv always sets errors on failure, and stops at the first one.
     const error = validate.errors?.[0] as DefinedError;
     throw new ManifestError(code, file, describe(error), pointer(error));

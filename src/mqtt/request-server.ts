@@ -31,8 +31,8 @@ export interface RequestServerOptions {
   topics: Topics;
   handlers: Readonly<Record<string, RequestHandler>>;
   roles: RoleBook;
-  /** Publishes an answer; false when it could not (disconnected). */
-  reply: (topic: string, payload: ResponsePayload, correlationData?: Buffer) => boolean;
+  /** Publishes an answer, now or in its turn; calls `lost` when it could not (disconnected). */
+  reply: (topic: string, payload: ResponsePayload, correlationData: Buffer | undefined, lost: () => void) => void;
   /** Called for every refused request (event/rejected aggregates them). */
   rejected: (rejection: Rejection) => void;
   logger: Logger;
@@ -171,7 +171,7 @@ export class RequestServer {
 
   private send(action: string, reply: Reply, response: ResponsePayload): ResponsePayload {
     const payload: ResponsePayload = reply.transaction !== undefined ? { ...response, transaction: reply.transaction } : response;
-    if (!this.options.reply(reply.topic, payload, reply.correlationData)) this.options.logger.warn(`answer to request/${action} lost: not connected`);
+    this.options.reply(reply.topic, payload, reply.correlationData, () => this.options.logger.warn(`answer to request/${action} lost: not connected`));
     return payload;
   }
 

@@ -47,6 +47,8 @@ const media = { owner: 'media', driverId: 'pvnic', personality: 'highway', prior
 void t.test('a hold ends on the wall clock, also when no frame ever comes', async (t) => {
   const { daemon, clock, published } = await quietDaemon(t);
   const { hold } = daemon.placeHold({ ...media, holdSeconds: 5 }, { maxPerOwner: 1 });
+  // What the hold's decision publishes goes out once its apply is done.
+  await daemon.settled();
   t.match(daemon.holds(), [{ id: hold.id, placed: at(0), expires: at(5000), whilePresent: false }]);
   clock.advance(4999);
   t.equal(daemon.holds().length, 1, 'not before its time');
@@ -59,6 +61,7 @@ void t.test('a hold tied to its owner lapses at the end of its lease, unless the
   const { daemon, clock, published } = await quietDaemon(t, { presenceLeaseSeconds: 10 });
   const { hold } = daemon.placeHold(media, { maxPerOwner: 1 });
   daemon.placeHold({ ...media, owner: 'navigation' }, { maxPerOwner: 1 });
+  await daemon.settled();
   t.match(daemon.holds(), [{ id: hold.id, expires: at(10_000), whilePresent: true }, { owner: 'navigation', expires: at(10_000), whilePresent: true }]);
   clock.advance(8000);
   t.same(
@@ -84,10 +87,12 @@ void t.test('caps: per owner from the asker, in all from maxHolds; a refusal cha
   const { daemon, published } = await quietDaemon(t, { maxHolds: 3 });
   daemon.placeHold({ ...media, holdSeconds: 60 }, { maxPerOwner: 2 });
   daemon.placeHold({ ...media, holdSeconds: 60 }, { maxPerOwner: 2 });
+  await daemon.settled();
   const before = { holds: daemon.holds(), published: published.holds.length };
   t.throws(() => daemon.placeHold({ ...media, holdSeconds: 60 }, { maxPerOwner: 2 }), { code: 'E_HOLD_QUOTA', message: 'media has 2 holds, its quota is 2: release one first' });
   t.same({ holds: daemon.holds(), published: published.holds.length }, before, 'over the quota: nothing placed, nothing published');
   daemon.placeHold({ ...media, owner: 'navigation', holdSeconds: 60 }, { maxPerOwner: 2 });
+  await daemon.settled();
   const full = { holds: daemon.holds(), published: published.holds.length };
   t.throws(() => daemon.placeHold({ ...media, owner: 'diag', holdSeconds: 60 }, { maxPerOwner: 2 }), { code: 'E_HOLDS_FULL', message: /^3 holds are in force, as many as there may be \(maxHolds 3\)/ });
   t.same({ holds: daemon.holds(), published: published.holds.length }, full, 'over maxHolds: the same');

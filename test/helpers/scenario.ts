@@ -92,6 +92,8 @@ export interface DriveOptions {
   clock?: SimulatedClock;
   /** Keeps the holds in the config's holdState, as a daemon with a broker does: a second run restores them. */
   durableHolds?: boolean;
+  /** A recording publisher of the test's own (one that notes more at each publish). */
+  published?: RecordingPublisher;
 }
 
 /**
@@ -117,7 +119,7 @@ export async function runDrive(legs: (daemon: () => Daemon) => Leg[], options: D
   const config = loadConfig({ cwd: packageRoot(), overrides: { workloadIntervalMs: workload ? 1000 : 0, ...options.overrides } });
   const changes: ContextChange[] = [];
   const switches: SwitchRecord[] = [];
-  const published = new RecordingPublisher();
+  const published = options.published ?? new RecordingPublisher();
   // Legs reach the daemon only once it runs, after it has been built below.
   const get = (): Daemon => daemon;
   const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), legs(get), clock);

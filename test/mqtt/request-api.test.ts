@@ -1,6 +1,6 @@
 import t from 'tap';
 import mqtt, { type MqttClient } from 'mqtt';
-import { startLiveDaemon } from '../helpers/live-daemon.js';
+import { CITY_DRIVE, startLiveDaemon } from '../helpers/live-daemon.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { MqttRecorder } from '../helpers/mqtt-recorder.js';
 import { answerProblems, contractProblems } from '../helpers/contract-schemas.js';
@@ -127,6 +127,30 @@ void t.test('a hold is tied to its owner: when its presence goes offline (last w
   const reverted = (JSON.parse(decision.text) as { trigger: string; drivers: Array<{ winner: { source: string; personality: string }; result: string }> });
   t.match(reverted.trigger, /^media went away, dropping h1-/);
   t.match(reverted.drivers[0], { winner: { source: 'policy', personality: 'city' } }, 'the policy wins again (the switch back waits out the minimum interval)');
+});
+
+void t.test('what a request makes the daemon publish goes out after the apply, its answer in its place: after the decision, before the switch', async (t) => {
+  const broker = await startMosquitto();
+  t.teardown(() => broker.stop());
+  const recorder = await MqttRecorder.connect(broker.url, [`${ROOT}/#`]);
+  t.teardown(() => recorder.close());
+  // The drive is over, and with it everything it published, once a last leg without frames begins.
+  let driven: (() => void) | undefined;
+  const drive = new Promise<void>((resolve) => (driven = resolve));
+  await startLiveDaemon(t, broker.url, 'api', [...CITY_DRIVE, { seconds: 0, onStart: () => driven?.() }]);
+  await drive;
+  const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'head-unit', reconnectPeriod: 0 });
+  t.teardown(() => client.endAsync());
+  await recorder.sync();
+  const from = recorder.messages.length;
+  const answer = await askV5(client, 'select', { personality: 'highway', holdSeconds: 600, priority: 50 }, 'o1');
+  t.equal(answer.status, 200, JSON.stringify(answer));
+  await recorder.waitFor((m) => m.topic === `${ROOT}/event/switch` && m.text.includes('"to":"highway"'));
+  await recorder.sync();
+  t.same(
+    recorder.messages.slice(from).map((m) => m.topic.slice(ROOT.length + 1)),
+    ['client/head-unit/request/select', 'state/holds', 'state/decision', 'client/head-unit/response/o1', 'state/personality', 'event/switch'],
+  );
 });
 
 void t.test('a flood of 10,000 requests from one client: its own rate only, few answers, aggregated reports, a bystander still served', async (t) => {

@@ -11,7 +11,7 @@
 // Without --update-recipe the pins are printed; test/yocto compares them with the recipe.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,14 @@ function packApp(stage, name) {
   }
   run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(layer, 'scripts/tsconfig.release.json'), '--outDir', join(dir, 'dist')]);
   chmodSync(join(dir, 'dist/src/cli/main.js'), 0o755); // the persona command links to it
+  // The validators' generated code, as npm run build makes it, by the release's own modules;
+  // they resolve their dependencies from this checkout's node_modules while it runs.
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  try {
+    run(process.execPath, [join(dir, 'dist/src/build/precompile-validators.js')], { cwd: dir });
+  } finally {
+    rmSync(join(dir, 'node_modules'));
+  }
   return dir;
 }
 

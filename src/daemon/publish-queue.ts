@@ -1,0 +1,100 @@
+import type { Logger } from '../common/logger.js';
+import type { NamespacePayload, StatePublisher } from '../mqtt/contract.js';
+
+/**
+ * What the daemon tells the world, in the order it says it, held back while a step of the
+ * pipeline runs and while an apply is under way: serialising a decision record and encoding
+ * MQTT packets takes longer than most applies, and nothing of it may sit between a decision
+ * and its apply. Each hold is released once; when the last one is, what waited is sent, in
+ * order. Unheld, with nothing waiting, a publish goes out at once. Answers to requests take
+ * their place in the same order (`later`), so an answer never overtakes the state its request
+ * changed.
+ */
+export class PublishQueue implements StatePublisher {
+  private readonly waiting: Array<{ what: string; send: () => void }> = [];
+  private holds = 0;
+
+  constructor(
+    private readonly output: StatePublisher,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): Promise<void> {
+    return this.output.start();
+  }
+
+  /** Sends what still waits, whatever holds it: stopping is the last chance to. */
+  async stop(): Promise<void> {
+    this.flush();
+    await this.output.stop();
+  }
+
+  /** Keeps what is published from now on until every hold is released. */
+  hold(): void {
+    this.holds++;
+  }
+
+  release(): void {
+    if (this.holds === 0) throw new RangeError('publish queue released more often than held');
+    if (--this.holds === 0) this.flush();
+  }
+
+  /** Runs `send` in its place among what is published: now, or when the holds are released. `what` names it when it fails. */
+  later(what: string, send: () => void): void {
+    if (this.holds === 0 && this.waiting.length === 0) return this.run(what, send);
+    this.waiting.push({ what, send });
+  }
+
+  publishContext(...args: Parameters<StatePublisher['publishContext']>): void {
+    this.later('state/context', () => this.output.publishContext(...args));
+  }
+  publishPersonality(...args: Parameters<StatePublisher['publishPersonality']>): void {
+    this.later('state/personality', () => this.output.publishPersonality(...args));
+  }
+  publishDecision(...args: Parameters<StatePublisher['publishDecision']>): void {
+    this.later('state/decision', () => this.output.publishDecision(...args));
+  }
+  publishHolds(...args: Parameters<StatePublisher['publishHolds']>): void {
+    this.later('state/holds', () => this.output.publishHolds(...args));
+  }
+  publishWorkload(...args: Parameters<StatePublisher['publishWorkload']>): void {
+    this.later('state/workload', () => this.output.publishWorkload(...args));
+  }
+  publishNamespace(payload: NamespacePayload): void {
+    this.later('state/namespace', () => this.output.publishNamespace?.(payload));
+  }
+  publishSwitch(...args: Parameters<StatePublisher['publishSwitch']>): void {
+    this.later('event/switch', () => this.output.publishSwitch(...args));
+  }
+  publishRejected(...args: Parameters<StatePublisher['publishRejected']>): void {
+    this.later('event/rejected', () => this.output.publishRejected(...args));
+  }
+  publishInfo(...args: Parameters<StatePublisher['publishInfo']>): void {
+    this.later('info', () => this.output.publishInfo(...args));
+  }
+  publishManifestEvent(...args: Parameters<StatePublisher['publishManifestEvent']>): void {
+    this.later('event/manifest', () => this.output.publishManifestEvent(...args));
+  }
+  publishDrift(...args: Parameters<StatePublisher['publishDrift']>): void {
+    this.later('event/drift', () => this.output.publishDrift(...args));
+  }
+  publishHealth(...args: Parameters<StatePublisher['publishHealth']>): void {
+    this.later('event/health', () => this.output.publishHealth(...args));
+  }
+  setDegraded(reason: string | undefined): void {
+    this.later('status', () => this.output.setDegraded(reason));
+  }
+
+  private flush(): void {
+    for (let next = this.waiting.shift(); next; next = this.waiting.shift()) this.run(next.what, next.send);
+  }
+
+  /** A publish that throws is logged: it must stop neither what waits behind it nor the apply that released it. */
+  private run(what: string, send: () => void): void {
+    try {
+      send();
+    } catch (err) {
+      this.logger.error(`publishing ${what} failed: ${(err as Error).message}`);
+    }
+  }
+}

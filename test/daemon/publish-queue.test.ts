@@ -1,0 +1,84 @@
+import t from 'tap';
+import { createLogger } from '../../src/common/logger.js';
+import { PublishQueue } from '../../src/daemon/publish-queue.js';
+import type { ContextPayload, SwitchPayload } from '../../src/mqtt/contract.js';
+import { RecordingPublisher } from '../helpers/scenario.js';
+
+/** Notes, in one list, what reaches the output. */
+class SentPublisher extends RecordingPublisher {
+  readonly sent: string[] = [];
+  stopped = false;
+  override publishContext(p: ContextPayload): void {
+    this.sent.push(`context ${p.context}`);
+  }
+  override publishSwitch(p: SwitchPayload): void {
+    this.sent.push(`switch ${p.to}`);
+  }
+  override setDegraded(reason: string | undefined): void {
+    this.sent.push(`status ${reason ?? 'online'}`);
+  }
+  override stop(): Promise<void> {
+    this.stopped = true;
+    return Promise.resolve();
+  }
+}
+
+const context = (name: string): ContextPayload => ({ context: name }) as ContextPayload;
+const switchTo = (name: string): SwitchPayload => ({ to: name }) as SwitchPayload;
+
+function queue(): { queue: PublishQueue; output: SentPublisher; logged: string[] } {
+  const output = new SentPublisher();
+  const logged: string[] = [];
+  return { queue: new PublishQueue(output, createLogger('persona:publish', 'info', (line) => logged.push(line))), output, logged };
+}
+
+void t.test('unheld and with nothing waiting, a publish goes out at once', async (t) => {
+  const { queue: q, output } = queue();
+  q.publishContext(context('city'));
+  q.later('client/hmi/response/why', () => output.sent.push('answer'));
+  t.same(output.sent, ['context city', 'answer']);
+});
+
+void t.test('held, everything waits; when the last hold is released it goes out in the order it came, answers in their place', async (t) => {
+  const { queue: q, output } = queue();
+  q.hold(); // a step of the pipeline
+  q.publishContext(context('highway'));
+  q.hold(); // the apply it queued
+  q.release(); // the step ends
+  q.later('client/hmi/response/select', () => output.sent.push('answer'));
+  t.same(output.sent, [], 'nothing while the apply is under way');
+  q.publishSwitch(switchTo('highway'));
+  q.setDegraded(undefined);
+  q.release(); // the apply is done
+  t.same(output.sent, ['context highway', 'answer', 'switch highway', 'status online']);
+  q.publishContext(context('city'));
+  t.same(output.sent.at(-1), 'context city', 'and then at once again');
+});
+
+void t.test('a publish that throws is logged with what it was and keeps nothing else back', async (t) => {
+  const { queue: q, output, logged } = queue();
+  q.hold();
+  q.later('client/hmi/response/why', () => {
+    throw new Error('socket gone');
+  });
+  q.publishContext(context('parked'));
+  q.release();
+  t.same(output.sent, ['context parked']);
+  t.same(logged, ['error persona:publish: publishing client/hmi/response/why failed: socket gone']);
+});
+
+void t.test('stopping sends what waits, then stops the output', async (t) => {
+  const { queue: q, output } = queue();
+  q.hold();
+  q.publishContext(context('parked'));
+  await q.stop();
+  t.same(output.sent, ['context parked']);
+  t.ok(output.stopped);
+});
+
+void t.test('a release without a hold is a fault, not a silent queue that never sends again', async (t) => {
+  const { queue: q, output } = queue();
+  t.throws(() => q.release(), { name: 'RangeError', message: 'publish queue released more often than held' });
+  q.publishContext(context('city'));
+  t.same(output.sent, ['context city']);
+});
