@@ -15,7 +15,7 @@ const SHARE_OF_MAX_AGE = 1 / 6;
  * window near a maximum age makes signals that are still arriving look stale, and the context
  * flap. Held back half a period at most, a signal that keeps coming is never more than one
  * and a half periods old when the daemon looks, half its maximum age. A maximum age still to
- * be learned from the bus falls under the upper bound.
+ * be learned from the bus is not known here, and does not shorten the window.
  */
 export function frameBatchWindowMs(vehicle: Vehicle): number {
   let windowMs = DEFAULT_BATCH_WINDOW_MS;
