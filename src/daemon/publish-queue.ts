@@ -10,13 +10,35 @@ import type { NamespacePayload, StatePublisher } from '../mqtt/contract.js';
  * their place in the same order (`later`), so an answer never overtakes the state its request
  * changed.
  */
+/** Starts a timer; returns what cancels it. */
+export type StartTimer = (fire: () => void, ms: number) => () => void;
+
+const realTimer: StartTimer = (fire, ms) => {
+  const timer = setTimeout(fire, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+};
+
+/**
+ * How long what is published may wait for an apply. An apply takes milliseconds; one that
+ * hangs (a driver that never answers an ioctl, an ethtool that never exits) must not also
+ * silence the status, the state and every answer: after this long they go out without it.
+ */
+export const MAX_HOLD_MS = 2000;
+
 export class PublishQueue implements StatePublisher {
   private readonly waiting: Array<{ what: string; send: () => void }> = [];
   private holds = 0;
+  /** Cancels the watchdog of the current hold; undefined while nothing holds. */
+  private cancelWatchdog: (() => void) | undefined;
+  /** The current hold outlasted MAX_HOLD_MS: publishing goes on unheld until it ends. */
+  private overdue = false;
 
   constructor(
     private readonly output: StatePublisher,
     private readonly logger: Logger,
+    private readonly startTimer: StartTimer = realTimer,
+    private readonly maxHoldMs = MAX_HOLD_MS,
   ) {}
 
   start(): Promise<void> {
@@ -25,24 +47,35 @@ export class PublishQueue implements StatePublisher {
 
   /** Sends what still waits, whatever holds it: stopping is the last chance to. */
   async stop(): Promise<void> {
+    this.cancelWatchdog?.();
     this.flush();
     await this.output.stop();
   }
 
   /** Keeps what is published from now on until every hold is released. */
   hold(): void {
-    this.holds++;
+    if (this.holds++ === 0) this.cancelWatchdog = this.startTimer(() => this.overrun(), this.maxHoldMs);
   }
 
   release(): void {
     if (this.holds === 0) throw new RangeError('publish queue released more often than held');
-    if (--this.holds === 0) this.flush();
+    if (--this.holds > 0) return;
+    this.cancelWatchdog?.();
+    this.cancelWatchdog = undefined;
+    this.overdue = false;
+    this.flush();
   }
 
   /** Runs `send` in its place among what is published: now, or when the holds are released. `what` names it when it fails. */
   later(what: string, send: () => void): void {
-    if (this.holds === 0 && this.waiting.length === 0) return this.run(what, send);
+    if ((this.holds === 0 || this.overdue) && this.waiting.length === 0) return this.run(what, send);
     this.waiting.push({ what, send });
+  }
+
+  private overrun(): void {
+    this.overdue = true;
+    this.logger.warn(`an apply has held back what persona publishes for ${this.maxHoldMs} ms: ${this.waiting.length} messages go out without waiting for it`);
+    this.flush();
   }
 
   publishContext(...args: Parameters<StatePublisher['publishContext']>): void {

@@ -25,8 +25,8 @@ export interface PlannedResult {
 
 /**
  * The inputs of the last decision, kept while that decision left nothing to do until they
- * change: nothing applied or adopted, and every driver either already had its winner's values
- * (`unchanged`) or was finishing a switch to it whose disruptive rest waits for a standstill
+ * change: nothing applied or adopted, and every driver either already had its winner and its
+ * values (`unchanged`, continuing) or was finishing a switch to it whose disruptive rest waits for a standstill
  * (`pending`, continuing). Such a decision reads the time nowhere: a continuing switch is not
  * held to the minimum interval, and nothing else is deferred. Taken again on the same inputs,
  * with no hold expired, it would choose the same winners, plan the same and record nothing,
@@ -37,7 +37,9 @@ export class SettledDecision {
 
   /** After each decision: what it read, what it planned, and whether it queued an apply. */
   decided(inputs: DecisionInputs, planned: readonly PlannedResult[], queued: boolean): void {
-    const waits = planned.every((p) => p.result === 'unchanged' || (p.result === 'pending' && p.continuing));
+    // An unchanged plan for a winner the driver is not standing on is an adoption: it is queued,
+    // unless limp mode's backoff held it back, and then the next sample must try again.
+    const waits = planned.every((p) => p.continuing && (p.result === 'unchanged' || p.result === 'pending'));
     this.settled = !queued && waits ? inputs : undefined;
   }
 

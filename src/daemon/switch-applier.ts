@@ -139,6 +139,10 @@ export class SwitchApplier {
       } finally {
         this.stages.publisher.release();
       }
+    }).catch((err: unknown) => {
+      // Handling a failed apply failed too: logged, and the chain goes on, or every later apply
+      // would be skipped and what they hold back never published.
+      this.stages.logger.error(`applying ${winner.personality} to ${target.key}: ${(err as Error).message}`);
     });
   }
 

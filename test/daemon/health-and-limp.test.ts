@@ -8,6 +8,7 @@ import t from 'tap';
 import { copyDemoManifests } from '../helpers/demo-manifests-copy.js';
 import { driveIntoQuarantine } from '../helpers/dropping-pvnic.js';
 import { runScenario } from '../helpers/scenario.js';
+import { createLogger } from '../../src/common/logger.js';
 import { demoSigned } from '../namespace/fixtures/demo-signed.js';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import { BackendError, type DriverBackend } from '../../src/backend/driver-backend.js';
@@ -126,4 +127,43 @@ void t.test('limp mode at once when the driver vanishes, with the reason in stat
     { seconds: 10, speedKmh: 0, gear: D, onStart: () => void (gone = true) },
   ], {}, undefined, backend);
   t.same(r.published.degraded.filter((reason) => reason?.startsWith('limp mode')), ['limp mode: driver pvnic vanished (pvnic: the driver went away (ENODEV))'], 'limp after the first failure');
+});
+
+void t.test('a failed apply whose handling fails too is logged, and the applies after it, and what they publish, go on', async (t) => {
+  const inner = new SimulatedBackend([pvnic as unknown as SimulatedDriver]);
+  let failNext = false;
+  let listFails = false;
+  const backend: DriverBackend = {
+    kind: inner.kind,
+    drivers: () => {
+      if (!listFails) return inner.drivers();
+      listFails = false;
+      throw new Error('the driver list cannot be read (EIO)');
+    },
+    read: (driverId, resource) => inner.read(driverId, resource),
+    apply: (driverId, values, resources) => {
+      if (!failNext) return inner.apply(driverId, values, resources);
+      failNext = false;
+      listFails = true; // what the failure's handling asks next
+      return Promise.reject(new BackendError('E_DRIVER', driverId, 'the driver failed to set it (EIO); every value was restored'));
+    },
+    onDrift: (listener) => inner.onDrift(listener),
+    stop: () => inner.stop(),
+  };
+  const logged: string[] = [];
+  const r = await runScenario(
+    () => [
+      { seconds: 1, speedKmh: 0, gear: P },
+      { seconds: 20, speedKmh: 40, gear: D, onStart: () => void (failNext = true) },
+      { seconds: 30, speedKmh: 110, gear: D },
+    ],
+    {},
+    undefined,
+    backend,
+    undefined,
+    createLogger('persona', 'info', (line) => logged.push(line)),
+  );
+  t.match(logged.join('\n'), /applying city to pvnic: the driver list cannot be read \(EIO\)/, 'the second failure is logged with what was applied where');
+  t.equal(r.switches.at(-1)?.to, 'highway', 'later applies still run');
+  t.equal(r.published.personalities.at(-1)?.drivers.pvnic?.personality, 'highway', 'and what they publish goes out');
 });

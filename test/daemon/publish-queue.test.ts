@@ -82,3 +82,36 @@ void t.test('a release without a hold is a fault, not a silent queue that never 
   q.publishContext(context('city'));
   t.same(output.sent, ['context city']);
 });
+
+void t.test('an apply that hangs holds nothing back for longer than the watchdog allows', async (t) => {
+  const output = new SentPublisher();
+  const logged: string[] = [];
+  const timers: Array<{ fire: () => void; ms: number; cancelled: boolean }> = [];
+  const startTimer = (fire: () => void, ms: number): (() => void) => {
+    const timer = { fire, ms, cancelled: false };
+    timers.push(timer);
+    return () => void (timer.cancelled = true);
+  };
+  const q = new PublishQueue(output, createLogger('persona:publish', 'info', (line) => logged.push(line)), startTimer, 2000);
+  q.hold(); // an apply that never returns
+  q.hold(); // and a step on top of it: one watchdog for both
+  t.equal(timers.length, 1, 'one watchdog per span of holds');
+  t.equal(timers[0]!.ms, 2000);
+  q.publishContext(context('highway'));
+  q.later('client/hmi/response/select', () => output.sent.push('answer'));
+  t.same(output.sent, [], 'held');
+  timers[0]!.fire();
+  t.same(output.sent, ['context highway', 'answer'], 'out, in order, when the watchdog fires');
+  t.match(logged.join('\n'), /an apply has held back what persona publishes for 2000 ms: 2 messages go out without waiting for it/);
+  q.setDegraded('drift');
+  t.same(output.sent.at(-1), 'status drift', 'and at once while the hung apply lasts');
+  q.release();
+  q.release();
+  q.hold(); // the next apply
+  t.equal(timers.length, 2, 'a new watchdog');
+  q.publishSwitch(switchTo('city'));
+  t.same(output.sent.at(-1), 'status drift', 'which holds again');
+  q.release();
+  t.ok(timers[1]!.cancelled, 'released in time: its watchdog is cancelled');
+  t.same(output.sent.at(-1), 'switch city');
+});

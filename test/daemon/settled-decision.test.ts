@@ -52,6 +52,8 @@ void t.test('a decision that applied, adopted or deferred settles nothing', asyn
   }
   settled.decided(INPUTS, [{ result: 'unchanged', continuing: false }], true);
   t.notOk(settled.holds(INPUTS), 'a winner adopted without touching the driver');
+  settled.decided(INPUTS, [{ result: 'unchanged', continuing: false }], false);
+  t.notOk(settled.holds(INPUTS), 'a winner to adopt that limp mode held back: the next sample tries again');
   settled.decided(INPUTS, [UNCHANGED], false);
   settled.decided(INPUTS, [{ result: 'deferred', continuing: false }], false);
   t.notOk(settled.holds(INPUTS), 'a later decision replaces the settled one');
