@@ -14,7 +14,10 @@ void t.test('a batch spans at most a sixth of the shortest maximum age: half a p
   t.equal(frameBatchWindowMs(withMaxAges(300, 6)), 1, 'a maximum age from the map');
 });
 
-void t.test('maximum ages still to be learned, or long ones, leave the window at its upper bound', async (t) => {
-  t.equal(frameBatchWindowMs(withMaxAges(undefined, undefined)), DEFAULT_BATCH_WINDOW_MS);
+void t.test('long maximum ages leave the window at its upper bound', async (t) => {
   t.equal(frameBatchWindowMs(withMaxAges(3000)), DEFAULT_BATCH_WINDOW_MS);
+});
+
+void t.test('a maximum age still to be learned counts as that of a 5 ms message until it is: a DBC without cycle times does not flap', async (t) => {
+  t.equal(frameBatchWindowMs(withMaxAges(300, undefined)), 2.5);
 });
