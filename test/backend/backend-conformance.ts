@@ -6,7 +6,7 @@
  * driver it drives (a ConformanceTarget; pvnic by default). Every test starts from whatever
  * values the driver has, since a real driver's persist from one test to the next.
  */
-import type { Test } from 'tap';
+import type { ConformanceTest as Test } from './conformance-test.js';
 import type { ParameterValue, ParameterValues } from '../../src/manifests/personality.js';
 import type { DriverBackend, DriverInfo, Drift } from '../../src/backend/driver-backend.js';
 import { checkParameter, sameValue } from '../../src/backend/parameter-check.js';

@@ -3,16 +3,16 @@
  * backend conformance suite against EthtoolBackend on pvnic0/pvnic1 and SysfsBackend on the loop
  * devices' queues. Neither has a fault knob in the kernel, so a failing write is injected
  * between the backend and the real command or file; drift is made with ethtool and by writing
- * the sysfs file. Prints TAP; exits non-zero when a test fails.
+ * the sysfs file. Prints TAP (through GuestTap: tap itself is slow to load under emulation); exits non-zero when a test fails.
  * Usage: node userspace-backends-probe.js
  */
-import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { EthtoolBackend } from '../../src/backend/ethtool-backend.js';
 import { runEthtool, type EthtoolRunner } from '../../src/backend/ethtool-command.js';
 import { realSysfsFiles, SysfsBackend, type SysfsFiles } from '../../src/backend/sysfs-backend.js';
 import { backendConformance } from '../backend/backend-conformance.js';
+import { GuestTap } from './guest-tap.js';
 import { loopSysfsMapping, loopSysfsTarget, pvnicEthtoolMapping, pvnicEthtoolTarget } from '../backend/userspace-targets.js';
 
 /** Fails the nth write from arming, once, before it reaches the driver. */
@@ -35,51 +35,61 @@ class WriteFault {
 /** Each ethtool read is a process, slow under TCG, so both poll unhurriedly. */
 const POLL_MS = 1000;
 
-// Under TCG the ethtool run takes 50 to 85 s here, depending on the machine's load.
-t.setTimeout(200_000);
 const READS = new Set(['-c', '-g', '-i', '--show-priv-flags']);
 
-void t.test('EthtoolBackend on pvnic', async (t) => {
-  backendConformance(
-    t,
-    () => {
-      const fault = new WriteFault();
-      const ethtool: EthtoolRunner = (args) => {
-        if (!READS.has(args[0]!)) fault.check(`ethtool ${args.join(' ')}`);
-        return runEthtool(args);
-      };
-      const backend = new EthtoolBackend([pvnicEthtoolMapping], { ethtool, pollMs: POLL_MS });
-      return Promise.resolve({
-        backend,
-        failNthWrite: (nth: number) => fault.arm(nth),
-        driftStep: (resource: string, ns: number) => Promise.resolve(void execFileSync('ethtool', ['-C', resource, 'rx-usecs', String(ns / 1000)])),
-        close: () => backend.stop(),
-      });
-    },
-    pvnicEthtoolTarget,
-  );
-});
+/** The ethtool runs write through this: a write it is told to fail never reaches the driver. */
+function faultyEthtool(fault: WriteFault): EthtoolRunner {
+  return (args) => {
+    if (!READS.has(args[0]!)) fault.check(`ethtool ${args.join(' ')}`);
+    return runEthtool(args);
+  };
+}
 
-void t.test('SysfsBackend on loop devices', async (t) => {
-  backendConformance(
-    t,
-    () => {
-      const fault = new WriteFault();
-      const files: SysfsFiles = {
-        read: (path) => realSysfsFiles.read(path),
-        write: (path, text) => {
-          fault.check(`writing ${path}`);
-          realSysfsFiles.write(path, text);
-        },
-      };
-      const backend = new SysfsBackend([loopSysfsMapping], { files, pollMs: POLL_MS });
-      return Promise.resolve({
-        backend,
-        failNthWrite: (nth: number) => fault.arm(nth),
-        driftStep: (resource: string, bytes: number) => Promise.resolve(writeFileSync(`/sys/block/${resource}/queue/read_ahead_kb`, String(bytes / 1024))),
-        close: () => backend.stop(),
-      });
+/** The sysfs writes go through this: a write it is told to fail never reaches the file. */
+function faultySysfs(fault: WriteFault): SysfsFiles {
+  return {
+    read: (path) => realSysfsFiles.read(path),
+    write: (path, text) => {
+      fault.check(`writing ${path}`);
+      realSysfsFiles.write(path, text);
     },
-    loopSysfsTarget,
-  );
+  };
+}
+
+await GuestTap.main((t) => {
+  t.test('EthtoolBackend on pvnic', (t) => {
+    backendConformance(
+      t,
+      () => {
+        const fault = new WriteFault();
+        const backend = new EthtoolBackend([pvnicEthtoolMapping], { ethtool: faultyEthtool(fault), pollMs: POLL_MS });
+        return Promise.resolve({
+          backend,
+          failNthWrite: (nth: number) => fault.arm(nth),
+          driftStep: (resource: string, ns: number) => Promise.resolve(void execFileSync('ethtool', ['-C', resource, 'rx-usecs', String(ns / 1000)])),
+          close: () => backend.stop(),
+        });
+      },
+      pvnicEthtoolTarget,
+    );
+    return Promise.resolve();
+  });
+
+  t.test('SysfsBackend on loop devices', (t) => {
+    backendConformance(
+      t,
+      () => {
+        const fault = new WriteFault();
+        const backend = new SysfsBackend([loopSysfsMapping], { files: faultySysfs(fault), pollMs: POLL_MS });
+        return Promise.resolve({
+          backend,
+          failNthWrite: (nth: number) => fault.arm(nth),
+          driftStep: (resource: string, bytes: number) => Promise.resolve(writeFileSync(`/sys/block/${resource}/queue/read_ahead_kb`, String(bytes / 1024))),
+          close: () => backend.stop(),
+        });
+      },
+      loopSysfsTarget,
+    );
+    return Promise.resolve();
+  });
 });
