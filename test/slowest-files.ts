@@ -24,7 +24,13 @@ export interface FileRun {
 /** What the test files may take on two cores with nothing else running: every developer pays it at every change. */
 export const BUDGET_SECONDS = 600;
 
-/** The latest runtime of each test file that still exists, slowest first. */
+/** `npm test` runs the compiled `dist/test/….test.js`: named by its source, the one a developer opens. */
+function sourceOf(root: string, file: string): string {
+  const source = /^dist\/(test\/.+)\.js$/.exec(file)?.[1];
+  return source !== undefined && existsSync(join(root, `${source}.ts`)) ? `${source}.ts` : file;
+}
+
+/** The latest runtime of each test file that still exists, slowest first; a compiled file counts as its source. */
 export function slowestFiles(root: string): FileRun[] {
   const dir = join(root, '.tap/processinfo');
   if (!existsSync(dir)) return [];
@@ -37,8 +43,9 @@ export function slowestFiles(root: string): FileRun[] {
       // A record tap was writing when it stopped says nothing about the run.
       continue;
     }
-    const { externalID: file, date, runtime } = info;
-    if (file === undefined || date === undefined || typeof runtime !== 'number' || !existsSync(join(root, file))) continue;
+    const { externalID: ran, date, runtime } = info;
+    if (ran === undefined || date === undefined || typeof runtime !== 'number' || !existsSync(join(root, ran))) continue;
+    const file = sourceOf(root, ran);
     const seen = latest.get(file);
     if (seen === undefined || seen.date < date) latest.set(file, { date, runtime });
   }

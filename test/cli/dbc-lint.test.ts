@@ -1,12 +1,13 @@
 import t from 'tap';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { dbcCommand } from '../../src/cli/dbc-command.js';
 import type { Output } from '../../src/cli/output.js';
+import { packageRoot } from '../../src/common/package-root.js';
 
-const fixture = (name: string): string => fileURLToPath(new URL(`../signals/fixtures/${name}`, import.meta.url));
+const fixture = (name: string): string => join(packageRoot(), `test/signals/fixtures/${name}`);
 const QUIRKS = fixture('quirks.dbc');
 const THREE_ERRORS = fixture('three-errors.dbc');
-const CLEAN = fileURLToPath(new URL('../../vehicles/demo/demo.dbc', import.meta.url));
+const CLEAN = join(packageRoot(), 'vehicles/demo/demo.dbc');
 
 function capture(): Output & { printed: string[]; logged: string[] } {
   const printed: string[] = [];

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createContextMachine } from '../../src/context/context-machine.js';
 import type { DrivingFeatures } from '../../src/context/driving-features.js';
 import type { InstanceInput } from '../../src/context/instance-features.js';
 import type { WorkloadInput } from '../../src/context/workload-features.js';
+import { packageRoot } from '../../src/common/package-root.js';
 
-export const STATECHART_FILE = new URL('../../statecharts/driving-context.json', import.meta.url).pathname;
+export const STATECHART_FILE = join(packageRoot(), 'statecharts/driving-context.json');
 
 type Transition = { target: string };
 type Region = { states: Record<string, { on: Record<string, Transition[]> }> };

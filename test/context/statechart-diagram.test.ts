@@ -1,9 +1,11 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sourceMarker, statechartToDot } from '../../src/context/statechart-dot.js';
 import { declaredTransitions, statechart } from './machine-fixtures.js';
+import { packageRoot } from '../../src/common/package-root.js';
 
-const svg = readFileSync(new URL('../../docs/statechart.svg', import.meta.url), 'utf8');
+const svg = readFileSync(join(packageRoot(), 'docs/statechart.svg'), 'utf8');
 const dot = statechartToDot(statechart as unknown as Parameters<typeof statechartToDot>[0]);
 
 void t.test('docs/statechart.svg was rendered from the current statechart (regenerate: npm run diagram)', async (t) => {

@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { SimulatedClock } from '../../src/common/clock.js';
 import { isWholeDisk, WorkloadSampler, type WorkloadSamplerOptions } from '../../src/context/workload-sampler.js';
+import { packageRoot } from '../../src/common/package-root.js';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const FIXTURES = join(packageRoot(), 'test/context/fixtures');
 
 /**
  * A /proc tree in a fresh test directory: `proc-psi` is a whole tree at time 0; `proc-psi-1s`

@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { PAYLOAD_TYPES, signEnvelope } from '../../src/manifests/dsse-envelope.js';
 import { keyIdOf, readPublicKey, readSigningKey } from '../../src/manifests/ed25519-keys.js';
 import { TrustRoot } from '../../src/manifests/trust-root.js';
+import { packageRoot } from '../../src/common/package-root.js';
 
-const MANIFESTS = fileURLToPath(new URL('../../manifests', import.meta.url));
+const MANIFESTS = join(packageRoot(), 'manifests');
 const SOURCES = join(MANIFESTS, 'src');
 
 function sources(dir: string): string[] {

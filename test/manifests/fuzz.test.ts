@@ -7,7 +7,6 @@ import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { PAYLOAD_TYPES, signEnvelope } from '../../src/manifests/dsse-envelope.js';
 import { MANIFEST_ERROR_CODES, ManifestError } from '../../src/manifests/manifest-error.js';
@@ -19,10 +18,11 @@ import { applyTimeReset, timeResetPayload } from '../../src/manifests/time-reset
 import { TrustRoot } from '../../src/manifests/trust-root.js';
 import { asText, highwayDocument } from './fixtures/documents.js';
 import { NOW, repository, role, signedManifest, signedRoot, testKey } from './fixtures/signing.js';
+import { packageRoot } from '../../src/common/package-root.js';
 
 const FILE = 'pvnic/highway.dsse.json';
 const DOCUMENTED: ReadonlySet<string> = new Set(MANIFEST_ERROR_CODES);
-const mapping = ParameterMapping.load(fileURLToPath(new URL('../../manifests/drivers/pvnic/mapping.json', import.meta.url)), 'pvnic');
+const mapping = ParameterMapping.load(join(packageRoot(), 'manifests/drivers/pvnic/mapping.json'), 'pvnic');
 const encoder = new TextEncoder();
 
 /** Outcomes by code, over every case of every part. */

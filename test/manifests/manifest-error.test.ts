@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { MANIFEST_ERROR_CODES, ManifestError } from '../../src/manifests/manifest-error.js';
+import { packageRoot } from '../../src/common/package-root.js';
 
 void t.test('a ManifestError names the file, the field and the reason', (t) => {
   const error = new ManifestError('E_UNIT', 'pvnic/highway.dsse.json', 'too big', '/parameters/DMA_buffer_size');
@@ -11,7 +13,7 @@ void t.test('a ManifestError names the file, the field and the reason', (t) => {
 });
 
 void t.test('docs/manifests.md documents every code, and no other', (t) => {
-  const docs = readFileSync(new URL('../../docs/manifests.md', import.meta.url), 'utf8');
+  const docs = readFileSync(join(packageRoot(), 'docs/manifests.md'), 'utf8');
   const table = docs.slice(docs.indexOf('## Error codes'), docs.indexOf('## Real keys'));
   const documented = [...table.matchAll(/^\| `(E_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
   t.strictSame(documented, [...MANIFEST_ERROR_CODES]);

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { createLogger } from '../../src/common/logger.js';
 import { DocumentError } from '../../src/common/schema.js';
@@ -12,8 +11,9 @@ import { UNSIGNED_TRUST, type ManifestVerifier } from '../../src/manifests/manif
 import { SignedManifestVerifier } from '../../src/manifests/signed-manifest-verifier.js';
 import { asText, highwayDocument } from './fixtures/documents.js';
 import { MAPPING_TEXT, NOW, repository, signedManifest } from './fixtures/signing.js';
+import { packageRoot } from '../../src/common/package-root.js';
 
-const MANIFESTS = fileURLToPath(new URL('../../manifests', import.meta.url));
+const MANIFESTS = join(packageRoot(), 'manifests');
 const at = { now: () => NOW };
 
 function capture(): { lines: string[]; logger: ReturnType<typeof createLogger> } {

@@ -1,14 +1,14 @@
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { join } from 'node:path';
 import simulatedPvnic from '../../src/backend/simulated-pvnic.json' with { type: 'json' };
 import mappingSchema from '../../manifests/schema/mapping.schema.json' with { type: 'json' };
 import personalitySchema from '../../manifests/schema/personality.schema.json' with { type: 'json' };
 import { DocumentError } from '../../src/common/schema.js';
 import { ParameterMapping } from '../../src/manifests/parameter-mapping.js';
 import { MAPPING_TEXT } from './fixtures/signing.js';
+import { packageRoot } from '../../src/common/package-root.js';
 
-const PVNIC = fileURLToPath(new URL('../../manifests/drivers/pvnic/mapping.json', import.meta.url));
+const PVNIC = join(packageRoot(), 'manifests/drivers/pvnic/mapping.json');
 const mapping = ParameterMapping.load(PVNIC, 'pvnic');
 
 void t.test('the pvnic mapping allows exactly what the simulated pvnic driver declares', (t) => {

@@ -1,9 +1,11 @@
 import t from 'tap';
+import { join } from 'node:path';
 import { Arbiter } from '../../src/policy/arbiter.js';
 import { ContextPolicy } from '../../src/policy/context-policy.js';
 import { HoldRegistry } from '../../src/policy/hold-registry.js';
+import { packageRoot } from '../../src/common/package-root.js';
 
-const policy = ContextPolicy.load(new URL('../../manifests/policy.json', import.meta.url).pathname);
+const policy = ContextPolicy.load(join(packageRoot(), 'manifests/policy.json'));
 const targets = policy.targets(() => ['pvnic0', 'pvnic1']);
 const target = { key: 'pvnic', driverId: 'pvnic', resources: ['pvnic0', 'pvnic1'] };
 const at = (driving: string) => ({ driving, workload: 'normal', io: 'quiet' }) as never;

@@ -2,8 +2,9 @@ import t, { type Test } from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContextPolicy } from '../../src/policy/context-policy.js';
+import { packageRoot } from '../../src/common/package-root.js';
 
-const POLICY = new URL('../../manifests/policy.json', import.meta.url).pathname;
+const POLICY = join(packageRoot(), 'manifests/policy.json');
 
 /** A policy file with only `pvnic`'s rule set, in a fresh folder. */
 function pvnicPolicy(t: Test, pvnic: object): string {

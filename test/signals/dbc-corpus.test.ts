@@ -1,11 +1,11 @@
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadDbcFile } from '../../src/signals/dbc-parser.js';
+import { packageRoot } from '../../src/common/package-root.js';
 
 /** The opendbc files in the shared folder beside the project, read in place. */
-const CORPUS_DIR = fileURLToPath(new URL('../../../shared/dbc/opendbc/', import.meta.url));
+const CORPUS_DIR = join(packageRoot(), '../shared/dbc/opendbc/');
 const files = existsSync(CORPUS_DIR)
   ? readdirSync(CORPUS_DIR).filter((name) => name.endsWith('.dbc')).sort().map((name) => join(CORPUS_DIR, name))
   : undefined;

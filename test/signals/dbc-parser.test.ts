@@ -1,13 +1,13 @@
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { AttributeValues, DbcMessage, DbcSignal } from '../../src/signals/dbc-model.js';
 import { DbcSyntaxError, loadDbcFile, MAX_DBC_ERRORS, parseDbc } from '../../src/signals/dbc-parser.js';
+import { packageRoot } from '../../src/common/package-root.js';
 
 /** A fixture of this folder, parsed under its bare name so that warnings read `name:line:col: …`. */
 function parseFixture(name: string): ReturnType<typeof parseDbc> {
-  return parseDbc(readFileSync(fileURLToPath(new URL(`fixtures/${name}`, import.meta.url)), 'utf8'), name);
+  return parseDbc(readFileSync(join(packageRoot(), `test/signals/fixtures/${name}`), 'utf8'), name);
 }
 
 const NS_BLOCK = `NS_ :
@@ -400,7 +400,7 @@ void t.test('numbers stay numbers beside names that start with a digit', (t) => 
 });
 
 void t.test('every syntax error of a file is reported in one DbcSyntaxError', (t) => {
-  const path = fileURLToPath(new URL('fixtures/three-errors.dbc', import.meta.url));
+  const path = join(packageRoot(), 'test/signals/fixtures/three-errors.dbc');
   const expected = [
     { file: path, line: 7, column: 21, message: "expected byte order 0 (motorola) or 1 (intel), found '2'" },
     { file: path, line: 10, column: 16, message: "expected ':' after message name 'Second', found '8'" },

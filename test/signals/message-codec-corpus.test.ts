@@ -2,11 +2,11 @@ import t from 'tap';
 import fc from 'fast-check';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { payloadBit } from '../../src/signals/dbc-bit-layout.js';
 import type { DbcMessage, DbcSignal } from '../../src/signals/dbc-model.js';
 import { loadDbcFile } from '../../src/signals/dbc-parser.js';
 import { compileMessageDecoder, decodeSignal, encodeRawSignal } from '../../src/signals/message-codec.js';
+import { packageRoot } from '../../src/common/package-root.js';
 
 /** ~2900 messages: enough runs to reach the branches of small multiplexers while the file stays within a few seconds. */
 const RUNS_PER_MESSAGE = 40;
@@ -96,7 +96,7 @@ function checkMessage(message: DbcMessage): void {
 }
 
 /** The opendbc files in the shared folder beside the project, read in place. */
-const CORPUS_DIR = fileURLToPath(new URL('../../../shared/dbc/opendbc/', import.meta.url));
+const CORPUS_DIR = join(packageRoot(), '../shared/dbc/opendbc/');
 const files = existsSync(CORPUS_DIR)
   ? readdirSync(CORPUS_DIR).filter((name) => name.endsWith('.dbc')).sort().map((name) => join(CORPUS_DIR, name))
   : undefined;
@@ -104,7 +104,7 @@ const files = existsSync(CORPUS_DIR)
 const corpusOptions = files === undefined && !process.env.CI ? { skip: `no DBC corpus at ${CORPUS_DIR}` } : {};
 
 void t.test('the messages a file with quirks keeps round-trip like any other', (t) => {
-  const dbc = loadDbcFile(fileURLToPath(new URL('fixtures/quirks.dbc', import.meta.url)));
+  const dbc = loadDbcFile(join(packageRoot(), 'test/signals/fixtures/quirks.dbc'));
   t.same(dbc.messages.map((m) => m.name), ['2017_5', 'NoFlag', 'Extended']);
   t.doesNotThrow(() => dbc.messages.forEach(checkMessage));
   t.end();
