@@ -4,10 +4,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../../src/common/package-root.js';
-import { pack, RELEASE_INC } from '../../yocto-layer/scripts/pack-release.mjs';
+import { pathToFileURL } from 'node:url';
+import type * as PackRelease from '../../yocto-layer/scripts/pack-release.mjs';
 import { licenseFiles, RecipeVars } from './recipe-vars.js';
 
 const layer = join(packageRoot(), 'yocto-layer');
+// Loaded from the layer itself, whether this test runs from its source or compiled into dist/.
+const { pack, RELEASE_INC } = (await import(pathToFileURL(join(layer, 'scripts/pack-release.mjs')).href)) as typeof PackRelease;
 const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 // The recipes' PV is persona's version: a release renames them.
 const daemonRecipe = join(layer, `recipes-support/persona/persona_${version}.bb`);
