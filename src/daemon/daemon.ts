@@ -1,7 +1,6 @@
-import type { CanFrame, FrameBatch, FrameSink } from '../can/can-frame.js';
 import type { ContextState } from '../context/context-names.js';
 import type { ContextChange } from '../context/context-tracker.js';
-import { REQUIRED_SIGNALS, type DrivingFeatures } from '../context/driving-features.js';
+import type { DrivingFeatures } from '../context/driving-features.js';
 import type { InstanceInput } from '../context/instance-features.js';
 import type { WorkloadInput } from '../context/workload-features.js';
 import type { Drift } from '../backend/driver-backend.js';
@@ -12,6 +11,7 @@ import { planSwitch } from '../policy/switch-planner.js';
 import type { SignalSnapshot } from '../signals/signal-decoder.js';
 import { DecisionLog, type DecisionRecord, type DriverDecision } from './decision-record.js';
 import type { DaemonObserver, DaemonStages } from './daemon-stages.js';
+import { FrameIntake } from './frame-intake.js';
 import { formatted, infoPayload, iso } from './payloads.js';
 import { SettledDecision, type DecisionInputs } from './settled-decision.js';
 import { SwitchApplier } from './switch-applier.js';
@@ -35,16 +35,6 @@ export type ManifestSummary = Omit<ManifestEventPayload, 'time'>;
  */
 export class Daemon {
   readonly decisions = new DecisionLog();
-  private nextSampleUs: number | undefined;
-  /**
-   * Where CAN time and the clock were last seen together: the last frame, or a live source's
-   * start; undefined before either. Two numbers, so that no frame allocates: the time is set
-   * by each frame, the clock read once per delivery (a batch is handed over at one instant).
-   */
-  private anchorTimeUs: number | undefined;
-  private anchorClockMs = 0;
-  private lastIdleTickMs: number | undefined;
-  private lastSampleClockMs = Number.NEGATIVE_INFINITY;
   private features: DrivingFeatures | null = null;
   private snapshot: SignalSnapshot = {};
   /** Wall-clock time of the latest sample; null before the first. */
@@ -59,6 +49,7 @@ export class Daemon {
   private readonly cancelTimers: Array<() => void> = [];
   private workloadFailing = false;
 
+  private readonly intake: FrameIntake;
   private readonly applier: SwitchApplier;
   private readonly settledDecision = new SettledDecision();
   private readonly instanceTracker: InstanceTracker;
@@ -69,6 +60,7 @@ export class Daemon {
     private readonly stages: DaemonStages,
     private readonly observer: DaemonObserver = {},
   ) {
+    this.intake = new FrameIntake(stages, { sample: (timeUs) => this.sample(timeUs), quiet: () => this.expireHoldsBetweenSamples() });
     this.applier = new SwitchApplier(stages, observer, () => this.timeMs);
     this.instanceTracker = new InstanceTracker(stages.logger.child('instance'));
     this.announced = stages.store.inForce;
@@ -83,19 +75,16 @@ export class Daemon {
     this.restoreHolds();
     this.stages.tracker.start();
     const { source, clock, workload } = this.stages;
-    if (source.nowUs) {
-      this.anchorTimeUs = source.nowUs();
-      this.anchorClockMs = clock.now();
-    }
+    if (source.nowUs) this.intake.anchor(source.nowUs());
     // After the anchor: what the namespace says first is stamped with the source's time.
     this.stages.namespace?.start(this);
-    if (source.timeScale > 0) this.cancelTimers.push(clock.every(this.idleTickMs(), () => this.idleTick()));
+    if (source.timeScale > 0) this.cancelTimers.push(clock.every(this.intake.idleTickMs(), () => this.intake.idleTick()));
     if (workload) this.cancelTimers.push(clock.every(workload.intervalMs, () => this.sampleWorkload(() => workload.sample())));
   }
 
   /** Consumes the source until it ends or is stopped, and waits for pending switches. */
   async run(): Promise<void> {
-    await this.stages.source.start(this.frameSink);
+    await this.stages.source.start(this.intake.sink);
     await this.settled();
   }
 
@@ -118,7 +107,8 @@ export class Daemon {
   /** Pipeline time: the time of the latest sample, or before it the start of a live source. */
   get timeMs(): number {
     // Before the first sample, a live source's start is the time: an instance context can come first.
-    return this.features?.timeMs ?? (this.anchorTimeUs !== undefined ? this.anchorTimeUs / 1000 : 0);
+    const lastUs = this.intake.lastTimeUs;
+    return this.features?.timeMs ?? (lastUs !== undefined ? lastUs / 1000 : 0);
   }
 
   /** The latest sample's signals and features, and when it was taken by the wall clock, for live views between decisions. */
@@ -338,57 +328,6 @@ export class Daemon {
     this.stages.holdState?.save(this.stages.holds.snapshot());
   }
 
-  /**
-   * Takes frames from the source: a batch (every frame one wake-up found due) or a frame
-   * alone, through the same per-frame path; the clock is read once per delivery.
-   */
-  private readonly frameSink: FrameSink = Object.assign(
-    (frame: CanFrame): void => {
-      this.anchorClockMs = this.stages.clock.now();
-      this.onFrame(frame);
-    },
-    {
-      batch: (frames: FrameBatch): void => {
-        this.anchorClockMs = this.stages.clock.now();
-        for (const frame of frames) this.onFrame(frame);
-      },
-    },
-  );
-
-  /** Decodes one frame, and samples when it is the first at or past the next sample time. */
-  private onFrame(frame: CanFrame): void {
-    this.stages.decoder.accept(frame);
-    this.anchorTimeUs = frame.timeUs;
-    this.nextSampleUs ??= frame.timeUs;
-    if (frame.timeUs < this.nextSampleUs) return;
-    while (this.nextSampleUs <= frame.timeUs) this.nextSampleUs += this.stages.sampleIntervalMs * 1000;
-    this.sample(frame.timeUs);
-  }
-
-  /**
-   * How often to look for silence: often enough that a required signal is found stale
-   * within twice its maximum age, and at least once per sample interval.
-   */
-  private idleTickMs(): number {
-    const shortest = this.stages.decoder.shortestMaxAgeMs(REQUIRED_SIGNALS) ?? this.stages.sampleIntervalMs;
-    return Math.min(this.stages.sampleIntervalMs, shortest);
-  }
-
-  /**
-   * Samples when frames have stopped: CAN time goes on from the last frame at the source's pace.
-   * A tick that comes late found the event loop stalled (GC, a slow apply): frames that arrived
-   * meanwhile are read only after the timers run, so that tick would take them for silence and
-   * it waits for the next.
-   */
-  private idleTick(): void {
-    const now = this.stages.clock.now();
-    const interval = this.idleTickMs();
-    const late = this.lastIdleTickMs !== undefined && now - this.lastIdleTickMs > 2 * interval;
-    this.lastIdleTickMs = now;
-    if (late || this.anchorTimeUs === undefined || now - this.lastSampleClockMs < interval) return this.expireHoldsBetweenSamples();
-    this.sample(this.anchorTimeUs + (now - this.anchorClockMs) * 1000 * this.stages.source.timeScale);
-  }
-
   /** Holds end on the wall clock, also while no sample is taken (no frames yet, a stalled loop). */
   private expireHoldsBetweenSamples(): void {
     const expired = this.stages.holds.expire(this.stages.clock.wallNow());
@@ -401,7 +340,7 @@ export class Daemon {
 
   private sample(timeUs: number): void {
     this.step(() => {
-      this.lastSampleClockMs = this.stages.clock.now();
+      this.intake.sampled();
       this.sampleWallMs = this.stages.clock.wallNow();
       this.snapshot = this.stages.decoder.snapshot(timeUs);
       const features = this.stages.features.update(this.snapshot, timeUs / 1000);
