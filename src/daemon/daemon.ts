@@ -323,9 +323,16 @@ export class Daemon {
     this.publishHoldsIfChanged();
   }
 
-  /** Writes the holds where they outlive a restart; after the decision they changed, so that its apply is queued first. */
+  /**
+   * Writes the holds where they outlive a restart: the holds as they are now, written in turn
+   * with what is published, so that a durable write never delays the apply their change queued,
+   * and still comes before the answer to the request that made it.
+   */
   private saveHolds(): void {
-    this.stages.holdState?.save(this.stages.holds.snapshot());
+    const { holdState, holds, publisher } = this.stages;
+    if (!holdState) return;
+    const snapshot = holds.snapshot();
+    publisher.later('the hold state', () => holdState.save(snapshot));
   }
 
   /** Holds end on the wall clock, also while no sample is taken (no frames yet, a stalled loop). */

@@ -1,4 +1,6 @@
 import t from 'tap';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ApplyResult } from '../../src/backend/driver-backend.js';
 import { SimulatedBackend, type SimulatedDriver } from '../../src/backend/simulated-backend.js';
 import pvnic from '../../src/backend/simulated-pvnic.json' with { type: 'json' };
@@ -131,4 +133,40 @@ void t.test("a decision's context, holds and record are published after its appl
     },
     'each in the order it always had: context, holds, record, then the personality and the switch',
   );
+});
+
+void t.test('the hold file is written after the apply a hold caused has returned, never in its way', async (t) => {
+  const holdState = join(t.testdir(), 'state', 'holds.json');
+  const onDisk = (): string => (existsSync(holdState) ? readFileSync(holdState, 'utf8') : '');
+  /** What the hold file held when each apply started. */
+  const atStart: string[] = [];
+  class WatchingBackend extends SimulatedBackend {
+    override async apply(driverId: string, values: ParameterValues, resources?: readonly string[]): Promise<ApplyResult> {
+      atStart.push(onDisk());
+      return super.apply(driverId, values, resources);
+    }
+  }
+  let placed = '';
+  let appliesBefore = 0;
+  const { daemon } = await runDrive(
+    (daemon) => [
+      { seconds: 1, speedKmh: 0, gear: P },
+      // Past the minimum interval after the start's switch, so that the hold is applied at once.
+      { seconds: 40 },
+      {
+        seconds: 5,
+        onStart: () => {
+          appliesBefore = atStart.length;
+          placed = daemon().placeHold({ owner: 'media', driverId: 'pvnic', personality: 'highway', priority: 5 }, { maxPerOwner: 1 }).hold.id;
+        },
+      },
+      { seconds: 5 },
+    ],
+    { backend: new WatchingBackend([pvnic as unknown as SimulatedDriver]), overrides: { holdState }, durableHolds: true },
+  );
+  await daemon.settled();
+  t.ok(placed, 'the hold was placed');
+  t.ok(atStart.length > appliesBefore, `the hold made an apply (${atStart.length - appliesBefore})`);
+  t.notMatch(atStart[appliesBefore], placed, 'the file did not have the hold yet when its apply started');
+  t.match(JSON.parse(onDisk()), { holds: [{ id: placed, personality: 'highway' }] }, 'and has it once the apply returned');
 });
