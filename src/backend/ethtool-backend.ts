@@ -2,7 +2,7 @@ import type { ParameterValue } from '../manifests/personality.js';
 import { BackendError } from './driver-backend.js';
 import { UserspaceBackend, type UserspaceBackendOptions, type UserspaceDriver, type UserspaceTarget } from './userspace-backend.js';
 import { checkMapped, inOrder, specOf } from './userspace-mapping.js';
-import { coalesceField, driverVersion, privateFlags, ringField, runEthtool, type EthtoolRunner } from './ethtool-command.js';
+import { coalesceField, driverVersion, features, privateFlags, ringField, runEthtool, type EthtoolRunner } from './ethtool-command.js';
 import type { EthtoolMapping, EthtoolParameterMapping } from './ethtool-mapping.js';
 
 export interface EthtoolBackendOptions extends UserspaceBackendOptions {
@@ -18,6 +18,8 @@ function whereOf(p: EthtoolParameterMapping, resource: string): string {
       return `ethtool -G ${resource} ${p.field}`;
     case 'priv-flags':
       return `ethtool --set-priv-flags ${resource}`;
+    case 'features':
+      return `ethtool -K ${resource}`;
   }
 }
 
@@ -49,6 +51,31 @@ function targetOf(p: EthtoolParameterMapping, resource: string, ethtool: Ethtool
         },
         // One command for every mapped flag, so the driver sees the whole set at once.
         write: (value) => void ethtool(['--set-priv-flags', resource, ...names.flatMap((n) => [n, (value as readonly string[]).includes(n) ? 'on' : 'off'])]),
+      };
+    }
+    case 'features': {
+      const names = p.type === 'set' ? p.values : [];
+      const read = (): Map<string, { on: boolean; fixed: boolean }> => {
+        const all = features(ethtool(['-k', resource]));
+        const missing = names.filter((n) => !all.has(n));
+        if (missing.length > 0) throw new Error(`${resource} has no feature ${missing.join(', ')}`);
+        return all;
+      };
+      return {
+        where,
+        read: (): ParameterValue => {
+          const all = read();
+          return names.filter((n) => all.get(n)!.on).sort();
+        },
+        // Only what changes, in one command: ethtool -K refuses a fixed feature even when it is asked for what it already is.
+        write: (value) => {
+          const all = read();
+          const wanted = (n: string): boolean => (value as readonly string[]).includes(n);
+          const changes = names.filter((n) => all.get(n)!.on !== wanted(n));
+          const fixed = changes.filter((n) => all.get(n)!.fixed);
+          if (fixed.length > 0) throw new Error(`${fixed.map((n) => `${n} is fixed ${all.get(n)!.on ? 'on' : 'off'}`).join(', ')} on ${resource}`);
+          if (changes.length > 0) ethtool(['-K', resource, ...changes.flatMap((n) => [n, wanted(n) ? 'on' : 'off'])]);
+        },
       };
     }
   }

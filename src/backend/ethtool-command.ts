@@ -50,6 +50,25 @@ export function privateFlags(output: string): Map<string, boolean> {
   return flags;
 }
 
+export interface Feature {
+  readonly on: boolean;
+  /** The driver cannot change it. */
+  readonly fixed: boolean;
+}
+
+/**
+ * The features of `ethtool -k` by name: each line "name: on", "name: off [fixed]" or
+ * "name: off [requested on]"; the indented lines are the parts of the feature above them.
+ */
+export function features(output: string): Map<string, Feature> {
+  const found = new Map<string, Feature>();
+  for (const line of output.split('\n').slice(1)) {
+    const match = /^\s*([a-z0-9][a-z0-9-]*):\s*(on|off)(?:\s+\[(fixed|requested (?:on|off))\])?\s*$/.exec(line);
+    if (match) found.set(match[1]!, { on: match[2] === 'on', fixed: match[3] === 'fixed' });
+  }
+  return found;
+}
+
 /** The version line of `ethtool -i`. */
 export function driverVersion(output: string): string {
   return /^version:\s*(.*)$/m.exec(output)?.[1]?.trim() ?? '';

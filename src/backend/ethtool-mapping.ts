@@ -3,7 +3,7 @@ import { compileDocumentSchema, DocumentError } from '../common/schema.js';
 import { mappingProblems, type MappedParameter } from './userspace-mapping.js';
 
 export type EthtoolParameterMapping = MappedParameter &
-  ({ readonly setting: 'coalesce' | 'ring'; readonly field: string } | { readonly setting: 'priv-flags' });
+  ({ readonly setting: 'coalesce' | 'ring'; readonly field: string } | { readonly setting: 'priv-flags' | 'features' });
 
 /** One driver's ethtool mapping (manifests/drivers/<driver-id>/ethtool.json), checked. */
 export interface EthtoolMapping {

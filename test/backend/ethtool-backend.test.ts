@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { EthtoolBackend } from '../../src/backend/ethtool-backend.js';
-import { coalesceField, privateFlags, ringField } from '../../src/backend/ethtool-command.js';
+import { coalesceField, features, privateFlags, ringField } from '../../src/backend/ethtool-command.js';
 import { parseEthtoolMapping } from '../../src/backend/ethtool-mapping.js';
 import { FakeEthtool } from './fake-ethtool.js';
 import { pvnicEthtoolMapping } from './userspace-targets.js';
@@ -16,7 +16,7 @@ function make(t: Test) {
   return { ethtool, backend };
 }
 
-const changing = (log: readonly string[]) => log.filter((c) => /^(-C|-G|--set-priv-flags) /.test(c));
+const changing = (log: readonly string[]) => log.filter((c) => /^(-C|-G|--set-priv-flags|-K) /.test(c));
 
 void t.test('reports itself as ethtool, with the driver version ethtool -i gives, and reads in persona units', async (t) => {
   const { backend } = make(t);
@@ -133,4 +133,72 @@ void t.test('a bad ethtool mapping lists every problem with its path', async (t)
   t.throws(() => parseEthtoolMapping({ driver: 'eth', resources: ['eth0'], parameters: rest }, 'ethtool.json'), {
     message: 'ethtool.json: /parameters/b/min: must be a multiple of scale 1000\nethtool.json: /parameters/c/order: 2 is also the order of b',
   });
+});
+
+/** A NIC's offloads as a set of ethtool -k features, beside its coalescing. */
+const offloadMapping = parseEthtoolMapping(
+  {
+    driver: 'nic',
+    resources: ['eth0'],
+    parameters: {
+      interrupt_coalescence_time: { setting: 'coalesce', field: 'rx-usecs', type: 'integer', unit: 'ns', scale: 1000, min: 0, max: 10_000_000, apply: 'runtime', order: 1 },
+      offloads: { setting: 'features', type: 'set', values: ['generic-receive-offload', 'large-receive-offload', 'rx-checksumming', 'tcp-segmentation-offload'], apply: 'runtime', order: 2 },
+    },
+  },
+  'ethtool.json',
+);
+
+void t.test('features: read from ethtool -k as the set that is on; only what changes is written, in one -K', async (t) => {
+  const ethtool = new FakeEthtool(['eth0']);
+  const backend = new EthtoolBackend([offloadMapping], { ethtool: ethtool.run, pollMs: 0 });
+  t.teardown(() => backend.stop());
+  t.same(backend.read('nic', 'eth0').offloads, ['generic-receive-offload', 'rx-checksumming', 'tcp-segmentation-offload'], 'large-receive-offload is off');
+  ethtool.log.length = 0;
+  const r = await backend.apply('nic', { offloads: ['rx-checksumming', 'generic-receive-offload'] });
+  t.same(ethtool.log.filter((c) => c.startsWith('-K ')), ['-K eth0 tcp-segmentation-offload off'], 'the fixed large-receive-offload is not asked for');
+  t.same(r.changes, [{ resource: 'eth0', name: 'offloads', from: ['generic-receive-offload', 'rx-checksumming', 'tcp-segmentation-offload'], to: ['generic-receive-offload', 'rx-checksumming'] }]);
+  t.same(backend.read('nic', 'eth0').offloads, ['generic-receive-offload', 'rx-checksumming']);
+});
+
+void t.test('features: turning on one the driver has fixed off is refused with its name, and every value is rolled back', async (t) => {
+  const ethtool = new FakeEthtool(['eth0']);
+  const backend = new EthtoolBackend([offloadMapping], { ethtool: ethtool.run, pollMs: 0 });
+  t.teardown(() => backend.stop());
+  const before = backend.read('nic', 'eth0');
+  await t.rejects(backend.apply('nic', { interrupt_coalescence_time: 500_000, offloads: ['large-receive-offload', 'rx-checksumming'] }), {
+    code: 'E_DRIVER',
+    path: 'nic/offloads',
+    message: /large-receive-offload is fixed off on eth0/,
+  });
+  t.same(backend.read('nic', 'eth0'), before, 'the coalescing written first is restored too');
+});
+
+void t.test('features: a mapped feature the driver does not have is an error naming it', async (t) => {
+  const mapping = parseEthtoolMapping(
+    { driver: 'nic', resources: ['eth0'], parameters: { offloads: { setting: 'features', type: 'set', values: ['rx-gro-list'], apply: 'runtime', order: 1 } } },
+    'ethtool.json',
+  );
+  t.throws(() => new EthtoolBackend([mapping], { ethtool: new FakeEthtool(['eth0']).run, pollMs: 0 }), { code: 'E_DRIVER', path: 'nic/offloads', message: /eth0 has no feature rx-gro-list/ });
+});
+
+void t.test("ethtool -k as 6.1 prints it for e1000e: top-level and indented features, fixed and requested", async (t) => {
+  const output = [
+    'Features for eth0:',
+    'rx-checksumming: on',
+    'tx-checksumming: on',
+    '\ttx-checksum-ipv4: off [fixed]',
+    '\ttx-checksum-ip-generic: on',
+    'scatter-gather: on',
+    'tcp-segmentation-offload: off [requested on]',
+    'generic-receive-offload: on',
+    'large-receive-offload: off [fixed]',
+    'highdma: on [fixed]',
+    '',
+  ].join('\n');
+  const found = features(output);
+  t.same(found.get('tx-checksum-ipv4'), { on: false, fixed: true }, 'an indented part');
+  t.same(found.get('tcp-segmentation-offload'), { on: false, fixed: false }, 'what the driver does, not what was requested');
+  t.same(found.get('highdma'), { on: true, fixed: true });
+  t.equal(found.size, 9);
+  t.notOk(found.has('Features for eth0'), 'the heading is no feature');
 });

@@ -6,10 +6,23 @@ import type { EthtoolRunner } from '../../src/backend/ethtool-command.js';
 
 const FLAGS = ['gro', 'lro', 'rx_checksum', 'sg', 'tso', 'tx_checksum'];
 
+/** The features of `ethtool -k`, as a driver like e1000e reports them: some fixed. */
+const FEATURES: ReadonlyArray<{ name: string; on: boolean; fixed?: true; parts?: readonly string[] }> = [
+  { name: 'rx-checksumming', on: true },
+  { name: 'tx-checksumming', on: true, parts: ['tx-checksum-ipv4: off [fixed]', 'tx-checksum-ip-generic: on'] },
+  { name: 'scatter-gather', on: true, parts: ['tx-scatter-gather: on', 'tx-scatter-gather-fraglist: off [fixed]'] },
+  { name: 'tcp-segmentation-offload', on: true, parts: ['tx-tcp-segmentation: on', 'tx-tcp6-segmentation: on'] },
+  { name: 'generic-receive-offload', on: true },
+  { name: 'large-receive-offload', on: false, fixed: true },
+  { name: 'highdma', on: true, fixed: true },
+];
+
 interface Port {
   rxUsecs: number;
   rxBufLen: number;
   flags: Set<string>;
+  /** The features that are on. */
+  features: Set<string>;
 }
 
 export class FakeEthtool {
@@ -22,14 +35,14 @@ export class FakeEthtool {
   keepUsecs: (usecs: number) => number = (usecs) => usecs;
 
   constructor(interfaces: readonly string[] = ['pvnic0', 'pvnic1']) {
-    for (const name of interfaces) this.ports.set(name, { rxUsecs: 2000, rxBufLen: 65536, flags: new Set(['rx_checksum']) });
+    for (const name of interfaces) this.ports.set(name, { rxUsecs: 2000, rxBufLen: 65536, flags: new Set(['rx_checksum']), features: new Set(FEATURES.filter((f) => f.on).map((f) => f.name)) });
   }
 
   /** Fails the nth changing command from now, once. */
   failNthWrite(nth: number): void {
     let count = 0;
     this.failWhen = (args) => {
-      if (['-C', '-G', '--set-priv-flags'].includes(args[0]!) && ++count === nth) {
+      if (['-C', '-G', '--set-priv-flags', '-K'].includes(args[0]!) && ++count === nth) {
         this.failWhen = () => undefined;
         return 'netlink error: Input/output error';
       }
@@ -66,6 +79,21 @@ export class FakeEthtool {
           else port.flags.delete(rest[i]!);
         }
         return '';
+      case '-k':
+        return `Features for ${name}:\n${FEATURES.map((f) => [`${f.name}: ${port.features.has(f.name) ? 'on' : 'off'}${f.fixed ? ' [fixed]' : ''}`, ...(f.parts ?? []).map((p) => `\t${p}`)].join('\n')).join('\n')}\n`;
+      case '-K': {
+        const asked = new Map<string, boolean>();
+        for (let i = 0; i < rest.length; i += 2) asked.set(rest[i]!, rest[i + 1] === 'on');
+        for (const [feature, on] of asked) {
+          const known = FEATURES.find((f) => f.name === feature);
+          if (!known) throw new Error(`ethtool ${args.join(' ')} failed (exit 1): feature ${feature} not found`);
+          // As ethtool 6.1 does: a fixed feature cannot be asked for, whatever it is.
+          if (known.fixed) throw new Error(`ethtool ${args.join(' ')} failed (exit 1): Could not change any device features`);
+          if (on) port.features.add(feature);
+          else port.features.delete(feature);
+        }
+        return '';
+      }
       default:
         throw new Error(`ethtool ${args.join(' ')} failed (exit 1): unknown command`);
     }
