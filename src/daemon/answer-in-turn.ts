@@ -1,0 +1,16 @@
+import type { PublishQueue } from './publish-queue.js';
+
+/**
+ * Runs a request's handler now and settles with its outcome in its turn among what the daemon
+ * publishes: an answer sent outside MQTT (the dashboard's HTTP) then never overtakes the state
+ * its request changed, nor the hold file that keeps it, as the MQTT answers do not.
+ */
+export function answerInTurn<T>(queue: Pick<PublishQueue, 'later'>, handle: () => T): Promise<T> {
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+  try {
+    outcome = { ok: true, value: handle() };
+  } catch (error) {
+    outcome = { ok: false, error };
+  }
+  return new Promise<T>((resolve, reject) => queue.later('an answer to the dashboard', () => (outcome.ok ? resolve(outcome.value) : reject(outcome.error as Error))));
+}
