@@ -347,7 +347,6 @@ export class Daemon {
 
   private sample(timeUs: number): void {
     this.step(() => {
-      this.intake.sampled();
       this.sampleWallMs = this.stages.clock.wallNow();
       this.snapshot = this.stages.decoder.snapshot(timeUs);
       const features = this.stages.features.update(this.snapshot, timeUs / 1000);

@@ -71,11 +71,6 @@ export class FrameIntake {
     return this.anchorTimeUs;
   }
 
-  /** A sample was taken now, by a frame, a tick or anything else. */
-  sampled(): void {
-    this.lastSampleClockMs = this.stages.clock.now();
-  }
-
   /**
    * How often to look for silence: often enough that a required signal is found stale
    * within twice its maximum age, and at least once per sample interval.
@@ -97,7 +92,7 @@ export class FrameIntake {
     const late = this.lastIdleTickMs !== undefined && now - this.lastIdleTickMs > 2 * interval;
     this.lastIdleTickMs = now;
     if (late || this.anchorTimeUs === undefined || now - this.lastSampleClockMs < interval) return this.steps.quiet();
-    this.steps.sample(this.anchorTimeUs + (now - this.anchorClockMs) * 1000 * this.stages.source.timeScale);
+    this.sample(this.anchorTimeUs + (now - this.anchorClockMs) * 1000 * this.stages.source.timeScale);
   }
 
   /** Decodes one frame, and samples when it is the first at or past the next sample time. */
@@ -107,6 +102,11 @@ export class FrameIntake {
     this.nextSampleUs ??= frame.timeUs;
     if (frame.timeUs < this.nextSampleUs) return;
     while (this.nextSampleUs <= frame.timeUs) this.nextSampleUs += this.stages.sampleIntervalMs * 1000;
-    this.steps.sample(frame.timeUs);
+    this.sample(frame.timeUs);
+  }
+
+  private sample(timeUs: number): void {
+    this.lastSampleClockMs = this.stages.clock.now();
+    this.steps.sample(timeUs);
   }
 }
