@@ -1,7 +1,8 @@
 /**
  * The part of a tap test the backend conformance suite uses. tap's Test has it on the host; in
  * the VM the probes use GuestTap (test/vm/guest-tap.ts), because importing tap there costs
- * seconds of emulated CPU per probe.
+ * seconds of emulated CPU per probe. The comments say what GuestTap does; tap's own `same` and
+ * error matching are looser (see guest-tap.ts).
  */
 type Message = [] | [message: string];
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { COMMANDS } from '../../src/cli/commands.js';
 import { packageRoot } from '../../src/common/package-root.js';
@@ -9,13 +9,16 @@ import { collectSchemas, generateValidators, validatorModules } from '../../src/
 
 const root = packageRoot();
 const generated = join(root, PRECOMPILED_FILE);
-// Run from its source (npx tap test/…ts), the test reads the sources as they are now, so a stale
-// build shows; run compiled (npm test builds first), the modules compiled from them.
-const fromSource = import.meta.url.endsWith('.ts');
-const schemas = await collectSchemas(fromSource ? validatorModules(join(root, 'src'), '.ts') : validatorModules(join(root, 'dist/src'), '.js', join(root, 'src')));
+// The modules are found in the sources. Run from its source (npx tap test/…ts), the test loads
+// them as they are now, so a stale build shows; run compiled (npm test builds first), it loads
+// what tsc made of them, and the build's own search of its output is checked against the sources.
+const sourceModules = validatorModules(join(root, 'src'), '.ts');
+const compiled = (source: string): string => join(root, 'dist', relative(root, source)).replace(/\.ts$/, '.js');
+const schemas = await collectSchemas(import.meta.url.endsWith('.ts') ? sourceModules : sourceModules.map(compiled));
 
 void t.test('the build generated exactly the validators the sources declare, as they are now', async (t) => {
   t.ok(existsSync(generated), `${PRECOMPILED_FILE} exists (npm run build writes it)`);
+  t.same(validatorModules(join(root, 'dist/src'), '.js', join(root, 'src')), sourceModules.map(compiled), 'the build finds in its output the modules whose sources declare validators');
   t.ok(schemas.length >= 19, `the config, policy, vehicle map, manifests, state files and requests declare validators (${schemas.length})`);
   t.equal(readFileSync(generated, 'utf8'), generateValidators(schemas), 'the generated file is what the sources generate now: run npm run build after changing a schema');
   t.same(

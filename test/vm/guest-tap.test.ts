@@ -5,8 +5,7 @@
  */
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../../src/common/package-root.js';
@@ -14,9 +13,12 @@ import { GuestTap } from './guest-tap.js';
 
 const dist = join(packageRoot(), 'dist');
 
-/** Runs the conformance suite against SimulatedBackend through GuestTap in a process of its own; `breakIt` is code run on the backend first. */
-function runProbe(breakIt = ''): { status: number | null; stdout: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'guest-tap-'));
+/**
+ * Runs the conformance suite against SimulatedBackend through GuestTap in a process of its own,
+ * from the compiled modules (a build first, as npm test does); `breakIt` is code run on the
+ * backend first.
+ */
+function runProbe(dir: string, breakIt = ''): { status: number | null; stdout: string } {
   const url = (path: string): string => pathToFileURL(join(dist, path)).href;
   const probe = join(dir, 'probe.mjs');
   writeFileSync(
@@ -43,7 +45,7 @@ await GuestTap.main((t) => backendConformance(t, () => {
 }
 
 void t.test('the conformance suite through GuestTap passes on the simulated backend, every assertion counted', (t) => {
-  const r = runProbe();
+  const r = runProbe(t.testdir());
   t.equal(r.status, 0, r.stdout);
   t.match(r.stdout, /^TAP version 14\n/);
   t.notMatch(r.stdout, /^\s*not ok /m);
@@ -59,7 +61,7 @@ void t.test('the conformance suite through GuestTap passes on the simulated back
 
 void t.test('a backend that breaks a promise: not ok, what was found, and a failing exit code', (t) => {
   // Generations that never move: "one generation per apply" and others must fail.
-  const r = runProbe(`const apply = backend.apply.bind(backend);
+  const r = runProbe(t.testdir(), `const apply = backend.apply.bind(backend);
   backend.apply = async (...args) => ({ ...(await apply(...args)), generation: 7 });`);
   t.equal(r.status, 1, 'exit code 1');
   t.match(r.stdout, /^ {4}not ok \d+ - one generation per apply\n {6}# found: 7\n {6}# {2}wanted: \d+$/m);
@@ -70,7 +72,7 @@ void t.test('a backend that breaks a promise: not ok, what was found, and a fail
 });
 
 void t.test('assertions: same ignores prototypes but not values; throws and rejects match properties', async (t) => {
-  const g = new GuestTap();
+  const g = new GuestTap('', () => undefined);
   const results: unknown[] = [];
   g.test('cases', async (s) => {
     const proto = Object.assign(Object.create(null) as object, { a: [1, { b: 2 }] });
@@ -79,6 +81,9 @@ void t.test('assertions: same ignores prototypes but not values; throws and reje
       s.same({ a: [1, { b: 2 }] }, { a: [1, { b: 3 }] }),
       s.same([1, 2], { 0: 1, 1: 2 }),
       s.same({ a: 1 }, { a: 1, b: undefined }),
+      s.same(new Map([[1, 2]]), new Map()),
+      s.same(new Date(1), new Date(2)),
+      s.same(new Set(['a']), new Set(['a'])),
       s.equal(1, 1),
       s.equal('1', 1),
       s.throws(() => {
@@ -94,6 +99,24 @@ void t.test('assertions: same ignores prototypes but not values; throws and reje
     );
   });
   const summary = await g.run();
-  t.same(results, [true, false, false, false, true, false, true, false, false, false, true, false]);
-  t.same(summary, { total: 12, pass: 4 });
+  t.same(results, [true, false, false, false, false, false, true, true, false, true, false, false, false, true, false]);
+  t.same(summary, { total: 15, pass: 5 });
+});
+
+void t.test('an assertion after its test ended fails the run, and the output so far is written as it comes', async (t) => {
+  const lines: string[] = [];
+  const g = new GuestTap('', (line) => lines.push(line));
+  let late: GuestTap | undefined;
+  g.test('ends early', async (s) => {
+    late = s as GuestTap;
+    s.ok(true, 'in time');
+  });
+  g.test('runs next', async (s) => {
+    t.same(lines, ['# Subtest: ends early', '    ok 1 - in time', '    1..1', 'ok 1 - ends early # time=' + lines[3]!.split('# time=')[1], '# Subtest: runs next'], 'the first subtest is written before the second runs');
+    late!.ok(true, 'too late');
+    s.ok(true);
+  });
+  const summary = await g.run();
+  t.same(summary, { total: 3, pass: 2 }, 'the late assertion counts as a failure');
+  t.ok(lines.includes('# an assertion after its test ended: ends early > too late'));
 });

@@ -227,6 +227,7 @@ if (!availability.ok) {
     t.ok(summary, 'the probe ran to its summary');
     t.comment(`conformance in the VM: ${checks(r.output).length} subtests, ${summary?.[0] ?? r.output.split('\n').slice(-3).join(' ')}`);
     t.equal(summary?.[2], summary?.[1], 'every assertion passed');
+    t.equal(checks(r.output).length, 10, 'the suite\'s ten subtests ran');
     t.notMatch(r.output, /^\s*not ok /m, 'no subtest failed');
   });
 

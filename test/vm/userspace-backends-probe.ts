@@ -3,7 +3,8 @@
  * backend conformance suite against EthtoolBackend on pvnic0/pvnic1 and SysfsBackend on the loop
  * devices' queues. Neither has a fault knob in the kernel, so a failing write is injected
  * between the backend and the real command or file; drift is made with ethtool and by writing
- * the sysfs file. Prints TAP (through GuestTap: tap itself is slow to load under emulation); exits non-zero when a test fails.
+ * the sysfs file. Prints TAP (through GuestTap: tap itself is slow to load under emulation);
+ * exits non-zero when a test fails.
  * Usage: node userspace-backends-probe.js
  */
 import { execFileSync } from 'node:child_process';

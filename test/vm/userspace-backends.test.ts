@@ -41,6 +41,7 @@ if (!availability.ok) {
     t.ok(summary, 'the probe ran to its summary');
     t.comment(`conformance in the VM: ${summary?.[0] ?? r.output.split('\n').slice(-3).join(' ')}`);
     t.equal(summary?.[2], summary?.[1], 'every assertion passed');
+    t.equal((r.output.match(/^ {4}(not )?ok \d+ - .* # time=[\d.]+ms$/gm) ?? []).length, 20, 'the suite\'s ten subtests ran for each backend');
     t.notMatch(r.output, /^\s*not ok /m, 'no subtest failed');
     t.same(kernelProblems(await vm.dmesg()), [], 'the kernel log is clean');
   });
