@@ -6,11 +6,12 @@ import type { PublishQueue } from './publish-queue.js';
  * its request changed, nor the hold file that keeps it, as the MQTT answers do not.
  */
 export function answerInTurn<T>(queue: Pick<PublishQueue, 'later'>, handle: () => T): Promise<T> {
-  let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+  let outcome: { ok: true; value: T } | { ok: false; error: Error };
   try {
     outcome = { ok: true, value: handle() };
   } catch (error) {
-    outcome = { ok: false, error };
+    // Handlers throw RequestError; anything else is a bug, passed on as the error it is.
+    outcome = { ok: false, error: error as Error };
   }
-  return new Promise<T>((resolve, reject) => queue.later('an answer to the dashboard', () => (outcome.ok ? resolve(outcome.value) : reject(outcome.error as Error))));
+  return new Promise<T>((resolve, reject) => queue.later('an answer to the dashboard', () => (outcome.ok ? resolve(outcome.value) : reject(outcome.error))));
 }
