@@ -1,7 +1,7 @@
 /* eslint-disable no-console -- the benchmark's report */
 /**
  * CPU share of one core while the daemon reads a busy bus: `persona run` as its own process
- * (the CLI, as deployed; real Mosquitto), replaying in real time, looping, a log whose own
+ * (the CLI, as deployed, with persona.service's heap settings; real Mosquitto), replaying in real time, looping, a log whose own
  * rate is 2,000 frames/s: the bundled drive with the traffic of a busy bus it does not read
  * (bench/busy-drive-log.ts). So the daemon decides as often as in a car, ten times a second.
  * The reference, a Node process that only reads and paces the same log, runs beside it for
@@ -24,6 +24,7 @@ import { progress } from './bench-progress.js';
 import { writeBusyDriveLog } from './busy-drive-log.js';
 import { DRIVE_LOG } from './pipeline-timing.js';
 import { processCpuSeconds } from './process-cpu.js';
+import { shippedEnvironment } from './shipped-environment.js';
 import { median } from './timing.js';
 
 const WARMUP_S = 5;
@@ -68,7 +69,7 @@ export async function run(): Promise<BenchEntry[]> {
   try {
     const status = await MqttRecorder.connect(broker.url, ['persona/bench-cpu/status']);
     progress(`CPU share: persona run and, beside it, the replay alone, on ${DRIVE_LOG} with other traffic (${bus.frames.toLocaleString('en-US')} frames, ${rate} frames/s) in real time; ${WARMUP_S} s warm-up, then ${ROUNDS} alternating windows of ${WINDOW_S / ROUNDS} s each`);
-    const daemon = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'run', '--config', config], { cwd: dir, stdio: 'ignore' });
+    const daemon = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'run', '--config', config], { cwd: dir, env: { ...process.env, ...shippedEnvironment() }, stdio: 'ignore' });
     children.push(daemon);
     await status.waitFor((m) => m.text.includes('"online"'));
     await status.close();

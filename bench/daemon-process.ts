@@ -17,7 +17,7 @@ export interface MemorySample {
 }
 
 const [brokerUrl, speed, sampleMs] = [process.argv[2] ?? '', Number(process.argv[3] ?? 10), Number(process.argv[4] ?? 5000)];
-const daemon = buildDaemon(benchConfig('simulated', speed), { logger: silentLogger })({ brokerUrl });
+const daemon = (await buildDaemon(benchConfig('simulated', speed), { logger: silentLogger }))({ brokerUrl });
 const started = performance.now();
 const timer = setInterval(() => {
   const { rss, heapUsed, external } = process.memoryUsage();

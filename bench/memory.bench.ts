@@ -1,7 +1,7 @@
 /* eslint-disable no-console -- the benchmark's report */
 /**
  * Memory over a long replay: the daemon as its own process (bench/daemon-process.ts: simulated
- * backend, real Mosquitto), the bundled drive looping at 10× real time for MINUTES minutes of
+ * backend, real Mosquitto, persona.service's heap settings), the bundled drive looping at 10× real time for MINUTES minutes of
  * wall time (10 by default, PERSONA_BENCH_MEMORY_MINUTES for a quick run), RSS and V8 heap
  * sampled every 5 s. The slope is a least-squares fit over the samples after the warm-up (the
  * first fifth); "no upward slope" means the fitted growth is at most MAX_SLOPE_MB_PER_MIN
@@ -19,6 +19,7 @@ import { runWhenMain } from './bench-main.js';
 import { progress } from './bench-progress.js';
 import type { MemorySample } from './daemon-process.js';
 import { leastSquaresSlope } from './least-squares.js';
+import { shippedEnvironment } from './shipped-environment.js';
 import { DRIVE_LOG } from './pipeline-timing.js';
 
 const SPEED = 10;
@@ -37,8 +38,9 @@ function bareNodeRssMb(): number {
 export async function run(): Promise<BenchEntry[]> {
   const broker = await startMosquitto();
   try {
-    progress(`memory: daemon process, ${DRIVE_LOG} looping at ${SPEED}× for ${MINUTES} min, sampled every ${SAMPLE_MS / 1000} s`);
-    const child = fork(join(packageRoot(), 'dist/bench/daemon-process.js'), [broker.url, String(SPEED), String(SAMPLE_MS)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const environment = shippedEnvironment();
+    progress(`memory: daemon process (${Object.entries(environment).map(([k, v]) => `${k}=${v}`).join(' ')}), ${DRIVE_LOG} looping at ${SPEED}× for ${MINUTES} min, sampled every ${SAMPLE_MS / 1000} s`);
+    const child = fork(join(packageRoot(), 'dist/bench/daemon-process.js'), [broker.url, String(SPEED), String(SAMPLE_MS)], { env: { ...process.env, ...environment }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     const samples: MemorySample[] = [];
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     await new Promise<void>((resolve, reject) => {

@@ -64,7 +64,7 @@ export async function run(): Promise<BenchEntry[]> {
       const seen: Array<{ atMs: number; record: SwitchRecord }> = [];
       applied.set(ecuId, seen);
       const source = new SilentBus();
-      const daemon = buildDaemon(config, { logger: silentLogger, source, observer: { switched: (record) => void seen.push({ atMs: performance.now(), record }) } })({ brokerUrl: broker.url });
+      const daemon = (await buildDaemon(config, { logger: silentLogger, source, observer: { switched: (record) => void seen.push({ atMs: performance.now(), record }) } }))({ brokerUrl: broker.url });
       await daemon.start();
       const running = daemon.run();
       stops.push(async () => {

@@ -135,7 +135,7 @@ export async function timePipeline(options: PipelineOptions): Promise<PipelineTi
   const sinceStart = (timeMs: number): number => (timeMs * 1000 - (source.firstUs ?? timeMs * 1000)) / 1e6;
   const warmUpPasses = options.warmUpPasses ?? 0;
   let lastPass = 0;
-  const daemon = buildDaemon(config, {
+  const daemon = (await buildDaemon(config, {
     logger: silentLogger,
     source,
     observer: {
@@ -165,7 +165,7 @@ export async function timePipeline(options: PipelineOptions): Promise<PipelineTi
         if (source.pass === 0 && change.region === 'driving') trace.contexts.push({ s: sinceStart(change.timeMs), from: change.from, to: change.to });
       },
     },
-  })(options.brokerUrl !== undefined ? { brokerUrl: options.brokerUrl } : { publisher: new OfflinePublisher() });
+  }))(options.brokerUrl !== undefined ? { brokerUrl: options.brokerUrl } : { publisher: new OfflinePublisher() });
   await daemon.start();
   await daemon.run();
   await daemon.stop();

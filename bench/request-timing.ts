@@ -167,7 +167,7 @@ export async function timeRequests(options: { backend: 'simulated' | 'kmod'; bro
     );
   }
   const source = new ScriptSource(loadVehicle(config.vehicle), legs, clock);
-  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, observer: { switched: (r) => switchWaiter?.(r) }, api: { rate: unlimited } })({ brokerUrl: options.brokerUrl });
+  const daemon = (await buildDaemon(config, { logger: silentLogger, clock, source, observer: { switched: (r) => switchWaiter?.(r) }, api: { rate: unlimited } }))({ brokerUrl: options.brokerUrl });
   running.daemon = daemon;
   try {
     await daemon.start();

@@ -1,8 +1,8 @@
 /* eslint-disable no-console -- the benchmark's report */
 /**
- * Start-up: `persona run` as its own process (the CLI, as deployed) against a real Mosquitto,
- * from spawn to `status` online and to the first `state/personality`, as a client subscribed
- * beforehand receives them; the median of RUNS runs, each with an ECU id of its own (so nothing
+ * Start-up: `persona run` as its own process (the CLI, as deployed, with persona.service's heap
+ * settings) against a real Mosquitto, from spawn to `status` online and to the first
+ * `state/personality`, as a client subscribed beforehand receives them; the median of RUNS runs, each with an ECU id of its own (so nothing
  * retained is mistaken for it). The reference, measured the same way: a minimal Node process
  * that loads MQTT.js, connects and publishes one message.
  *
@@ -18,6 +18,7 @@ import { MqttRecorder } from '../test/helpers/mqtt-recorder.js';
 import type { BenchEntry } from './bench-entry.js';
 import { runWhenMain } from './bench-main.js';
 import { progress } from './bench-progress.js';
+import { shippedEnvironment } from './shipped-environment.js';
 import { DRIVE_LOG } from './pipeline-timing.js';
 import { median } from './timing.js';
 
@@ -32,7 +33,7 @@ async function startPersona(root: string, brokerUrl: string, run: number): Promi
   const recorder = await MqttRecorder.connect(brokerUrl, [`persona/${ecuId}/status`, `persona/${ecuId}/state/personality`]);
   try {
     const started = performance.now();
-    const child = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'run', '--config', config], { cwd: dir, stdio: 'ignore' });
+    const child = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'run', '--config', config], { cwd: dir, env: { ...process.env, ...shippedEnvironment() }, stdio: 'ignore' });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     const online = recorder.waitFor((m) => m.topic.endsWith('/status') && m.text.includes('"online"')).then(() => performance.now() - started);
     const personality = recorder.waitFor((m) => m.topic.endsWith('/state/personality')).then(() => performance.now() - started);

@@ -4,7 +4,7 @@ import { credentialClientOptions, CredentialFileError, readBrokerCredentials, ty
 import { Topics, type Action, type ResponsePayload } from '../mqtt/contract.js';
 import { EXIT_CONFIG, EXIT_FAILURE, UsageError, type Output } from './output.js';
 import { sendWithoutDelay } from '../mqtt/no-delay.js';
-import { matches } from '../mqtt/status-publisher.js';
+import { matches } from '../mqtt/topic-filter.js';
 
 /** How a command proves who it is to the broker, and which broker it trusts, for `parseArgs`. */
 export const CREDENTIAL_FLAGS = {

@@ -81,7 +81,7 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
     strict: true,
   });
   let config: PersonaConfig;
-  let connect: ReturnType<typeof buildDaemon>;
+  let connect: Awaited<ReturnType<typeof buildDaemon>>;
   let notifier: SystemdNotifier | undefined;
   let frameWatch: UnmatchedFramesWatch;
   const logger = createLogger('persona', 'info', (l) => out.log(l));
@@ -95,7 +95,7 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
     const decoder = new SignalDecoder(vehicle);
     const hint = config.can.startsWith('replay:') ? 'is the configuration\'s "vehicle" the car of this log?' : 'is the configuration\'s "vehicle" the car on this bus, and is the bus up?';
     frameWatch = new UnmatchedFramesWatch(vehicle, decoder.stats, hint, (warning) => configured.warn(warning));
-    connect = buildDaemon(config, { logger: configured, decoder, observer: notifier?.observing(reporter) ?? reporter, connection: readConnection(config) });
+    connect = await buildDaemon(config, { logger: configured, decoder, observer: notifier?.observing(reporter) ?? reporter, connection: readConnection(config) });
   } catch (err) {
     if (!(err instanceof DocumentError)) throw err;
     out.log(`persona: configuration rejected, nothing started:\n${err.message}`);

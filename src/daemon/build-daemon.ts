@@ -20,20 +20,12 @@ import { ManifestStore } from '../manifests/manifest-store.js';
 import { RollbackState } from '../manifests/rollback-state.js';
 import { SignedManifestVerifier } from '../manifests/signed-manifest-verifier.js';
 import { ManifestError } from '../manifests/manifest-error.js';
-import { SimulatedBackend, type SimulatedDriver } from '../backend/simulated-backend.js';
-import { KmodBackend } from '../backend/kmod-backend.js';
-import { SysfsBackend } from '../backend/sysfs-backend.js';
-import { parseSysfsMapping } from '../backend/sysfs-mapping.js';
-import { EthtoolBackend } from '../backend/ethtool-backend.js';
-import { parseEthtoolMapping } from '../backend/ethtool-mapping.js';
-import { readDriverMappings } from '../backend/mapping-files.js';
-import { isKernelError } from '../backend/addon-persona.js';
 import type { DriverBackend } from '../backend/driver-backend.js';
+import type { SimulatedDriver } from '../backend/simulated-backend.js';
 import { StatusPublisher, type ConnectionOptions } from '../mqtt/status-publisher.js';
 import { serveMqttApi, type MqttApiOptions } from './mqtt-api.js';
 import type { StatePublisher, StatusPayload } from '../mqtt/contract.js';
-import { DashboardServer } from '../dashboard/dashboard-server.js';
-import { serveDashboardApi } from './dashboard-api.js';
+import type { DashboardServer } from '../dashboard/dashboard-server.js';
 import { FanOutPublisher } from './fan-out-publisher.js';
 import { PublishQueue } from './publish-queue.js';
 import { loadVehicle } from '../signals/signal-map.js';
@@ -44,13 +36,6 @@ import type { CounterSource } from '../health/counter-source.js';
 import { NetdevCounters } from '../health/netdev-counters.js';
 import { probeInstance } from '../instance/instance-probe.js';
 import { apiRoleBook, COMMAND_LINE, type PersonaConfig } from './config.js';
-import { NamespaceLink } from './namespace-link.js';
-import { DirectoryNamespace } from '../namespace/directory-namespace.js';
-import { MqttNamespace } from '../namespace/mqtt-namespace.js';
-import { InstanceFeed } from '../namespace/instance-feed.js';
-import { PersonalityAdopter } from '../namespace/personality-adopter.js';
-import type { InstanceFacts } from '../instance/instance-probe.js';
-import simulatedPvnic from '../backend/simulated-pvnic.json' with { type: 'json' };
 
 export interface DaemonOptions {
   logger: Logger;
@@ -85,9 +70,11 @@ export type PublishTo = { brokerUrl: string } | { publisher: StatePublisher };
 /**
  * The only place where the stages are wired together. Everything is loaded and checked
  * first; the returned function then creates the daemon, so that a bad configuration stops
- * persona before any broker is started or connected to.
+ * persona before any broker is started or connected to. The modules of the backend, the
+ * dashboard and the shared namespace are imported only when the configuration uses them:
+ * each costs start-up time and memory that a daemon without it should not pay.
  */
-export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to: PublishTo) => Daemon {
+export async function buildDaemon(config: PersonaConfig, options: DaemonOptions): Promise<(to: PublishTo) => Daemon> {
   const { logger } = options;
   const vehicle = loadVehicle(config.vehicle);
   for (const warning of vehicle.warnings) logger.warn(warning);
@@ -101,7 +88,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
   // loaded even when no namespace is configured any more: its versions are the ones trusted.
   const adoptedDir = join(dirname(config.manifestState), 'adopted');
   const store = loadStore(config, logger, adoptedDir);
-  const { backend, note } = options.backend ? { backend: options.backend, note: undefined } : openBackend(config, logger);
+  const { backend, note } = options.backend ? { backend: options.backend, note: undefined } : await openBackend(config, logger);
   checkPolicy(policy, store, backend);
   const holds = new HoldRegistry();
   const clock = options.clock ?? systemClock;
@@ -124,6 +111,8 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
   const workload = config.workloadIntervalMs > 0 && source.timeScale > 0 ? { sampler: options.workloadSampler ?? new WorkloadSampler({ clock }), intervalMs: config.workloadIntervalMs } : undefined;
   const online: StatusPayload = { state: 'online', backend: backend.kind, ...(note !== undefined ? { note } : {}) };
   const http = dashboardAddress(config);
+  const dashboardParts = http ? { http, DashboardServer: (await import('../dashboard/dashboard-server.js')).DashboardServer, serveDashboardApi: (await import('./dashboard-api.js')).serveDashboardApi } : undefined;
+  const openNamespace = config.namespace === undefined ? undefined : (await import('./open-namespace.js')).openNamespace;
   return (to) => {
     const output =
       'publisher' in to
@@ -135,14 +124,14 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
             online,
             logger: logger.child('mqtt'),
           });
-    const dashboard = http
-      ? new DashboardServer({ ...http, ...options.dashboard, ecuId: config.ecuId, online, statechart, logger: logger.child('http'), onListening: (url) => options.observer?.dashboardListening?.(url) })
+    const dashboard = dashboardParts
+      ? new dashboardParts.DashboardServer({ ...dashboardParts.http, ...options.dashboard, ecuId: config.ecuId, online, statechart, logger: logger.child('http'), onListening: (url) => options.observer?.dashboardListening?.(url) })
       : undefined;
     // The dashboard is fed the very payloads MQTT gets: one source of truth, two outputs. Everything
     // published, answers to requests included, goes through one queue, which the daemon holds
     // between a decision and its apply.
     const publisher = new PublishQueue(dashboard ? new FanOutPublisher([output, dashboard]) : output, logger.child('publish'));
-    const namespace = config.namespace === undefined ? undefined : openNamespace(config, output, publisher, store, adoptedDir, instance, clock, logger.child('namespace'));
+    const namespace = openNamespace?.(config, output, publisher, store, adoptedDir, instance, clock, logger.child('namespace'));
     // An offline run (a simulation) keeps its holds in memory: it must neither decide by the
     // holds of the daemon on the car nor overwrite them.
     const holdState = 'brokerUrl' in to || options.durableHolds === true ? new HoldStateFile(config.holdState, logger.child('holds')) : undefined;
@@ -175,7 +164,7 @@ export function buildDaemon(config: PersonaConfig, options: DaemonOptions): (to:
     options.observer,
   );
     if (output instanceof StatusPublisher) serveMqttApi(output, publisher, daemon, () => store, roles, clock, logger.child('api'), options.api);
-    if (dashboard && http) serveDashboardApi(dashboard, daemon, () => store, publisher, clock, http.token);
+    if (dashboard && dashboardParts) dashboardParts.serveDashboardApi(dashboard, daemon, () => store, publisher, clock, dashboardParts.http.token);
     return daemon;
   };
 }
@@ -217,21 +206,17 @@ function dashboardAddress(config: PersonaConfig): { host: string; port: number; 
  * ethtool.json; else the kernel module's backend when /dev/persona can be opened; otherwise,
  * unless kmod is required, the simulation, said loudly in the log and (as `note`) in status.
  */
-function openBackend(config: PersonaConfig, logger: Logger): { backend: DriverBackend; note?: string } {
-  if (config.backend === 'sysfs' || config.backend === 'ethtool') {
-    const kind = config.backend;
-    const open = (): DriverBackend =>
-      kind === 'sysfs'
-        ? new SysfsBackend(readDriverMappings(config.manifests, 'sysfs.json', parseSysfsMapping), { logger: logger.child('sysfs') })
-        : new EthtoolBackend(readDriverMappings(config.manifests, 'ethtool.json', parseEthtoolMapping), { logger: logger.child('ethtool') });
-    try {
-      return { backend: open() };
-    } catch (err) {
-      if (err instanceof DocumentError) throw err;
-      throw new DocumentError([{ file: COMMAND_LINE, path: '/backend', message: `${kind} backend chosen, but its drivers cannot be read: ${(err as Error).message}` }]);
-    }
+async function openBackend(config: PersonaConfig, logger: Logger): Promise<{ backend: DriverBackend; note?: string }> {
+  if (config.backend === 'sysfs') {
+    const [{ SysfsBackend }, { parseSysfsMapping }, { readDriverMappings }] = await Promise.all([import('../backend/sysfs-backend.js'), import('../backend/sysfs-mapping.js'), import('../backend/mapping-files.js')]);
+    return { backend: openUserspace('sysfs', () => new SysfsBackend(readDriverMappings(config.manifests, 'sysfs.json', parseSysfsMapping), { logger: logger.child('sysfs') })) };
+  }
+  if (config.backend === 'ethtool') {
+    const [{ EthtoolBackend }, { parseEthtoolMapping }, { readDriverMappings }] = await Promise.all([import('../backend/ethtool-backend.js'), import('../backend/ethtool-mapping.js'), import('../backend/mapping-files.js')]);
+    return { backend: openUserspace('ethtool', () => new EthtoolBackend(readDriverMappings(config.manifests, 'ethtool.json', parseEthtoolMapping), { logger: logger.child('ethtool') })) };
   }
   if (config.backend !== 'simulated') {
+    const [{ KmodBackend }, { isKernelError }] = await Promise.all([import('../backend/kmod-backend.js'), import('../backend/addon-persona.js')]);
     try {
       return { backend: KmodBackend.open({ logger: logger.child('kmod') }) };
     } catch (err) {
@@ -239,11 +224,27 @@ function openBackend(config: PersonaConfig, logger: Logger): { backend: DriverBa
       if (config.backend === 'kmod') throw new DocumentError([{ file: COMMAND_LINE, path: '/backend', message: `kmod backend required, but /dev/persona cannot be used: ${why}` }]);
       const note = `simulated backend: /dev/persona unusable (${why}); no driver is changed`;
       logger.warn(`${note}: parameters are kept in memory`);
-      return { backend: new SimulatedBackend([simulatedPvnic as unknown as SimulatedDriver]), note };
+      return { backend: await openSimulated(), note };
     }
   }
   logger.warn('using the simulated backend: parameters are kept in memory, no driver is changed');
-  return { backend: new SimulatedBackend([simulatedPvnic as unknown as SimulatedDriver]), note: 'simulated backend: no driver is changed' };
+  return { backend: await openSimulated(), note: 'simulated backend: no driver is changed' };
+}
+
+/** A userspace backend's drivers that cannot be read are a configuration problem of `backend`. */
+function openUserspace(kind: 'sysfs' | 'ethtool', open: () => DriverBackend): DriverBackend {
+  try {
+    return open();
+  } catch (err) {
+    if (err instanceof DocumentError) throw err;
+    throw new DocumentError([{ file: COMMAND_LINE, path: '/backend', message: `${kind} backend chosen, but its drivers cannot be read: ${(err as Error).message}` }]);
+  }
+}
+
+/** The simulated pvnic driver, which keeps its values in memory. */
+async function openSimulated(): Promise<DriverBackend> {
+  const [{ SimulatedBackend }, { default: pvnic }] = await Promise.all([import('../backend/simulated-backend.js'), import('../backend/simulated-pvnic.json', { with: { type: 'json' } })]);
+  return new SimulatedBackend([pvnic as unknown as SimulatedDriver]);
 }
 
 /** The signed manifests, checked against the trust root and the anti-rollback state; trust problems are configuration problems. */
@@ -259,28 +260,6 @@ function loadStore(config: PersonaConfig, logger: Logger, adoptedDir: string): M
     if (!(err instanceof ManifestError)) throw err;
     throw new DocumentError([{ file: err.file, path: err.path ?? '', message: `${err.text} [${err.code}]` }]);
   }
-}
-
-/**
- * The shared namespace of `config.namespace`: a `dir:` folder, polled, or the retained
- * persona/fleet/ topics on the daemon's own broker. An offline run has no broker and
- * adopts nothing: what it decides must not depend on what a host happens to hold.
- */
-function openNamespace(config: PersonaConfig, output: StatePublisher, publisher: StatePublisher, store: ManifestStore, adoptedDir: string, instance: InstanceFacts, clock: Clock, logger: Logger): NamespaceLink | undefined {
-  if (!(output instanceof StatusPublisher)) {
-    logger.warn(`namespace ${config.namespace} not used: this run publishes to no broker`);
-    return undefined;
-  }
-  const profile = config.instanceProfile;
-  const source =
-    config.namespace === 'mqtt'
-      ? new MqttNamespace((filter, handler) => output.subscribe(filter, handler), config.ecuId, profile, logger)
-      : new DirectoryNamespace(config.namespace!.slice('dir:'.length), config.ecuId, profile, config.namespacePollMs, clock, logger);
-  // Adoptions are dated by the daemon's wall clock, like everything it publishes.
-  const adopter = new PersonalityAdopter(store, adoptedDir, profile, logger, () => clock.wallNow());
-  const feed = new InstanceFeed(config.ecuId, config.instanceStaleMs, logger);
-  logger.info(`reading ${source.describe} as instance ${config.ecuId}${profile ? `, profile ${profile}` : ''}; adopted personalities in ${adoptedDir}`);
-  return new NamespaceLink(source, adopter, feed, publisher, { profile, hypervisor: instance.hypervisor, pollMs: config.namespacePollMs, clock, logger });
 }
 
 /** Every personality the policy names must be loaded and fit its driver's version; drivers and resources must exist. */

@@ -9,7 +9,7 @@ import type { PolicyContext } from '../policy/context-policy.js';
 import type { Hold, HoldRequest } from '../policy/hold-registry.js';
 import { planSwitch } from '../policy/switch-planner.js';
 import type { SignalSnapshot } from '../signals/signal-decoder.js';
-import { DecisionLog, type DecisionRecord, type DriverDecision } from './decision-record.js';
+import type { DecisionRecord, DriverDecision } from './decision-record.js';
 import type { DaemonObserver, DaemonStages } from './daemon-stages.js';
 import { FrameIntake } from './frame-intake.js';
 import { formatted, infoPayload, iso } from './payloads.js';
@@ -34,7 +34,11 @@ export type ManifestSummary = Omit<ManifestEventPayload, 'time'>;
  * stamped with the clock's wall time, and with CAN time beside it where that matters.
  */
 export class Daemon {
-  readonly decisions = new DecisionLog();
+  /**
+   * The latest decision, which `why` and the answer to a hold explain. Only that one: earlier
+   * ones went out on state/decision, and a history kept here would grow with the drive.
+   */
+  private latest: DecisionRecord | undefined;
   private features: DrivingFeatures | null = null;
   private snapshot: SignalSnapshot = {};
   /** Wall-clock time of the latest sample; null before the first. */
@@ -114,6 +118,11 @@ export class Daemon {
   /** The latest sample's signals and features, and when it was taken by the wall clock, for live views between decisions. */
   latestSample(): { signals: SignalSnapshot; features: DrivingFeatures | null; wallTimeMs: number | null } {
     return { signals: this.snapshot, features: this.features, wallTimeMs: this.sampleWallMs };
+  }
+
+  /** The latest decision recorded; undefined before the first. */
+  latestDecision(): DecisionRecord | undefined {
+    return this.latest;
   }
 
   /** Feeds a workload sample (from the sampler's timer). */
@@ -494,7 +503,7 @@ export class Daemon {
 
   /** Why a sample without a context change decided something: a deferred switch came due, or the car stopped. */
   private sampleTrigger(drivers: DriverDecision[], standstill: boolean): string {
-    const latest = this.decisions.latest();
+    const latest = this.latest;
     const wasDeferred = drivers.some((d) => Object.keys(d.apply).length > 0 && latest?.drivers.find((p) => p.target === d.target)?.result === 'deferred');
     if (wasDeferred) return 'minimum interval between switches elapsed';
     return standstill ? 'standstill' : 'sample';
@@ -520,7 +529,7 @@ export class Daemon {
       inputs: { signals: this.snapshot, freshness: this.stages.decoder.freshness(nowMs * 1000), features: this.features, workload: this.workload, instance: this.instanceTracker.input },
       drivers,
     };
-    this.decisions.push(record);
+    this.latest = record;
     this.stages.publisher.publishDecision(record);
     this.observer.decided?.(record);
   }

@@ -48,26 +48,3 @@ export interface DecisionRecord {
   };
   readonly drivers: readonly DriverDecision[];
 }
-
-/** The latest decisions, in a ring of fixed size. */
-export class DecisionLog {
-  private readonly ring: DecisionRecord[] = [];
-  private next = 0;
-
-  constructor(private readonly capacity = 256) {}
-
-  push(record: DecisionRecord): void {
-    if (this.ring.length < this.capacity) this.ring.push(record);
-    else this.ring[this.next] = record;
-    this.next = (this.next + 1) % this.capacity;
-  }
-
-  /** Oldest first. */
-  all(): DecisionRecord[] {
-    return this.ring.length < this.capacity ? [...this.ring] : [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
-  }
-
-  latest(): DecisionRecord | undefined {
-    return this.ring.length === 0 ? undefined : this.ring[(this.next - 1 + this.capacity) % this.capacity];
-  }
-}

@@ -57,7 +57,7 @@ export function requestHandlers(context: ApiContext): Record<Action, RequestHand
     },
     why: (body) => {
       check(empty, body);
-      const latest = daemon.decisions.latest();
+      const latest = daemon.latestDecision();
       if (!latest) throw new RequestError(404, 'no decision yet: no CAN frames have arrived');
       return { ...latest, bootId };
     },
@@ -103,7 +103,7 @@ export function holdHandlers({ daemon, store, isPresent }: HoldContext): Record<
         if (err instanceof ManifestError) throw new RequestError(404, err.message);
         throw err;
       }
-      const decided = daemon.decisions.latest()?.drivers.filter((d) => d.driverId === driverId) ?? [];
+      const decided = daemon.latestDecision()?.drivers.filter((d) => d.driverId === driverId) ?? [];
       const data = { hold: placed.hold.id, token: placed.token, driver: driverId, personality: request.personality, targets: decided.map((d) => ({ target: d.target, winner: d.winner.source, personality: d.winner.personality, result: d.result, waiting: d.waiting })) };
       const outranked = decided.find((d) => d.winner.rule !== placed.hold.id);
       if (outranked) throw new RequestError(409, `placed, but outranked by ${outranked.winner.source} ${outranked.winner.rule} on ${outranked.target}`, undefined, data);

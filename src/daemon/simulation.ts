@@ -62,7 +62,7 @@ export async function simulate(config: PersonaConfig, logger: Logger, onDecision
   const decisions: DecisionRecord[] = [];
   const vehicle = loadVehicle(config.vehicle);
   const decoder = new SignalDecoder(vehicle);
-  const create = buildDaemon({ ...config, speed: 0, loop: false }, {
+  const create = await buildDaemon({ ...config, speed: 0, loop: false }, {
     logger,
     decoder,
     // The daemon exists before the clock is read: its first decision comes with the first frame.

@@ -5,6 +5,7 @@ import { Topics, type ContextPayload, type DecisionPayload, type DriftPayload, t
 import { MAX_DOCUMENT_BYTES } from '../manifests/bounded-json.js';
 import { sendWithoutDelay } from './no-delay.js';
 import { credentialClientOptions, type BrokerCredentials } from './broker-credentials.js';
+import { matches } from './topic-filter.js';
 
 export interface ConnectionOptions extends BrokerCredentials {
   url: string;
@@ -260,15 +261,4 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms)));
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** MQTT topic filter matching with + and #. */
-export function matches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true;
-    if (f[i] !== '+' && f[i] !== t[i]) return false;
-  }
-  return f.length === t.length;
 }

@@ -48,7 +48,7 @@ void t.test('health: a personality that drops packets after the switch is revert
   t.equal(backend.read('pvnic', 'pvnic0').interrupt_coalescence_time, 1_000_000, "city's 1 ms coalescing is back at the end");
 
   // While quarantined the policy still says highway; the decision trace says why it lost.
-  const quarantined = r.daemon.decisions.all().find((d) => d.drivers[0]?.losers.some((l) => l.personality === 'highway' && /quarantined/.test(l.why)));
+  const quarantined = r.published.decisions.find((d) => d.drivers[0]?.losers.some((l) => l.personality === 'highway' && /quarantined/.test(l.why)));
   t.ok(quarantined, 'the decision record names the quarantine');
   const between = r.switches.filter((s) => s.timeMs > revert.timeMs && s.timeMs < toHighway[1]!.timeMs);
   t.notOk(between.some((s) => s.to === 'highway'), 'no highway again until its new version was loaded');

@@ -31,7 +31,7 @@ async function quietDaemon(t: Test, overrides: Partial<PersonaConfig> = {}): Pro
   const clock = new SimulatedClock();
   const published = new RecordingPublisher();
   const config = loadConfig({ cwd: packageRoot(), overrides: { workloadIntervalMs: 0, ...overrides } });
-  const daemon = buildDaemon(config, { logger: silentLogger, clock, source: new QuietSource() })({ publisher: published });
+  const daemon = (await buildDaemon(config, { logger: silentLogger, clock, source: new QuietSource() }))({ publisher: published });
   await daemon.start();
   const running = daemon.run();
   t.teardown(async () => {

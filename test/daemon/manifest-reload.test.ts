@@ -61,7 +61,7 @@ void t.test('reloads that change nothing write no state, lift no quarantine and 
     'the policy was not asked again',
   );
   t.notOk(
-    r.daemon.decisions.all().some((d) => d.trigger.startsWith('manifests reloaded')),
+    r.published.decisions.some((d) => d.trigger.startsWith('manifests reloaded')),
     'no decision names a reload',
   );
   t.strictSame(

@@ -87,7 +87,7 @@ async function drive(bus: RealLikeBus, dir: string): Promise<Drive> {
     const sample = daemon.latestSample();
     if (sample.features) probes.push({ timeMs: timeUs / 1000, signals: sample.signals, features: sample.features });
   });
-  const daemon: Daemon = buildDaemon(config, { logger: silentLogger, clock, source, observer: { contextChanged: (c) => c.region === 'driving' && changes.push(c) } })({ publisher: new OfflinePublisher() });
+  const daemon: Daemon = (await buildDaemon(config, { logger: silentLogger, clock, source, observer: { contextChanged: (c) => c.region === 'driving' && changes.push(c) } }))({ publisher: new OfflinePublisher() });
   await daemon.start();
   await daemon.run();
   await daemon.stop();

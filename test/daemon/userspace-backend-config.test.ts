@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/daemon/config.js';
 // The host has no pvnic, so the ethtool backend cannot read it: a configuration problem, said before anything starts.
 void t.test('backend ethtool without its devices is a configuration error naming /backend and the command', async (t) => {
   const config = loadConfig({ cwd: packageRoot(), overrides: { backend: 'ethtool' } });
-  t.throws(() => buildDaemon(config, { logger: silentLogger }), {
+  await t.rejects(buildDaemon(config, { logger: silentLogger }), {
     code: 'E_DOCUMENT',
     message: /^<command line>: \/backend: ethtool backend chosen, but its drivers cannot be read: pvnic\/pvnic0: cannot read the driver's version: /,
   });
@@ -20,5 +20,5 @@ void t.test('backend sysfs over a manifest folder without sysfs.json names the f
   const empty = mkdtempSync(join(tmpdir(), 'persona-manifests-'));
   t.teardown(() => rmSync(empty, { recursive: true, force: true }));
   const config = { ...loadConfig({ cwd: packageRoot(), overrides: { backend: 'sysfs' } }), manifests: empty };
-  t.throws(() => buildDaemon(config, { logger: silentLogger }), { code: 'E_DOCUMENT', message: `${join(empty, 'drivers')}: /: no driver has a sysfs.json` });
+  await t.rejects(buildDaemon(config, { logger: silentLogger }), { code: 'E_DOCUMENT', message: `${join(empty, 'drivers')}: /: no driver has a sysfs.json` });
 });

@@ -62,7 +62,7 @@ async function replayFarFromTheWallClock(): Promise<Replay> {
   const config = loadConfig({ cwd: packageRoot(), overrides: { can: `replay:${DRIVE}`, speed: SPEED, loop: false, workloadIntervalMs: 0, http: `127.0.0.1:${await freePort()}` } });
   let page = '';
   const published = new RecordingPublisher();
-  const daemon = buildDaemon(config, { logger: silentLogger, clock, backend, counters, observer: { dashboardListening: (url) => (page = url) } })({ publisher: published });
+  const daemon = (await buildDaemon(config, { logger: silentLogger, clock, backend, counters, observer: { dashboardListening: (url) => (page = url) } }))({ publisher: published });
   attach(() => daemon);
   const cancel = clock.every(60_000, () => {
     cancel();

@@ -54,7 +54,7 @@ async function start(t: Test, limits: { maxClients?: number; controlRate?: { per
   const config = loadConfig({ cwd: packageRoot(), overrides: { workloadIntervalMs: 0, http: `127.0.0.1:${await freePort()}`, onDrift: 'report', ...control } });
   let base = '';
   const other = new RecordingPublisher();
-  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, dashboard: { flushMs: 20, ...limits }, observer: { dashboardListening: (url) => (base = url) }, ...(backend ? { backend } : {}) })({ publisher: other });
+  const daemon = (await buildDaemon(config, { logger: silentLogger, clock, source, dashboard: { flushMs: 20, ...limits }, observer: { dashboardListening: (url) => (base = url) }, ...(backend ? { backend } : {}) }))({ publisher: other });
   await daemon.start();
   const running = daemon.run();
   t.teardown(async () => {

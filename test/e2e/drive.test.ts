@@ -18,7 +18,7 @@ void t.test('the bundled drive through a real Mosquitto, as fast as possible', a
   const logs: string[] = [];
   const switches: SwitchRecord[] = [];
   const config = loadConfig({ cwd: t.testdir(), overrides: { ecuId: 'itest', speed: 0, loop: false, holdState: 'holds.json' } });
-  const daemon = buildDaemon(config, { logger: createLogger('persona', 'info', (l) => logs.push(l)), observer: { switched: (r) => switches.push(r) } })({ brokerUrl: broker.url });
+  const daemon = (await buildDaemon(config, { logger: createLogger('persona', 'info', (l) => logs.push(l)), observer: { switched: (r) => switches.push(r) } }))({ brokerUrl: broker.url });
   const wall = { fromMs: Date.now(), toMs: Number.NaN };
   await daemon.start();
   await daemon.run();

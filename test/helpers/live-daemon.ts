@@ -29,7 +29,7 @@ export async function startLiveDaemon(t: Test, brokerUrl: string, ecuId: string,
   // no run restores the holds of another.
   const state = mkdtempSync(join(tmpdir(), 'persona-holds-'));
   const config = loadConfig({ cwd: packageRoot(), overrides: { ecuId, workloadIntervalMs: 0, holdState: join(state, 'holds.json'), ...overrides } });
-  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, ...(connection ? { connection } : {}), ...(api ? { api } : {}) })({ brokerUrl });
+  const daemon = (await buildDaemon(config, { logger: silentLogger, clock, source, ...(connection ? { connection } : {}), ...(api ? { api } : {}) }))({ brokerUrl });
   await daemon.start();
   const running = daemon.run();
   t.teardown(async () => {

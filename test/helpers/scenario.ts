@@ -124,7 +124,7 @@ export async function runDrive(legs: (daemon: () => Daemon) => Leg[], options: D
   const get = (): Daemon => daemon;
   const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), legs(get), clock);
   const workloadSampler = workload ? { sample: () => workload(clock) } : undefined;
-  const daemon = buildDaemon(config, {
+  const daemon = (await buildDaemon(config, {
     logger,
     clock,
     source,
@@ -133,7 +133,7 @@ export async function runDrive(legs: (daemon: () => Daemon) => Leg[], options: D
     ...(counters ? { counters } : {}),
     ...(options.durableHolds ? { durableHolds: true } : {}),
     observer: { contextChanged: (c) => changes.push(c), switched: (s) => switches.push(s) },
-  })({ publisher: published });
+  }))({ publisher: published });
   await daemon.start();
   await daemon.run();
   await daemon.stop();

@@ -49,7 +49,7 @@ void t.test('the broker is gone for 60 s of driving: state is current after reco
   );
   const config = loadConfig({ cwd: packageRoot(), overrides: { ecuId: 'outage', workloadIntervalMs: 0, policy: join(t.testdir({ 'policy.json': JSON.stringify({ minSwitchIntervalMs: 0, drivers: { pvnic: { safe: 'safe', rules: [{ when: { driving: 'parked' }, personality: 'parked' }, { when: { driving: 'highway' }, personality: 'highway' }, { when: {}, personality: 'city' }] } } }) }), 'policy.json') } });
   const publisher = new StatusPublisher({ url: broker.url, ecuId: 'outage', online: { state: 'online', backend: 'simulated' }, reconnectMs: { initial: 50, max: 200 }, eventBuffer: 1 });
-  const daemon = buildDaemon(config, { logger: silentLogger, clock, source })({ publisher });
+  const daemon = (await buildDaemon(config, { logger: silentLogger, clock, source }))({ publisher });
   await daemon.start();
   const running = daemon.run();
   t.teardown(async () => {

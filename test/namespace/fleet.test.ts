@@ -44,7 +44,7 @@ async function startInstance(t: Test, dir: string, ecuId: string, profile: strin
   const source = new ScriptSource(loadVehicle(join(packageRoot(), 'vehicles/demo')), legs, clock, true);
   const config = loadConfig({ cwd: packageRoot(), overrides: { ecuId, instanceProfile: profile, namespace: 'mqtt', backend: 'simulated', manifestState: join(dir, ecuId, 'manifest-state.json'), holdState: join(dir, ecuId, 'holds.json'), workloadIntervalMs: 0 } });
   const switches: SwitchRecord[] = [];
-  const daemon = buildDaemon(config, { logger: silentLogger, clock, source, observer: { switched: (r) => void switches.push(r) } })({ brokerUrl });
+  const daemon = (await buildDaemon(config, { logger: silentLogger, clock, source, observer: { switched: (r) => void switches.push(r) } }))({ brokerUrl });
   await daemon.start();
   const running = daemon.run();
   t.teardown(async () => {

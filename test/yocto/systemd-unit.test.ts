@@ -56,6 +56,14 @@ void t.test('the unit is hardened as the layer promises', async (t) => {
   t.match(one('ExecStart'), /^@BINDIR@\/persona run --config @SYSCONFDIR@\/persona\/persona\.config\.json$/);
 });
 
+void t.test('the daemon runs with the heap settings of npm start: a small young generation, a bounded heap, two malloc arenas', async (t) => {
+  const environment = new Map((settings(unit).get('Environment') ?? []).map((e) => /^"?([A-Z_]+)=(.*?)"?$/.exec(e)!.slice(1, 3) as [string, string]));
+  t.equal(environment.get('NODE_OPTIONS'), '--max-semi-space-size=1 --max-old-space-size=96');
+  t.equal(environment.get('MALLOC_ARENA_MAX'), '2');
+  const start = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+  t.equal(start, `MALLOC_ARENA_MAX=${environment.get('MALLOC_ARENA_MAX')} node ${environment.get('NODE_OPTIONS')} dist/src/cli/main.js run --http 127.0.0.1:8080`, 'npm start runs the daemon with the same settings');
+});
+
 void t.test("systemd's own exposure rating of the unit stays low", async (t) => {
   const path = installedUnit(t.testdir());
   // --threshold is on systemd's internal scale, ten times the printed one (0.0 safest .. 10.0):
