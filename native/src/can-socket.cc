@@ -45,7 +45,7 @@ int SetOption(int fd, int level, int name, const void* value, socklen_t size) {
 }
 
 // A raw CAN socket on `iface`: CAN FD frames too, every error class, the kernel's receive time
-// on each message, only the ids `filters` pass (all without), non-blocking.
+// and count of drops on each message, only the ids `filters` pass (all without), non-blocking.
 int OpenRawCan(Napi::Env env, const std::string& iface, const std::vector<can_filter>* filters) {
   FdGuard fd(socket(PF_CAN, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, CAN_RAW));
   if (fd.get() < 0) throw ErrnoError(env, errno, "socket PF_CAN for " + iface);
@@ -68,6 +68,8 @@ int OpenRawCan(Napi::Env env, const std::string& iface, const std::vector<can_fi
   }
   err = SetOption(fd.get(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
   if (err != 0) throw ErrnoError(env, err, "SO_TIMESTAMPNS " + iface);
+  err = SetOption(fd.get(), SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on));
+  if (err != 0) throw ErrnoError(env, err, "SO_RXQ_OVFL " + iface);
 
   sockaddr_can address{};
   address.can_family = AF_CAN;
@@ -117,7 +119,7 @@ class CanReader {
   mmsghdr msgs_[kVlen];
   iovec iov_[kVlen];
   canfd_frame frames_[kVlen];
-  alignas(cmsghdr) char control_[kVlen][CMSG_SPACE(sizeof(timespec))];
+  alignas(cmsghdr) char control_[kVlen][CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(uint32_t))];
 };
 
 void CloseCanReader::operator()(CanReader* reader) const { reader->Close(); }
@@ -273,11 +275,14 @@ void CanReader::Append(unsigned i) {
     return;  // no other size on a socket without CAN_RAW_XL_FRAMES
   }
   timespec ts{};
+  uint32_t drops = 0;  // the kernel says only once there are any
   for (cmsghdr* c = CMSG_FIRSTHDR(&hdr); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&hdr), c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
-        c->cmsg_len >= CMSG_LEN(sizeof(ts))) {
+    if (c->cmsg_level != SOL_SOCKET) continue;
+    if (c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(ts))) {
       std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
       record.flags |= PERSONA_CAN_RECORD_KERNEL_TS;
+    } else if (c->cmsg_type == SO_RXQ_OVFL && c->cmsg_len >= CMSG_LEN(sizeof(drops))) {
+      std::memcpy(&drops, CMSG_DATA(c), sizeof(drops));
     }
   }
   if (!(record.flags & PERSONA_CAN_RECORD_KERNEL_TS)) clock_gettime(CLOCK_REALTIME, &ts);
@@ -286,6 +291,7 @@ void CanReader::Append(unsigned i) {
   record.ts_sec_lo = htole32(static_cast<uint32_t>(sec));
   record.ts_sec_hi = htole32(static_cast<uint32_t>(sec >> 32));
   record.ts_nsec = htole32(static_cast<uint32_t>(ts.tv_nsec));
+  record.drops = htole32(drops);
   std::memcpy(record.data, frame.data, record.len);
   batch_.push_back(record);
 }

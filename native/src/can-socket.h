@@ -28,7 +28,7 @@ struct persona_can_record {
   uint32_t ts_sec_lo;    // the kernel's receive time (SO_TIMESTAMPNS), seconds since the epoch
   uint32_t ts_sec_hi;
   uint32_t ts_nsec;
-  uint32_t reserved1;    // zero
+  uint32_t drops;        // frames the socket dropped so far, its buffer full (SO_RXQ_OVFL)
   uint8_t data[CANFD_MAX_DLEN];
 };
 static_assert(sizeof(persona_can_record) == 88, "the record layout is part of the JavaScript side");

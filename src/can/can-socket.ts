@@ -26,9 +26,11 @@ export type CanSocketOpener = (iface: string, filters: Uint32Array | null, holdM
 /**
  * The record of one frame, little-endian: can_id as the kernel has it (flags included) at 0,
  * the payload length at 4, flags at 5 (CAN FD; the time is the kernel's), the CAN FD flags at
- * 6, the receive time's seconds (64 bits) at 8 and nanoseconds at 16, the payload at 24.
+ * 6, the receive time's seconds (64 bits) at 8 and nanoseconds at 16, the frames the socket
+ * dropped so far at 20 (its buffer full), the payload at 24.
  */
 export const CAN_RECORD_SIZE = 88;
+export const CAN_RECORD_DROPS_OFFSET = 20;
 export const CAN_RECORD_DATA_OFFSET = 24;
 export const CAN_RECORD_FD = 1;
 export const CAN_RECORD_KERNEL_TIME = 2;
@@ -81,4 +83,13 @@ export function decodeCanRecords(records: Buffer, iface: string, onErrorFrame: (
     });
   }
   return frames;
+}
+
+/**
+ * Frames the socket had dropped, its receive buffer full, by the last record of a batch: the
+ * kernel counts them from the socket's opening on.
+ */
+export function socketDrops(records: Buffer): number {
+  const count = Math.floor(records.length / CAN_RECORD_SIZE);
+  return count === 0 ? 0 : records.readUInt32LE((count - 1) * CAN_RECORD_SIZE + CAN_RECORD_DROPS_OFFSET);
 }

@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../common/clock.js';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { DEFAULT_BATCH_WINDOW_MS, deliverBatch, type FrameSink, type FrameSource } from './can-frame.js';
-import { CAN_EFF_FLAG, CAN_EFF_MASK, CAN_SFF_MASK, decodeCanRecords, openCanSocket, type CanSocket, type CanSocketOpener } from './can-socket.js';
+import { CAN_EFF_FLAG, CAN_EFF_MASK, CAN_SFF_MASK, decodeCanRecords, openCanSocket, socketDrops, type CanSocket, type CanSocketOpener } from './can-socket.js';
 
 /** A message the source asks the kernel to pass; all others are filtered out in the kernel. */
 export interface ReceiveFilter {
@@ -31,6 +31,8 @@ export interface SocketCanStats {
   frames: number;
   errorFrames: number;
   busOff: number;
+  /** Frames the kernel dropped because a socket's receive buffer was full. */
+  dropped: number;
   /** Times frames flowed again after the channel went down. */
   reopens: number;
 }
@@ -67,7 +69,7 @@ export class SocketCanSource implements FrameSource {
   nowUs(): number {
     return Date.now() * 1000;
   }
-  readonly stats: SocketCanStats = { frames: 0, errorFrames: 0, busOff: 0, reopens: 0 };
+  readonly stats: SocketCanStats = { frames: 0, errorFrames: 0, busOff: 0, dropped: 0, reopens: 0 };
   private stateNow: ChannelState = 'stopped';
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -142,6 +144,7 @@ export class SocketCanSource implements FrameSource {
     let open = true;
     let first = true;
     let busOff = false;
+    let drops = 0;
     let resolveEnd: (reason: string) => void = () => undefined;
     const ended = new Promise<string>((resolve) => (resolveEnd = resolve));
     const end = (reason: string): void => {
@@ -167,6 +170,13 @@ export class SocketCanSource implements FrameSource {
           return;
         }
         const frames = decodeCanRecords(records!, this.iface, onErrorFrame);
+        const dropped = socketDrops(records!);
+        if (dropped > drops) {
+          // Once per socket: a buffer too small for the bursts stays too small.
+          if (drops === 0) this.log.warn(`${this.iface}: the kernel dropped frames, the socket's receive buffer full; give CAN sockets deeper buffers (sysctl net.core.rmem_default)`);
+          this.stats.dropped += dropped - drops;
+          drops = dropped;
+        }
         if (frames.length > 0) {
           if (first) {
             first = false;

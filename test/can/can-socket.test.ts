@@ -1,5 +1,5 @@
 import t from 'tap';
-import { CAN_RECORD_SIZE, decodeCanRecords, openCanSocket } from '../../src/can/can-socket.js';
+import { CAN_RECORD_SIZE, decodeCanRecords, openCanSocket, socketDrops } from '../../src/can/can-socket.js';
 import { isKernelError } from '../../src/backend/addon-persona.js';
 import { packCanRecords } from '../helpers/can-records.js';
 
@@ -42,6 +42,12 @@ void t.test('error frames are not frames: their class goes to onErrorFrame, whic
     'the frame after the stop is left out',
   );
   t.same(decodeCanRecords(Buffer.alloc(0), 'can0', () => false), []);
+});
+
+void t.test("a batch's drops are the socket's count at its last record", async (t) => {
+  t.equal(socketDrops(packCanRecords([{ id: 1 }, { id: 2 }])), 0);
+  t.equal(socketDrops(packCanRecords([{ id: 1, drops: 3 }, { id: 2, drops: 4 }])), 4);
+  t.equal(socketDrops(Buffer.alloc(0)), 0);
 });
 
 void t.test('the addon names the interface when it cannot open it, and refuses bad arguments', async (t) => {

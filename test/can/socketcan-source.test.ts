@@ -71,7 +71,7 @@ void t.test('each wake-up is one batch of frames with kernel timestamps; error f
   t.equal(batches.length, 1, 'one call for the wake-up');
   t.same(batches[0]![0], { timeUs: 1700000000000250, iface: 'vcan0', id: 0x1a0, extended: false, fd: false, remote: false, error: false, data: new Uint8Array([1, 2]) });
   t.same([batches[0]![1]!.extended, batches[0]![1]!.fd, batches[0]![1]!.data.length], [true, true, 12]);
-  t.same(source.stats, { frames: 2, errorFrames: 1, busOff: 0, reopens: 0 });
+  t.same(source.stats, { frames: 2, errorFrames: 1, busOff: 0, dropped: 0, reopens: 0 });
   s.receive({ id: 0x4, error: true });
   t.equal(batches.length, 1, 'a wake-up with only error frames hands nothing over');
   await source.stop();
@@ -152,7 +152,7 @@ void t.test('interface down, gone and bus-off: reopened with backoff, logged onc
   t.equal(sockets.length, 4, 'bus-off closes and reopens');
   t.equal(sockets[2]!.closed, 1);
   t.equal(opens.at(-1), 1600, 'backoff starts again at 100 ms after frames flowed');
-  t.same(source.stats, { frames: 2, errorFrames: 1, busOff: 1, reopens: 1 }, 'the frame after the bus-off is not delivered');
+  t.same(source.stats, { frames: 2, errorFrames: 1, busOff: 1, dropped: 0, reopens: 1 }, 'the frame after the bus-off is not delivered');
   sockets[3]!.receive(frame);
   sockets[3]!.fail('ENODEV');
   await settle();
@@ -186,4 +186,27 @@ void t.test('an interface that cannot be opened is said so, with the reason nami
   await source.stop();
   await done;
   t.same(logs, ['warn  persona:can: vcan9: cannot open vcan9 (SIOCGIFINDEX vcan9: No such device (ENODEV)); retrying with backoff up to 5000 ms']);
+});
+
+void t.test('frames the kernel dropped, the buffer full, are counted per socket and said once', async (t) => {
+  const logs: string[] = [];
+  const sockets: FakeSocket[] = [];
+  const source = new SocketCanSource('can0', {
+    logger: createLogger('persona:can', 'info', (l) => logs.push(l)),
+    openSocket: (iface, filters, holdMs, callback) => {
+      const s = new FakeSocket(iface, filters, holdMs, callback);
+      sockets.push(s);
+      return s;
+    },
+  });
+  const done = source.start(() => undefined);
+  await Promise.resolve();
+  sockets[0]!.receive({ id: 1 }, { id: 2 });
+  sockets[0]!.receive({ id: 3, drops: 5 }, { id: 4, drops: 7 });
+  sockets[0]!.receive({ id: 5, drops: 7 });
+  sockets[0]!.receive({ id: 6, drops: 9 });
+  t.equal(source.stats.dropped, 9);
+  await source.stop();
+  await done;
+  t.same(logs, ['info  persona:can: can0: receiving', "warn  persona:can: can0: the kernel dropped frames, the socket's receive buffer full; give CAN sockets deeper buffers (sysctl net.core.rmem_default)"]);
 });

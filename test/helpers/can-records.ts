@@ -1,4 +1,4 @@
-import { CAN_EFF_FLAG, CAN_ERR_FLAG, CAN_RECORD_DATA_OFFSET, CAN_RECORD_FD, CAN_RECORD_KERNEL_TIME, CAN_RECORD_SIZE, CAN_RTR_FLAG } from '../../src/can/can-socket.js';
+import { CAN_EFF_FLAG, CAN_ERR_FLAG, CAN_RECORD_DATA_OFFSET, CAN_RECORD_DROPS_OFFSET, CAN_RECORD_FD, CAN_RECORD_KERNEL_TIME, CAN_RECORD_SIZE, CAN_RTR_FLAG } from '../../src/can/can-socket.js';
 
 /** A received frame as a test writes it; packCanRecords lays it out as the addon does. */
 export interface RecordSpec {
@@ -11,6 +11,8 @@ export interface RecordSpec {
   data?: readonly number[];
   /** Receive time in nanoseconds since the epoch. */
   timeNs?: bigint;
+  /** Frames the socket dropped so far. */
+  drops?: number;
 }
 
 /** The records of native/src/can-socket.h, as one wake-up of the addon hands them over. */
@@ -27,6 +29,7 @@ export function packCanRecords(specs: readonly RecordSpec[]): Buffer {
     const seconds = ns / 1_000_000_000n;
     records.writeBigUInt64LE(seconds, at + 8);
     records.writeUInt32LE(Number(ns - seconds * 1_000_000_000n), at + 16);
+    records.writeUInt32LE(s.drops ?? 0, at + CAN_RECORD_DROPS_OFFSET);
     Buffer.from(data).copy(records, at + CAN_RECORD_DATA_OFFSET);
   });
   return records;
