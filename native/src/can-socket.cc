@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <utility>
 
 #include "errno-error.h"
@@ -140,7 +141,8 @@ CanReader::CanReader(Napi::Env env, std::string iface, int fd, uint64_t hold_ms,
     msgs_[i].msg_hdr.msg_iovlen = 1;
     msgs_[i].msg_hdr.msg_control = control_[i];
   }
-  batch_.reserve(kVlen);
+  // Drain() never reads more: no allocation on the way.
+  batch_.reserve(kMaxBatch);
 
   uv_loop_t* loop = nullptr;
   int rc = napi_get_uv_event_loop(env, &loop) == napi_ok ? 0 : -EINVAL;
@@ -223,16 +225,25 @@ void CanReader::Wake(int status) {
     uv_poll_start(poll_, UV_READABLE, &CanReader::OnPoll);
   }
 
+  // Nothing may throw back into libuv: a failure to make the records or the error is
+  // raised as an uncaught exception, like one the callback throws; no memory, a fatal error.
   delivering_ = true;
-  if (any) {
-    Napi::Buffer<uint8_t> records = Napi::Buffer<uint8_t>::Copy(
-        env_, reinterpret_cast<const uint8_t*>(batch_.data()), batch_.size() * sizeof(batch_[0]));
+  try {
+    if (any) {
+      Napi::Buffer<uint8_t> records = Napi::Buffer<uint8_t>::Copy(
+          env_, reinterpret_cast<const uint8_t*>(batch_.data()), batch_.size() * sizeof(batch_[0]));
+      batch_.clear();
+      Call(env_.Null(), records);
+    }
+    if (err != 0 && !closed_) {
+      const std::string what = (status < 0 ? "poll " : "recvmmsg ") + iface_;
+      Call(ErrnoError(env_, err, what).Value(), env_.Undefined());
+    }
+  } catch (const Napi::Error& e) {
     batch_.clear();
-    Call(env_.Null(), records);
-  }
-  if (err != 0 && !closed_) {
-    const std::string what = (status < 0 ? "poll " : "recvmmsg ") + iface_;
-    Call(ErrnoError(env_, err, what).Value(), env_.Undefined());
+    napi_fatal_exception(env_, e.Value());
+  } catch (const std::exception& e) {
+    napi_fatal_error("persona:can", NAPI_AUTO_LENGTH, e.what(), NAPI_AUTO_LENGTH);
   }
   delivering_ = false;
   if (closed_) delete this;
