@@ -74,7 +74,8 @@ export class SocketCanSource implements FrameSource {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly backoff: { initial: number; max: number };
-  private readonly batchWindowMs: number;
+  /** How long the socket gathers frames while they keep coming. */
+  readonly batchWindowMs: number;
   private readonly filters: Uint32Array | null;
   private readonly openSocket: CanSocketOpener;
   private abort = new AbortController();
