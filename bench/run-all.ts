@@ -13,7 +13,7 @@ import { thisMachine } from './machine.js';
 import { performanceTable, replaceTable } from './performance-table.js';
 
 /** bench/<name>.bench.ts, each exporting `run(): Promise<BenchEntry[]>`, in the order they run (a new module is one more name). */
-const MODULES = ['can-decode', 'manifest-verify', 'workload-sampler', 'pipeline-latency', 'request-host', 'namespace-adoption', 'kernel', 'cpu-share', 'dashboard', 'startup', 'memory'];
+const MODULES = ['can-decode', 'manifest-verify', 'workload-sampler', 'pipeline-latency', 'request-host', 'namespace-adoption', 'kernel', 'cpu-share', 'can-receive', 'dashboard', 'startup', 'memory'];
 
 export const RESULTS_FILE = 'bench/results.json';
 export const PERFORMANCE_DOC = 'docs/performance.md';

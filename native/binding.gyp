@@ -5,6 +5,7 @@
       "sources": [
         "src/addon.cc",
         "src/apply-worker.cc",
+        "src/can-socket.cc",
         "src/device.cc",
         "src/errno-error.cc",
         "src/event-watcher.cc",

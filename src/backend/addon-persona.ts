@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { packageRoot } from '../common/package-root.js';
+import { ADDON_PATH } from '../common/native-addon.js';
 
 /** The kernel's enums as the addon names them (kmod/include/uapi/linux/persona.h). */
 export type KernelParamType = 'integer' | 'enum' | 'set';
@@ -104,8 +103,6 @@ interface PersonaAddon {
   Device: new (path: string) => PersonaDevice;
 }
 
-/** Where `npm ci` builds the addon (node-gyp, native/binding.gyp). */
-export const ADDON_PATH = join(packageRoot(), 'native/build/Release/persona.node');
 
 /** Opens a persona device; throws when the addon is not built or the device cannot be opened. */
 export function openPersonaDevice(path: string): PersonaDevice {

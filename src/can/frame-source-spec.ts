@@ -23,7 +23,7 @@ export interface SourceOptions {
   loop: boolean;
   /** Messages the pipeline uses: a live interface filters the rest out in the kernel. */
   filters: readonly ReceiveFilter[];
-  /** The longest stretch of CAN time a replay hands over in one batch (frameBatchWindowMs of the vehicle). */
+  /** The longest stretch of CAN time a source hands over in one batch (frameBatchWindowMs of the vehicle). */
   batchWindowMs?: number;
   logger: Logger;
   clock?: Clock;
@@ -34,7 +34,7 @@ export function createFrameSource(spec: SourceSpec, options: SourceOptions): Fra
     case 'replay':
       return new ReplaySource(spec.path, { speed: options.speed, loop: options.loop, batchWindowMs: options.batchWindowMs, clock: options.clock, logger: options.logger });
     case 'socketcan':
-      return new SocketCanSource(spec.iface, { filters: options.filters, logger: options.logger, clock: options.clock });
+      return new SocketCanSource(spec.iface, { filters: options.filters, batchWindowMs: options.batchWindowMs, logger: options.logger, clock: options.clock });
     case 'stdin':
       return new StdinSource(process.stdin, options.logger);
   }

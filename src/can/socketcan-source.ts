@@ -1,29 +1,7 @@
-import { createRequire } from 'node:module';
 import { systemClock, type Clock } from '../common/clock.js';
 import { silentLogger, type Logger } from '../common/logger.js';
-import type { CanFrame, FrameSink, FrameSource } from './can-frame.js';
-
-/** A received frame as the socketcan addon hands it over. */
-export interface RawMessage {
-  id: number;
-  ext?: boolean;
-  rtr?: boolean;
-  err?: boolean;
-  data: Buffer;
-  ts_sec?: number;
-  ts_usec?: number;
-}
-
-/** The part of socketcan's RawChannel this source uses. */
-export interface RawChannelLike {
-  addListener(event: 'onMessage', callback: (message: RawMessage) => void): void;
-  addListener(event: 'onStopped', callback: () => void): void;
-  setRxFilters(filters: Array<{ id: number; mask: number }>): void;
-  start(): void;
-  stop(): void;
-}
-
-export type ChannelFactory = (iface: string) => RawChannelLike;
+import { DEFAULT_BATCH_WINDOW_MS, deliverBatch, type FrameSink, type FrameSource } from './can-frame.js';
+import { CAN_EFF_FLAG, CAN_EFF_MASK, CAN_SFF_MASK, decodeCanRecords, openCanSocket, socketDrops, type CanSocket, type CanSocketOpener } from './can-socket.js';
 
 /** A message the source asks the kernel to pass; all others are filtered out in the kernel. */
 export interface ReceiveFilter {
@@ -38,8 +16,13 @@ export interface SocketCanOptions {
   clock?: Clock;
   /** First and longest wait between attempts to reopen the interface. */
   backoffMs?: { initial: number; max: number };
-  /** Opens a raw channel; the socketcan addon by default (tests inject a fake). */
-  openChannel?: ChannelFactory;
+  /**
+   * While frames keep coming, how long the socket gathers them before it hands them over
+   * (frameBatchWindowMs of the vehicle); DEFAULT_BATCH_WINDOW_MS unless told.
+   */
+  batchWindowMs?: number;
+  /** Opens a raw CAN socket: persona's addon by default (tests inject a fake). */
+  openSocket?: CanSocketOpener;
 }
 
 export type ChannelState = 'opening' | 'open' | 'down' | 'stopped';
@@ -48,22 +31,14 @@ export interface SocketCanStats {
   frames: number;
   errorFrames: number;
   busOff: number;
+  /** Frames the kernel dropped because a socket's receive buffer was full. */
+  dropped: number;
   /** Times frames flowed again after the channel went down. */
   reopens: number;
 }
 
-/** linux/can.h: flag in an id filter that selects 29-bit frames, and the error class for bus-off. */
-const CAN_EFF_FLAG = 0x80000000;
-const CAN_SFF_MASK = 0x7ff;
-const CAN_EFF_MASK = 0x1fffffff;
+/** linux/can/error.h: the error class for bus-off. */
 const CAN_ERR_BUSOFF = 0x40;
-
-const require = createRequire(import.meta.url);
-
-function openSocketCan(iface: string): RawChannelLike {
-  const socketcan = require('socketcan') as { createRawChannel(name: string, timestamps: boolean): RawChannelLike };
-  return socketcan.createRawChannel(iface, true);
-}
 
 /** Kernel receive filters: the id and its frame format must both match. */
 export function kernelFilters(filters: readonly ReceiveFilter[]): Array<{ id: number; mask: number }> {
@@ -72,30 +47,37 @@ export function kernelFilters(filters: readonly ReceiveFilter[]): Array<{ id: nu
   );
 }
 
+/** The filters as the addon takes them: id, mask pairs; null (every frame) without filters. */
+function filterPairs(filters: readonly ReceiveFilter[] | undefined): Uint32Array | null {
+  if (!filters || filters.length === 0) return null;
+  return Uint32Array.from(kernelFilters(filters).flatMap((f) => [f.id, f.mask]));
+}
+
 /**
- * Frames from a SocketCAN interface (raw socket, kernel timestamps). When the interface
- * goes down or the controller reports bus-off, the channel is closed, frames stop (so
- * their signals go stale), and the source reopens it with exponential backoff. It logs
- * each change of state once, never per frame.
- *
- * The addon calls once per received frame (its own recv and SIOCGSTAMP, an object and a
- * Buffer each), so each frame goes to the sink as it comes, a batch of one: holding frames
- * back here would add a timer without saving any of the addon's wake-ups.
+ * Frames from a SocketCAN interface (raw socket, kernel timestamps, kernel receive filters).
+ * persona's addon reads the socket with recvmmsg and hands over every frame one wake-up found
+ * as one batch; while frames keep coming it wakes up once per batch window, not once per
+ * frame. When the interface goes down or the controller reports bus-off, the socket is
+ * closed, frames stop (so their signals go stale), and the source reopens it with exponential
+ * backoff. It logs each change of state once, never per frame.
  */
 export class SocketCanSource implements FrameSource {
   readonly description: string;
   readonly timeScale = 1;
 
-  /** Frames carry the kernel's receive time, the wall clock (see frameOf). */
+  /** Frames carry the kernel's receive time, the wall clock. */
   nowUs(): number {
     return Date.now() * 1000;
   }
-  readonly stats: SocketCanStats = { frames: 0, errorFrames: 0, busOff: 0, reopens: 0 };
+  readonly stats: SocketCanStats = { frames: 0, errorFrames: 0, busOff: 0, dropped: 0, reopens: 0 };
   private stateNow: ChannelState = 'stopped';
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly backoff: { initial: number; max: number };
-  private readonly openChannel: ChannelFactory;
+  /** How long the socket gathers frames while they keep coming. */
+  readonly batchWindowMs: number;
+  private readonly filters: Uint32Array | null;
+  private readonly openSocket: CanSocketOpener;
   private abort = new AbortController();
   private closeCurrent: (() => void) | undefined;
   private health: ((problem: string | undefined) => void) | undefined;
@@ -108,7 +90,10 @@ export class SocketCanSource implements FrameSource {
     this.log = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
     this.backoff = options.backoffMs ?? { initial: 100, max: 5000 };
-    this.openChannel = options.openChannel ?? openSocketCan;
+    this.batchWindowMs = options.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS;
+    if (!(this.batchWindowMs >= 0) || !Number.isFinite(this.batchWindowMs)) throw new RangeError(`socketcan batch window must be a finite number of ms ≥ 0, got ${this.batchWindowMs}`);
+    this.filters = filterPairs(options.filters);
+    this.openSocket = options.openSocket ?? openCanSocket;
   }
 
   onHealth(listener: (problem: string | undefined) => void): void {
@@ -125,15 +110,15 @@ export class SocketCanSource implements FrameSource {
     let waitMs = this.backoff.initial;
     this.setState('opening');
     while (!signal.aborted) {
-      // The channel counts as open once a frame arrives: a socket bound to an interface
+      // The socket counts as open once a frame arrives: a socket bound to an interface
       // that is down opens fine and then fails at once, which is not a recovery.
-      const ended = this.runChannel(sink, signal, () => {
+      const ended = this.runSocket(sink, signal, () => {
         if (this.stateNow === 'down') this.stats.reopens++;
         this.setState('open');
         waitMs = this.backoff.initial;
       });
-      if (ended === undefined) {
-        this.setState('down', `cannot open ${this.iface}; retrying with backoff up to ${this.backoff.max} ms`);
+      if (typeof ended === 'string') {
+        this.setState('down', `cannot open ${this.iface} (${ended}); retrying with backoff up to ${this.backoff.max} ms`);
       } else {
         const reason = await ended;
         if (signal.aborted) break;
@@ -152,55 +137,62 @@ export class SocketCanSource implements FrameSource {
   }
 
   /**
-   * Opens a channel and resolves with why it ended; undefined when it cannot be opened
-   * (no such interface, no CAN support).
+   * Opens a socket and resolves with why it ended; the error's message when it cannot be
+   * opened (no such interface, no CAN support).
    */
-  private runChannel(sink: FrameSink, signal: AbortSignal, onFirstFrame: () => void): Promise<string> | undefined {
-    let channel: RawChannelLike;
+  private runSocket(sink: FrameSink, signal: AbortSignal, onFirstFrame: () => void): Promise<string> | string {
+    let socket: CanSocket | undefined;
+    let open = true;
+    let first = true;
+    let busOff = false;
+    let drops = 0;
+    let resolveEnd: (reason: string) => void = () => undefined;
+    const ended = new Promise<string>((resolve) => (resolveEnd = resolve));
+    const end = (reason: string): void => {
+      if (!open) return;
+      open = false;
+      this.closeCurrent = undefined;
+      socket?.close();
+      resolveEnd(reason);
+    };
+    const stopped = (): boolean => !open || signal.aborted;
+    const onErrorFrame = (errorClass: number): boolean => {
+      this.stats.errorFrames++;
+      if ((errorClass & CAN_ERR_BUSOFF) === 0) return false;
+      this.stats.busOff++;
+      busOff = true;
+      return true;
+    };
     try {
-      channel = this.openChannel(this.iface);
-      if (this.options.filters && this.options.filters.length > 0) channel.setRxFilters(kernelFilters(this.options.filters));
-    } catch (err) {
-      this.log.debug(() => `open ${this.iface}: ${(err as Error).message}`);
-      return undefined;
-    }
-    return new Promise<string>((resolve) => {
-      let open = true;
-      let first = true;
-      const close = (reason: string): void => {
-        if (!open) return;
-        open = false;
-        this.closeCurrent = undefined;
-        channel.stop();
-        resolve(reason);
-      };
-      this.closeCurrent = () => close('stopped');
-      channel.addListener('onStopped', () => {
-        // The addon has already shut the channel down: only record the end.
-        if (!open) return;
-        open = false;
-        this.closeCurrent = undefined;
-        resolve(`${this.iface} went down`);
-      });
-      channel.addListener('onMessage', (m) => {
-        if (!open || signal.aborted) return;
-        if (m.err) {
-          this.stats.errorFrames++;
-          if ((m.id & CAN_ERR_BUSOFF) !== 0) {
-            this.stats.busOff++;
-            close(`${this.iface} reported bus-off`);
-          }
+      socket = this.openSocket(this.iface, this.filters, this.batchWindowMs, (error, records) => {
+        if (stopped()) return;
+        if (error) {
+          end(error.code === 'ENETDOWN' ? `${this.iface} went down` : `receiving failed: ${error.message}`);
           return;
         }
-        if (first) {
-          first = false;
-          onFirstFrame();
+        const frames = decodeCanRecords(records!, this.iface, onErrorFrame);
+        const dropped = socketDrops(records!);
+        if (dropped > drops) {
+          // Once per socket: a buffer too small for the bursts stays too small.
+          if (drops === 0) this.log.warn(`${this.iface}: the kernel dropped frames, the socket's receive buffer full; give CAN sockets deeper buffers (sysctl net.core.rmem_default)`);
+          this.stats.dropped += dropped - drops;
+          drops = dropped;
         }
-        this.stats.frames++;
-        sink(toFrame(this.iface, m));
+        if (frames.length > 0) {
+          if (first) {
+            first = false;
+            onFirstFrame();
+          }
+          this.stats.frames += deliverBatch(sink, frames, stopped);
+        }
+        if (busOff) end(`${this.iface} reported bus-off`);
       });
-      channel.start();
-    });
+    } catch (err) {
+      this.log.debug(() => `open ${this.iface}: ${(err as Error).message}`);
+      return (err as Error).message;
+    }
+    this.closeCurrent = () => end('stopped');
+    return ended;
   }
 
   private setState(state: ChannelState, detail?: string): void {
@@ -214,20 +206,4 @@ export class SocketCanSource implements FrameSource {
       this.health?.(undefined);
     }
   }
-}
-
-function toFrame(iface: string, m: RawMessage): CanFrame {
-  const timeUs = m.ts_sec !== undefined ? m.ts_sec * 1e6 + (m.ts_usec ?? 0) : Date.now() * 1000;
-  return {
-    timeUs,
-    iface,
-    id: m.id,
-    extended: m.ext === true,
-    // The addon does not say; only FD frames carry more than 8 bytes.
-    fd: m.data.length > 8,
-    remote: m.rtr === true,
-    error: false,
-    // A Buffer is a Uint8Array already: no second view per frame.
-    data: m.data,
-  };
 }

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { ADDON_PATH } from '../backend/addon-persona.js';
+import { ADDON_PATH } from '../common/native-addon.js';
 
 /** Sends one datagram to systemd's notify socket. */
 export type NotifySend = (message: string) => void;

@@ -1,11 +1,11 @@
 import t from 'tap';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatCandumpLine, parseCandumpLine } from '../../src/can/candump-line.js';
+import { parseCandumpLine } from '../../src/can/candump-line.js';
 import { packageRoot } from '../../src/common/package-root.js';
-import { encodeMessage } from '../../src/signals/message-codec.js';
 import { loadVehicle } from '../../src/signals/signal-map.js';
 import { DecodeDigest } from './decode-digest.js';
+import { writeVcanLog } from './vcan-log.js';
 import { bootVm, kernelProblems, vmAvailable } from './vm-harness.js';
 
 const root = packageRoot();
@@ -14,35 +14,19 @@ const PROBE = join(root, 'dist/test/vm/socketcan-probe.js');
 const FRAMES = 4000;
 const RATE = 2000;
 
-/** 2 s of the demo vehicle's four messages at 2,000 frames/s, every value different. */
-function writeLog(dir: string): string {
-  const vehicle = loadVehicle(VEHICLE);
-  const messages = [...new Set(vehicle.signals.map((s) => s.message))];
-  const lines: string[] = [];
-  for (let i = 0; i < FRAMES; i++) {
-    const message = messages[i % messages.length]!;
-    const v = i / FRAMES;
-    const values: Record<string, number> = { Speed: 120 * v, SpeedValid: 1, Gear: 1 + (i % 6), AccelVertical: 3 * Math.sin(i), AccelLongitudinal: -1 + 2 * v, SteeringAngle: 90 * Math.cos(i / 50), WheelSpeedFL: 100 * v, WheelSpeedFR: 100 * v + 1, WheelSpeedRL: 100 * v + 2, WheelSpeedRR: 100 * v + 3 };
-    const own = Object.fromEntries(message.signals.filter((s) => s.name in values).map((s) => [s.name, values[s.name]!]));
-    lines.push(formatCandumpLine({ timeUs: 1_767_258_000_000_000 + Math.round((i * 1e6) / RATE), iface: 'vcan0', id: message.id, extended: false, fd: false, remote: false, error: false, data: encodeMessage(message, own) }));
-  }
-  const file = join(dir, 'vcan-2000fps.log');
-  writeFileSync(file, lines.join('\n') + '\n');
-  return file;
-}
-
 const availability = vmAvailable();
 if (!availability.ok) {
   // A missing QEMU or kernel is a failure in CI, never a silent skip.
   if (process.env.CI) t.fail(availability.reason);
   else t.pass('SocketCAN on a real kernel', { skip: availability.reason });
 } else {
-  void t.test('SocketCanSource on vcan0 in a real kernel: every frame at 2,000 frames/s, stale when down, fresh when up', async (t) => {
+  void t.test('SocketCanSource on vcan0 in a real kernel: every frame at 2,000 frames/s in batches with kernel times, bus-off and down reopen, stale when down, fresh when up, no descriptor left', async (t) => {
     t.ok(existsSync(PROBE), `${PROBE} is built by npm test (npm run build)`);
     // The guest sees the host's tree read-only, except /tmp, which is its own: the log goes under dist/.
     const dir = join(root, 'dist/vm-fixtures');
     mkdirSync(dir, { recursive: true });
-    const log = writeLog(dir);
+    // 2 s of the demo vehicle's four messages at 2,000 frames/s.
+    const log = writeVcanLog(loadVehicle(VEHICLE), dir, FRAMES, RATE);
     const expected = new DecodeDigest(loadVehicle(VEHICLE));
     for (const line of readFileSync(log, 'utf8').trimEnd().split('\n')) expected.add(parseCandumpLine(line));
     const want = { ...expected.result(), values: expected.values() };
@@ -55,25 +39,57 @@ if (!availability.ok) {
     const r = await vm.run(`node ${PROBE} ${VEHICLE} ${log} vcan0`, { timeoutMs: 90_000 });
     t.equal(r.exitCode, 0, r.output);
     const got = JSON.parse(r.output.trim().split('\n').at(-1)!) as {
-      replay: { canplayerExit: number; frames: number; framesSha256: string; valuesSha256: string; values: Record<string, number> };
+      badInterface: string;
+      replay: {
+        canplayerExit: number;
+        frames: number;
+        framesSha256: string;
+        valuesSha256: string;
+        values: Record<string, number>;
+        batches: number;
+        backwards: number;
+        laterThanDelivery: number;
+        batchesWithOneTime: number;
+        withinWallClock: boolean;
+        spanUs: number;
+        medianGapUs: number;
+      };
+      stateAfterBusOff: string;
+      reopenedAfterBusOffMs?: number;
       staleAfterMs?: number;
       stateWhileDown: string;
       freshAfterMs?: number;
       afterFrames: number;
-      stats: { frames: number; errorFrames: number; reopens: number };
+      stats: { frames: number; errorFrames: number; busOff: number; dropped: number; reopens: number };
+      fdsBefore: number;
+      fdsAfter: number;
       logs: string[];
     };
     t.comment(`probe: ${JSON.stringify({ ...got, replay: { ...got.replay, values: undefined } })}`);
+    t.match(got.badInterface, /^ENODEV: SIOCGIFINDEX nocan0: No such device/, 'an interface that does not exist: ENODEV, naming it');
     t.equal(got.replay.canplayerExit, 0, 'canplayer played the log');
     t.equal(got.replay.frames, FRAMES, `all ${FRAMES} frames received`);
     t.equal(got.replay.framesSha256, want.framesSha256, 'the same frames in the same order');
     t.equal(got.replay.valuesSha256, want.valuesSha256, 'decoded to the same values, frame by frame');
     t.same(got.replay.values, want.values, 'the latest values agree');
+    // 2 s of frames in batch windows of 10 ms: about 200 wake-ups, more when the guest stalls less than a window.
+    t.ok(got.replay.batches > 0 && got.replay.frames / got.replay.batches >= 4, `${got.replay.batches} wake-ups for ${got.replay.frames} frames (${(got.replay.frames / got.replay.batches).toFixed(1)} a wake-up)`);
+    t.equal(got.replay.backwards, 0, 'the kernel times never go backwards');
+    t.equal(got.replay.laterThanDelivery, 0, 'no frame is timed after its batch was handed over');
+    t.equal(got.replay.batchesWithOneTime, 0, 'the frames of a batch each have their own time, not the wake-up\'s');
+    t.ok(got.replay.withinWallClock, 'the times are the receive times on the wall clock, not the log\'s');
+    // canplayer sends in bursts when the busy guest lets it run late: the span, not each gap, is the log's.
+    t.ok(got.replay.spanUs > 1_500_000, `spread as played: ${got.replay.spanUs} µs from the first frame to the last (the log: 2 s), ${got.replay.medianGapUs} µs between frames (median)`);
+    t.equal(got.stats.dropped, 0, 'the kernel dropped no frame');
+    t.equal(got.stateAfterBusOff, 'down', 'a bus-off error frame closes the socket');
+    t.ok(typeof got.reopenedAfterBusOffMs === 'number', `open again ${got.reopenedAfterBusOffMs} ms after the bus-off, once frames flowed`);
     t.ok(typeof got.staleAfterMs === 'number' && got.staleAfterMs <= 1000, `Vehicle.Speed went stale ${got.staleAfterMs} ms after the interface went down`);
     t.equal(got.stateWhileDown, 'down', 'the source noticed the interface going down');
     t.ok(typeof got.freshAfterMs === 'number', `fresh again ${got.freshAfterMs} ms after the interface came back up`);
-    t.equal(got.stats.reopens, 1, 'it reopened once frames flowed again');
+    t.same([got.stats.errorFrames, got.stats.busOff, got.stats.reopens], [2, 1, 2], 'two error frames, one a bus-off; reopened after it and after the interface came back');
+    t.match(got.logs.join('\n'), /vcan0 reported bus-off; reopening/);
     t.match(got.logs.join('\n'), /vcan0 went down; reopening/);
+    t.equal(got.fdsAfter, got.fdsBefore, 'every socket it opened is closed');
     t.same(kernelProblems(await vm.dmesg()), [], 'the kernel log is clean');
   });
 }

@@ -37,8 +37,9 @@ PERSONA_NODE_ARCH = "${@persona_node_arch(d.getVar('TARGET_ARCH'), d)}"
 
 do_configure[noexec] = "1"
 
-# The two native addons (persona's own, and socketcan's for live CAN) are compiled here for
-# the target, with the node-gyp the lockfile pins; nothing is downloaded.
+# The two native addons (persona's own, which also reads live CAN, and socketcan's, which the
+# package still lists) are compiled here for the target, with the node-gyp the lockfile pins;
+# nothing is downloaded.
 do_compile() {
     for addon in ${S}/native ${S}/node_modules/socketcan; do
         node ${S}/node_modules/node-gyp/bin/node-gyp.js rebuild -C $addon \
