@@ -26,11 +26,17 @@ export async function startDashboard(t: Test, args: string[], files: Record<stri
 
 /** The page's document, as the functions run in the browser see it (the project compiles without DOM types). */
 interface PageDocument {
-  querySelector(selector: string): { textContent: string | null } | null;
+  querySelector(selector: string): { textContent: string | null; getAttribute(name: string): string | null } | null;
 }
 
 /** Waits until the element's text matches (the function runs in the page, so it names nothing of this module). */
 export async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<string> {
   await page.waitForFunction(([s, source, flags]) => new RegExp(source, flags).test((globalThis as unknown as { document: PageDocument }).document.querySelector(s)?.textContent ?? ''), [selector, pattern.source, pattern.flags] as const, { polling: 50 });
   return (await page.textContent(selector)) ?? '';
+}
+
+/** Waits until the attribute of the element matches, then returns it: each part of the page renders in its own time. */
+export async function waitForAttribute(page: Page, selector: string, attribute: string, pattern: RegExp): Promise<string> {
+  await page.waitForFunction(([s, a, source, flags]) => new RegExp(source, flags).test((globalThis as unknown as { document: PageDocument }).document.querySelector(s)?.getAttribute(a) ?? ''), [selector, attribute, pattern.source, pattern.flags] as const, { polling: 50 });
+  return (await page.getAttribute(selector, attribute)) ?? '';
 }

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/common/package-root.js';
-import { openPage, startDashboard, waitForText } from './browser.js';
+import { openPage, startDashboard, waitForAttribute, waitForText } from './browser.js';
 
 /**
  * The bundled drive replayed at 10× into the dashboard in a real browser: the page follows
@@ -40,7 +40,8 @@ void t.test('the page follows the drive: contexts, timeline, switch log, decisio
     'the decision in words, with the threshold that made it highway',
   );
   t.match(await waitForText(page, '#targets', /gated until standstill/), /DMA_buffer_size.*→ 256KB/, 'the gated DMA size waits for a standstill');
-  const lane = await page.getAttribute('#timeline .lane:first-child .bar', 'aria-label');
+  // The timeline is drawn in its own time, after the context shows: wait for it to reach highway.
+  const lane = await waitForAttribute(page, '#timeline .lane:first-child .bar', 'aria-label', / highway now$/);
   // A loaded machine may delay frames long enough for a moment of unknown: the timeline shows that too.
   t.match(lane, /^driving: (.*, )?parked until [\d:]+, (.*, )?city until [\d:]+, (.*, )?highway now$/, 'the timeline has every context of the drive so far');
   t.equal(await page.textContent('#ctx-instance'), 'unknown', 'no host context in the demo');
