@@ -185,6 +185,10 @@ export async function timeRequests(options: {
         onStart: async () => {
           cycle = c;
           await step();
+          // The hold file of this request is written before the next request is timed (an answer
+          // over MQTT waits for it already; a switch through the API does not): one request's
+          // write does not hold back what the next one publishes.
+          await (running.daemon as Daemon).settled();
           if (i === steps.length - 1 && c >= warmUpCycles) options.onCycle?.(c + 1 - warmUpCycles);
         },
       }),
@@ -202,4 +206,37 @@ export async function timeRequests(options: {
     await client.endAsync();
   }
   return { mqttUs, mqttAnsweredUs, inProcessUs };
+}
+
+/**
+ * What the broker's hops cost alone, without a daemon: a client sends a message to itself
+ * through the broker and, once it is back, a second one. A request over MQTT makes as many hops
+ * (client → broker → daemon → broker → client), each a process woken up. QoS 1, as the requests;
+ * the first `warmUp` pairs are not timed. µs per pair.
+ */
+export async function timeBrokerHops(options: { brokerUrl: string; pairs: number; warmUp: number; login?: Login }): Promise<number[]> {
+  const client = await mqtt.connectAsync(options.brokerUrl, { protocolVersion: 5, reconnectPeriod: 0, clientId: `bench-${randomUUID().slice(0, 8)}`, ...(options.login ?? {}) });
+  sendWithoutDelay(client);
+  // A topic the benchmark client may both write and read under persona's ACL; no daemon runs meanwhile.
+  const topic = `persona/${ECU}/client/${CLIENT}/request/echo`;
+  let arrived: (() => void) | undefined;
+  client.on('message', () => arrived?.());
+  await client.subscribeAsync(topic, { qos: 1 });
+  const hop = (): Promise<void> =>
+    new Promise((resolve) => {
+      arrived = resolve;
+      void client.publishAsync(topic, '{}', { qos: 1 });
+    });
+  const pairsUs: number[] = [];
+  try {
+    for (let i = 0; i < options.warmUp + options.pairs; i++) {
+      const started = performance.now();
+      await hop();
+      await hop();
+      if (i >= options.warmUp) pairsUs.push((performance.now() - started) * 1000);
+    }
+  } finally {
+    await client.endAsync();
+  }
+  return pairsUs;
 }
