@@ -20,11 +20,16 @@ Usage: tuned-switch-client.py '{"profiles": {"name": {"net.core.somaxconn": "102
 """
 import json
 import re
+import select
 import subprocess
 import sys
 import time
 
 import dbus
+
+
+# A switch of a whole profile takes seconds in an emulated VM; one that takes this long hangs.
+SIGNAL_TIMEOUT_S = 120
 
 
 def read(key):
@@ -50,9 +55,12 @@ class Signals:
         # dbus-monitor prints the NameAcquired (or NameLost) of its own connection once it listens.
         self.monitor.stdout.readline()
 
-    def next_profile_changed(self):
-        """(profile names, applied, message) of the next profile_changed signal."""
+    def next_profile_changed(self, timeout):
+        """(profile names, applied, message) of the next profile_changed signal; None when none comes within timeout seconds."""
+        deadline = time.monotonic() + timeout
         while True:
+            if not select.select([self.monitor.stdout], [], [], max(0, deadline - time.monotonic()))[0]:
+                return None
             line = self.monitor.stdout.readline().decode()
             if not line:
                 raise RuntimeError('dbus-monitor ended')
@@ -91,9 +99,15 @@ def main():
         started = time.perf_counter()
         ok, message = tuned.switch_profile(name)
         if ok and signals is not None:
-            applied_name, ok, message = signals.next_profile_changed()
-            while applied_name != name:
-                applied_name, ok, message = signals.next_profile_changed()
+            applied = signals.next_profile_changed(SIGNAL_TIMEOUT_S)
+            while applied is not None and applied[0] != name:
+                applied = signals.next_profile_changed(SIGNAL_TIMEOUT_S)
+            if applied is None:
+                # TuneD never said it applied the profile: what was timed so far is kept.
+                failed += 1
+                print('switch to %s: no profile_changed within %d s' % (name, SIGNAL_TIMEOUT_S), file=sys.stderr)
+                break
+            ok, message = applied[1], applied[2]
         if not ok:
             failed += 1
             print('switch to %s failed: %s' % (name, message), file=sys.stderr)
