@@ -100,7 +100,7 @@ export function tunedSessionScript(benchDir: string, run: TunedRun): string {
     ? `cp /etc/tuned/tuned-main.conf ${dir}/etc/tuned-main.conf`
     : `printf 'daemon = 1\\ndynamic_tuning = 0\\nsleep_interval = 1\\nupdate_interval = 10\\nrecommend_command = 0\\nreapply_sysctl = 0\\n' > ${dir}/etc/tuned-main.conf`;
   const [first] = Object.keys(profiles);
-  const spec = JSON.stringify({ profiles, switches: run.switches, warmUp: run.warmUp ?? 0, signal: shipped, log: `${dir}/log/tuned.log` });
+  const spec = JSON.stringify({ profiles, switches: run.switches, warmUp: run.warmUp ?? 0, signal: shipped, logs: [`${dir}/tuned.out`, `${dir}/log/tuned.log`] });
   return `set -e
 rm -rf ${dir}; mkdir -p ${dir}/etc ${dir}/run ${dir}/log
 ${mainConf}

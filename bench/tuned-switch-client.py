@@ -14,9 +14,9 @@ A signal saying the profile failed counts as a failed switch.
 
 The first "warmUp" switches are not timed. Prints one JSON line:
 {"switchMs": [...], "failed": n, "problems": [...]}, the problems being the warnings and
-errors of TuneD's log ("log"), each once.
+errors of TuneD's logs ("logs"), each once.
 Usage: tuned-switch-client.py '{"profiles": {"name": {"net.core.somaxconn": "1024", ...}, ...},
-  "switches": N, "warmUp": W, "signal": false, "log": "/var/log/tuned/tuned.log"}'
+  "switches": N, "warmUp": W, "signal": false, "logs": ["/var/log/tuned/tuned.log"]}'
 """
 import json
 import re
@@ -73,17 +73,18 @@ class Signals:
         self.monitor.wait()
 
 
-def problems(log):
-    """Warnings and errors of TuneD's log, each once, without time stamps."""
+def problems(logs):
+    """Warnings and errors of TuneD's logs (its output, its log file), each once, without time stamps."""
     seen = []
-    try:
-        with open(log) as f:
-            for line in f:
-                m = re.match(r'^\S+ \S+ (WARNING|ERROR)\s+(.*)$', line.strip())
-                if m and m.group(2) not in seen:
-                    seen.append(m.group(2))
-    except OSError:
-        pass
+    for log in logs:
+        try:
+            with open(log) as f:
+                for line in f:
+                    m = re.match(r'^\S+ \S+ (WARNING|ERROR)\s+(.*)$', line.strip())
+                    if m and m.group(2) not in seen:
+                        seen.append(m.group(2))
+        except OSError:
+            pass
     return seen
 
 
@@ -118,7 +119,7 @@ def main():
             times.append((time.perf_counter() - started) * 1000)
     if signals is not None:
         signals.close()
-    print(json.dumps({'switchMs': times, 'failed': failed, 'problems': problems(spec['log']) if 'log' in spec else []}))
+    print(json.dumps({'switchMs': times, 'failed': failed, 'problems': problems(spec.get('logs', []))}))
 
 
 main()
