@@ -30,6 +30,8 @@ export interface PipelineOptions {
   warmUpPasses?: number;
   /** The broker to publish to; without one, the daemon publishes nowhere (what MQTT costs, by difference). */
   brokerUrl?: string;
+  /** The daemon's login on a broker that wants one. */
+  login?: { username: string; password: string };
   onPass?: (pass: number, decisions: number, switches: number) => void;
 }
 
@@ -165,6 +167,7 @@ export async function timePipeline(options: PipelineOptions): Promise<PipelineTi
         if (source.pass === 0 && change.region === 'driving') trace.contexts.push({ s: sinceStart(change.timeMs), from: change.from, to: change.to });
       },
     },
+    ...(options.login ? { connection: { username: options.login.username, password: options.login.password } } : {}),
   }))(options.brokerUrl !== undefined ? { brokerUrl: options.brokerUrl } : { publisher: new OfflinePublisher() });
   await daemon.start();
   await daemon.run();

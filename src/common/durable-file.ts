@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export interface DurableWriteModes {
@@ -43,5 +44,37 @@ function syncFolder(folder: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * writeDurably without blocking the event loop: the writes and flushes run on libuv's thread
+ * pool, so frames, applies and publishes go on while the storage flushes (tens of milliseconds
+ * on a busy flash). Calls for the same file must not overlap: the temporary file is one.
+ */
+export async function writeDurablyAsync(file: string, bytes: Uint8Array | string, modes: DurableWriteModes = {}): Promise<void> {
+  const folder = dirname(file);
+  await mkdir(folder, { recursive: true, mode: modes.folder ?? 0o755 });
+  const temporary = `${file}.${process.pid}.tmp`;
+  let created = false;
+  try {
+    const handle = await open(temporary, 'w', modes.file ?? 0o644);
+    created = true;
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, file);
+    const folderHandle = await open(folder, 'r');
+    try {
+      await folderHandle.sync();
+    } finally {
+      await folderHandle.close();
+    }
+  } catch (error) {
+    if (created) await rm(temporary, { force: true });
+    throw error;
   }
 }

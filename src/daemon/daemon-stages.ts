@@ -28,7 +28,7 @@ export interface DaemonStages {
   arbiter: Arbiter;
   holds: HoldRegistry;
   /** Where the holds outlive a restart; absent, they live as long as the process (an offline run). */
-  holdState?: { load(nowMs: number): HoldSnapshot; save(snapshot: HoldSnapshot): void };
+  holdState?: { load(nowMs: number): HoldSnapshot; save(snapshot: HoldSnapshot): Promise<void> };
   /** How many holds there may be in all (`maxHolds`). */
   maxHolds: number;
   /** How long a hold tied to its owner's presence lasts unless the owner says again that it is online. */

@@ -92,9 +92,10 @@ export class Daemon {
     await this.settled();
   }
 
-  /** Resolves once every apply queued so far is done, and what waited for it has been published. */
-  settled(): Promise<void> {
-    return this.applier.settled();
+  /** Resolves once every apply queued so far is done, and what waited for it has been published (the hold file written). */
+  async settled(): Promise<void> {
+    await this.applier.settled();
+    await this.stages.publisher.settled();
   }
 
   async stop(): Promise<void> {
@@ -335,13 +336,14 @@ export class Daemon {
   /**
    * Writes the holds where they outlive a restart: the holds as they are now, written in turn
    * with what is published, so that a durable write never delays the apply their change queued,
-   * and still comes before the answer to the request that made it.
+   * and still comes before the answer to the request that made it. The write does not block
+   * the event loop: frames, applies and what was published before it go on while it flushes.
    */
   private saveHolds(): void {
     const { holdState, holds, publisher } = this.stages;
     if (!holdState) return;
     const snapshot = holds.snapshot();
-    publisher.later('the hold state', () => holdState.save(snapshot));
+    publisher.laterAwaited('the hold state', () => holdState.save(snapshot));
   }
 
   /** Holds end on the wall clock, also while no sample is taken (no frames yet, a stalled loop). */

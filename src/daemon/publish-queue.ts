@@ -8,7 +8,8 @@ import type { NamespacePayload, StatePublisher } from '../mqtt/contract.js';
  * and its apply. Each hold is released once; when the last one is, what waited is sent, in
  * order. Unheld, with nothing waiting, a publish goes out at once. Answers to requests take
  * their place in the same order (`later`), so an answer never overtakes the state its request
- * changed.
+ * changed. A durable write takes its place too (`laterAwaited`): what follows it waits until it
+ * is done, as behind an apply, and the event loop goes on meanwhile.
  */
 /** Starts a timer; returns what cancels it. */
 export type StartTimer = (fire: () => void, ms: number) => () => void;
@@ -33,6 +34,8 @@ export class PublishQueue implements StatePublisher {
   private cancelWatchdog: (() => void) | undefined;
   /** The current hold outlasted MAX_HOLD_MS: publishing goes on unheld until it ends. */
   private overdue = false;
+  /** The awaited steps under way (`laterAwaited`). */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly output: StatePublisher,
@@ -45,11 +48,19 @@ export class PublishQueue implements StatePublisher {
     return this.output.start();
   }
 
-  /** Sends what still waits, whatever holds it: stopping is the last chance to. */
+  /** Sends what still waits, whatever holds it: stopping is the last chance to; a durable write under way is finished first. */
   async stop(): Promise<void> {
     this.cancelWatchdog?.();
+    this.cancelWatchdog = undefined;
+    this.overdue = true;
     this.flush();
+    await this.settled();
     await this.output.stop();
+  }
+
+  /** Resolves once no awaited step is under way and nothing waits behind one. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
   }
 
   /** Keeps what is published from now on until every hold is released. */
@@ -72,9 +83,28 @@ export class PublishQueue implements StatePublisher {
     this.waiting.push({ what, send });
   }
 
+  /**
+   * Runs `step` in its place among what is published, like `later`, and holds what follows until
+   * the promise it returns settles (a rejection is logged). The hold has the same watchdog as an
+   * apply's: after MAX_HOLD_MS what waits goes out without it.
+   */
+  laterAwaited(what: string, step: () => Promise<void>): void {
+    this.later(what, () => {
+      this.hold();
+      const done = Promise.resolve()
+        .then(step)
+        .catch((err: unknown) => this.logger.error(`${what} failed: ${(err as Error).message}`))
+        .finally(() => {
+          this.inFlight.delete(done);
+          this.release();
+        });
+      this.inFlight.add(done);
+    });
+  }
+
   private overrun(): void {
     this.overdue = true;
-    this.logger.warn(`an apply has held back what persona publishes for ${this.maxHoldMs} ms: ${this.waiting.length} messages go out without waiting for it`);
+    this.logger.warn(`an apply or a durable write has held back what persona publishes for ${this.maxHoldMs} ms: ${this.waiting.length} messages go out without waiting for it`);
     this.flush();
   }
 
@@ -118,8 +148,12 @@ export class PublishQueue implements StatePublisher {
     this.later('status', () => this.output.setDegraded(reason));
   }
 
+  /** Sends what waits, in order, until a step holds what follows it again (unless overdue). */
   private flush(): void {
-    for (let next = this.waiting.shift(); next; next = this.waiting.shift()) this.run(next.what, next.send);
+    while (this.waiting.length > 0 && (this.holds === 0 || this.overdue)) {
+      const next = this.waiting.shift() as { what: string; send: () => void };
+      this.run(next.what, next.send);
+    }
   }
 
   /** A publish that throws is logged: it must stop neither what waits behind it nor the apply that released it. */

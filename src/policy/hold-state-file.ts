@@ -1,5 +1,5 @@
 import { readFileSync, renameSync } from 'node:fs';
-import { writeDurably } from '../common/durable-file.js';
+import { writeDurablyAsync } from '../common/durable-file.js';
 import type { Logger } from '../common/logger.js';
 import { compileDocumentSchema, DocumentError, formatProblem, type DocumentProblem } from '../common/schema.js';
 import type { HoldSnapshot, StoredHold } from './hold-registry.js';
@@ -24,6 +24,8 @@ const NO_FILE = serialize(EMPTY);
 export class HoldStateFile {
   /** What the file holds as far as this process knows: a change is written, a repeat is not. */
   private written: string | undefined;
+  /** The save under way: the next one starts after it, so that writes never overlap and the last one wins. */
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(
     readonly file: string,
@@ -51,16 +53,23 @@ export class HoldStateFile {
     }
   }
 
-  /** Writes the holds unless the file has them already; a failure is logged, and the next change tries again. */
-  save(snapshot: HoldSnapshot): void {
+  /**
+   * Writes the holds unless the file has them already, after any save under way, without
+   * blocking the event loop; resolves once they are on disk. A failure is logged (the promise
+   * still resolves), and the next change tries again.
+   */
+  save(snapshot: HoldSnapshot): Promise<void> {
     const text = serialize(snapshot);
-    if (text === this.written) return;
-    try {
-      writeDurably(this.file, text, { file: 0o600, folder: 0o700 });
-      this.written = text;
-    } catch (err) {
-      this.logger.error(`${this.file}: cannot be written (${(err as Error).message}): the holds in force stay, but would not outlive a restart; written again at the next change`);
-    }
+    this.saving = this.saving.then(async () => {
+      if (text === this.written) return;
+      try {
+        await writeDurablyAsync(this.file, text, { file: 0o600, folder: 0o700 });
+        this.written = text;
+      } catch (err) {
+        this.logger.error(`${this.file}: cannot be written (${(err as Error).message}): the holds in force stay, but would not outlive a restart; written again at the next change`);
+      }
+    });
+    return this.saving;
   }
 
   /** Keeps a file that cannot be used under another name, so that nothing in it is lost when the next change is written. */

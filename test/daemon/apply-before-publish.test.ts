@@ -148,7 +148,7 @@ void t.test('the hold file is written after the apply a hold caused has returned
   }
   let placed = '';
   let appliesBefore = 0;
-  let afterApply = '';
+  let afterApply: Promise<string> = Promise.resolve('');
   await runDrive(
     (daemon) => [
       { seconds: 1, speedKmh: 0, gear: P },
@@ -161,8 +161,8 @@ void t.test('the hold file is written after the apply a hold caused has returned
           placed = daemon().placeHold({ owner: 'media', driverId: 'pvnic', personality: 'highway', priority: 5 }, { maxPerOwner: 1 }).hold.id;
         },
       },
-      // Read while the daemon still runs: stopping it writes whatever still waits.
-      { seconds: 5, onStart: () => void (afterApply = onDisk()) },
+      // Read while the daemon still runs, once what it has under way is done: stopping it writes whatever still waits.
+      { seconds: 5, onStart: () => void (afterApply = daemon().settled().then(onDisk)) },
       { seconds: 1 },
     ],
     { backend: new WatchingBackend([pvnic as unknown as SimulatedDriver]), overrides: { holdState }, durableHolds: true },
@@ -170,5 +170,5 @@ void t.test('the hold file is written after the apply a hold caused has returned
   t.ok(placed, 'the hold was placed');
   t.ok(atStart.length > appliesBefore, `the hold made an apply (${atStart.length - appliesBefore})`);
   t.notMatch(atStart[appliesBefore], placed, 'the file did not have the hold yet when its apply started');
-  t.match(JSON.parse(afterApply), { holds: [{ id: placed, personality: 'highway' }] }, 'and has it once the apply returned');
+  t.match(JSON.parse(await afterApply), { holds: [{ id: placed, personality: 'highway' }] }, 'and has it once the apply returned');
 });

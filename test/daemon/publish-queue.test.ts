@@ -102,7 +102,7 @@ void t.test('an apply that hangs holds nothing back for longer than the watchdog
   t.same(output.sent, [], 'held');
   timers[0]!.fire();
   t.same(output.sent, ['context highway', 'answer'], 'out, in order, when the watchdog fires');
-  t.match(logged.join('\n'), /an apply has held back what persona publishes for 2000 ms: 2 messages go out without waiting for it/);
+  t.match(logged.join('\n'), /an apply or a durable write has held back what persona publishes for 2000 ms: 2 messages go out without waiting for it/);
   q.setDegraded('drift');
   t.same(output.sent.at(-1), 'status drift', 'and at once while the hung apply lasts');
   q.release();
@@ -114,4 +114,48 @@ void t.test('an apply that hangs holds nothing back for longer than the watchdog
   q.release();
   t.ok(timers[1]!.cancelled, 'released in time: its watchdog is cancelled');
   t.same(output.sent.at(-1), 'switch city');
+});
+
+void t.test('an awaited step (a durable write) holds what follows it until it is done, not what came before it', async (t) => {
+  const { queue: q, output } = queue();
+  let finish: () => void = () => undefined;
+  q.publishContext(context('city'));
+  q.laterAwaited('the hold state', () => new Promise<void>((resolve) => (finish = () => {
+    output.sent.push('written');
+    resolve();
+  })));
+  q.later('client/hmi/response/select', () => output.sent.push('answer'));
+  q.publishContext(context('highway'));
+  t.same(output.sent, ['context city'], 'the answer and the next state wait for the write');
+  let settled = false;
+  const done = q.settled().then(() => (settled = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  t.notOk(settled, 'not settled while the write is under way');
+  finish();
+  await done;
+  t.same(output.sent, ['context city', 'written', 'answer', 'context highway'], 'then in order');
+});
+
+void t.test('an awaited step that fails is logged, and what follows it goes out', async (t) => {
+  const { queue: q, output, logged } = queue();
+  q.laterAwaited('the hold state', () => Promise.reject(new Error('EIO')));
+  q.later('client/hmi/response/select', () => output.sent.push('answer'));
+  await q.settled();
+  t.same(output.sent, ['answer']);
+  t.match(logged.join('\n'), /the hold state failed: EIO/);
+});
+
+void t.test('stopping finishes a durable write under way before the output stops', async (t) => {
+  const { queue: q, output } = queue();
+  q.hold();
+  q.laterAwaited('the hold state', () => new Promise<void>((resolve) => setTimeout(() => {
+    output.sent.push('written');
+    resolve();
+  }, 20)));
+  q.publishContext(context('city'));
+  const stopped = q.stop();
+  t.same(output.sent, ['context city'], 'what waited goes out, whatever holds it');
+  await stopped;
+  t.same(output.sent, ['context city', 'written'], 'and the write is finished');
+  t.ok(output.stopped, 'before the output stops');
 });

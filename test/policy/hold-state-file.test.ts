@@ -25,7 +25,7 @@ function twoHolds(): { registry: HoldRegistry; tokens: string[] } {
 void t.test('no file yet: no holds, nothing logged, and an empty set is not written', async (t) => {
   const { file, path, logs } = stateFile(t.testdir());
   t.same(file.load(NOW), { sequence: 0, holds: [] });
-  file.save(new HoldRegistry().snapshot());
+  await file.save(new HoldRegistry().snapshot());
   t.throws(() => readFileSync(path), { code: 'ENOENT' });
   t.same(logs, []);
 });
@@ -34,7 +34,7 @@ void t.test('what is saved loads again: wall-clock times as ISO, the token only 
   const dir = t.testdir();
   const { registry, tokens } = twoHolds();
   const { file, path } = stateFile(dir);
-  file.save(registry.snapshot());
+  await file.save(registry.snapshot());
   const text = readFileSync(path, 'utf8');
   for (const token of tokens) t.notOk(text.includes(token), 'no token on disk');
   t.match(JSON.parse(text), {
@@ -55,18 +55,18 @@ void t.test('a save that changes nothing does not write', async (t) => {
   const dir = t.testdir();
   const { registry } = twoHolds();
   const { file, path } = stateFile(dir);
-  file.save(registry.snapshot());
+  await file.save(registry.snapshot());
   // A marker the next write would replace.
   writeFileSync(path, 'untouched');
-  file.save(registry.snapshot());
+  await file.save(registry.snapshot());
   t.equal(readFileSync(path, 'utf8'), 'untouched', 'the same holds again');
   const reloaded = stateFile(dir);
   writeFileSync(path, JSON.stringify({ format: 1, sequence: 0, holds: [] }, null, 2) + '\n');
   reloaded.file.load(NOW);
   writeFileSync(path, 'untouched');
-  reloaded.file.save(new HoldRegistry().snapshot());
+  await reloaded.file.save(new HoldRegistry().snapshot());
   t.equal(readFileSync(path, 'utf8'), 'untouched', 'the holds just loaded');
-  file.save(new HoldRegistry().snapshot());
+  await file.save(new HoldRegistry().snapshot());
   t.match(JSON.parse(readFileSync(path, 'utf8')), { holds: [] }, 'a change is written');
 });
 
@@ -102,9 +102,9 @@ void t.test('a write that fails is logged and tried again at the next change', a
   const dir = t.testdir({ state: 'not a folder' });
   const { file, path, logs } = stateFile(dir);
   const { registry } = twoHolds();
-  t.doesNotThrow(() => file.save(registry.snapshot()));
+  await t.resolves(file.save(registry.snapshot()), 'a failed write does not reject');
   t.match(logs, [/^error persona:holds: .*holds\.json: cannot be written \(.*\): the holds in force stay, but would not outlive a restart; written again at the next change$/]);
   rmSync(join(dir, 'state'));
-  file.save(registry.snapshot());
+  await file.save(registry.snapshot());
   t.equal((JSON.parse(readFileSync(path, 'utf8')) as { holds: unknown[] }).holds.length, 2);
 });
