@@ -18,7 +18,7 @@ void t.test('the condensed demo drive switches as the demo drive does, each swit
   const root = packageRoot();
   const drive = condensedDemoDrive(root);
   const seconds = drive.segments.reduce((sum, s) => sum + s.seconds, 0);
-  t.comment(`${seconds} s: ${drive.segments.map((s) => `${s.label} ${s.seconds} s`).join(', ')}`);
+  t.comment(`${seconds.toFixed(1)} s: ${drive.segments.map((s) => `${s.label} ${s.seconds} s`).join(', ')}`);
   const dir = t.testdir();
   const log = join(dir, 'condensed-drive.log');
   writeFileSync(log, synthesizeDrive(loadVehicle(join(root, 'vehicles/demo')), drive));

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDriveProfile, synthesizeDrive, type DriveProfile } from '../../src/signals/drive-synth.js';
 import { loadVehicle } from '../../src/signals/signal-map.js';
-import { condensedDemoDrive } from './condensed-drive.js';
+import { condensedDemoDrive, SIGNAL_MAX_AGE_MS } from './condensed-drive.js';
 import { BROKER, ECU, FIXTURES, HEAD_UNIT, root } from './ecu.js';
 
 /** The files written. */
@@ -39,14 +39,12 @@ export function writeEcuFixtures(): EcuFixtures {
   };
   writeFileSync(join(FIXTURES, 'persona.config.json'), JSON.stringify(config, null, 2));
 
-  // The demo vehicle, with signals stale after 1 s instead of 60 ms: under TCG on a busy machine
-  // the guest can stall for longer than a real bus ever pauses, and the drive is under test here;
-  // the 60 ms default is tested on the host (test/daemon/scenarios.test.ts).
+  // The demo vehicle, its signals stale only after a stall of the guest the drive survives.
   const vehicle = join(FIXTURES, 'vehicle');
   mkdirSync(vehicle, { recursive: true });
   const map = JSON.parse(readFileSync(join(root, 'vehicles/demo/signals.json'), 'utf8')) as { dbc: string; signals: Record<string, object> };
   copyFileSync(join(root, 'vehicles/demo', map.dbc), join(vehicle, map.dbc));
-  const signals = Object.fromEntries(Object.entries(map.signals).map(([name, entry]) => [name, { ...entry, maxAgeMs: 1000 }]));
+  const signals = Object.fromEntries(Object.entries(map.signals).map(([name, entry]) => [name, { ...entry, maxAgeMs: SIGNAL_MAX_AGE_MS }]));
   writeFileSync(join(vehicle, 'signals.json'), JSON.stringify({ ...map, signals }, null, 2));
 
   const demoVehicle = loadVehicle(join(root, 'vehicles/demo'));

@@ -14,6 +14,9 @@ export interface PortValues {
   features: string;
 }
 
+/** persona.ko's count of pvnic's applies: read before and after the ports, it tells whether an apply came in between. */
+const GENERATION = 'echo "generation $(cat /sys/class/misc/persona/drivers/pvnic/generation)"';
+
 const READBACK = PORTS.map(
   (port) => `echo "${port} rx-usecs $(ethtool -c ${port} | awk '/^rx-usecs:/ { print $2 }')"
 echo "${port} rx-buf-len $(ethtool -g ${port} | awk '/^Current/ { c = 1 } c && /^RX Buf Len:/ { print $4 }')"
@@ -21,15 +24,23 @@ for f in interrupt_coalescence_time DMA_buffer_size power_saving_mode feature_se
 ).join('\n');
 
 export async function readDriver(vm: Vm): Promise<Record<string, PortValues>> {
-  const r = await vm.run(READBACK);
+  return (await readDriverAt(vm)).ports;
+}
+
+/** What the driver shows, and its generation before and after reading it: equal, no apply came in between. */
+export async function readDriverAt(vm: Vm): Promise<{ ports: Record<string, PortValues>; generations: [number, number] }> {
+  const r = await vm.run(`${GENERATION}\n${READBACK}\n${GENERATION}`);
   if (r.exitCode !== 0) throw new Error(`reading pvnic: ${r.output}`);
   const fields = new Map<string, string>();
+  const generations: number[] = [];
   for (const line of r.output.trim().split('\n')) {
     const [port, key, ...rest] = line.split(' ');
-    fields.set(`${port} ${key}`, rest.join(' '));
+    if (port === 'generation') generations.push(Number(key));
+    else fields.set(`${port} ${key}`, rest.join(' '));
   }
+  if (generations.length !== 2 || generations.some((g) => !Number.isInteger(g))) throw new Error(`reading pvnic's generation: ${r.output}`);
   const get = (port: string, key: string): string => fields.get(`${port} ${key}`) ?? '';
-  return Object.fromEntries(
+  const ports = Object.fromEntries(
     PORTS.map((port) => [
       port,
       {
@@ -42,6 +53,7 @@ export async function readDriver(vm: Vm): Promise<Record<string, PortValues>> {
       },
     ]),
   );
+  return { ports, generations: generations as [number, number] };
 }
 
 /** What a port must show for parameters in manifest units ("4ms", "256KB", "gro,tso"). */
