@@ -102,6 +102,19 @@ export class PublishQueue implements StatePublisher {
     });
   }
 
+  /**
+   * Keeps a place among what is published for payloads not known yet (an apply's personality
+   * and switch, known once it returns): what is queued after the place waits until it is
+   * filled, as behind `laterAwaited`. The returned function fills it, once, with what to send
+   * through the queue's output in that place; with nothing when there is nothing to say.
+   */
+  reserve(what: string): (send: (output: StatePublisher) => void) => void {
+    let fill: (send: (output: StatePublisher) => void) => void = () => undefined;
+    const filled = new Promise<(output: StatePublisher) => void>((resolve) => (fill = resolve));
+    this.laterAwaited(what, async () => (await filled)(this.output));
+    return fill;
+  }
+
   private overrun(): void {
     this.overdue = true;
     this.logger.warn(`an apply or a durable write has held back what persona publishes for ${this.maxHoldMs} ms: ${this.waiting.length} messages go out without waiting for it`);

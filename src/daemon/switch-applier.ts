@@ -2,7 +2,7 @@ import type { Drift } from '../backend/driver-backend.js';
 import type { ContextState } from '../context/context-names.js';
 import { describeBreach } from '../health/health-watch.js';
 import type { ParameterValues } from '../manifests/personality.js';
-import type { DriverPersonality } from '../mqtt/contract.js';
+import type { DriverPersonality, PersonalityPayload, StatePublisher, SwitchPayload } from '../mqtt/contract.js';
 import type { Candidate } from '../policy/arbiter.js';
 import type { Target } from '../policy/context-policy.js';
 import type { DriverStanding, SwitchPlan } from '../policy/switch-planner.js';
@@ -40,12 +40,19 @@ export interface ApplyRequest {
  * in decision order while frames keep flowing, the failures that make persona limp, and the
  * health watch after each switch.
  */
+/** Where an apply's personality and switch go among what is published: filled once it is kept. */
+interface Announcement {
+  fill?: (send: (output: StatePublisher) => void) => void;
+}
+
 export class SwitchApplier {
   readonly health: HealthGuard;
   readonly limp: LimpMode;
   private readonly standings = new Map<string, Standing>();
   private changes = 0;
   private work: Promise<void> = Promise.resolve();
+  /** The applies queued since the decision that queued them was recorded: their places among what is published are still to be kept. */
+  private readonly unplaced: Announcement[] = [];
 
   constructor(
     private readonly stages: DaemonStages,
@@ -119,6 +126,8 @@ export class SwitchApplier {
       waiting: plan.waiting,
     });
     this.stages.publisher.hold();
+    const announcement: Announcement = {};
+    this.unplaced.push(announcement);
     this.work = this.work.then(async () => {
       try {
         const result = await this.stages.backend.apply(driverId, plan.apply, target.resources);
@@ -128,7 +137,7 @@ export class SwitchApplier {
         // Applied: the backend has returned and the values are read back; telling comes after.
         this.observer.switched?.(record);
         if (trigger.startsWith('drift on ')) this.stages.publisher.setDegraded(undefined);
-        this.publishSwitch(record);
+        this.announce(announcement, record);
         this.health.switched(target, this.stages.store.get(driverId, winner.personality), from, this.timeMs());
         if (this.limp.succeeded()) {
           this.stages.logger.info(`limp mode over: ${winner.personality} applied to ${target.key}`);
@@ -137,6 +146,8 @@ export class SwitchApplier {
       } catch (err) {
         this.applyFailed(target, winner.personality, before, err as Error);
       } finally {
+        // A failed apply has nothing to say in its place: what waits behind it goes on.
+        announcement.fill?.(() => undefined);
         this.stages.publisher.release();
       }
     }).catch((err: unknown) => {
@@ -144,6 +155,29 @@ export class SwitchApplier {
       // would be skipped and what they hold back never published.
       this.stages.logger.error(`applying ${winner.personality} to ${target.key}: ${(err as Error).message}`);
     });
+  }
+
+  /**
+   * Keeps a place among what is published for the personality and switch of each apply queued
+   * since the last call, right after what the decision that queued them published (its context,
+   * holds and record). What is queued later (a hold file's durable write, the answer to a
+   * request) then goes out after them, and never holds them back.
+   */
+  placeAnnouncements(): void {
+    for (const announcement of this.unplaced.splice(0)) announcement.fill = this.stages.publisher.reserve('the switch');
+  }
+
+  /** The switch's payloads as they are now, sent in the place kept for them; where none was kept, queued now. */
+  private announce(announcement: Announcement, record: SwitchRecord): void {
+    const { personality, switched } = this.switchPayloads(record);
+    const send = (output: StatePublisher): void => {
+      output.publishPersonality(personality);
+      output.publishSwitch(switched);
+    };
+    const { fill } = announcement;
+    announcement.fill = undefined;
+    if (fill) fill(send);
+    else send(this.stages.publisher);
   }
 
   /**
@@ -192,15 +226,15 @@ export class SwitchApplier {
     this.observer.healthFailed?.(failure);
   }
 
-  private publishSwitch(r: SwitchRecord): void {
-    const { publisher, backend } = this.stages;
+  /** state/personality after a switch, and its event/switch. */
+  private switchPayloads(r: SwitchRecord): { personality: PersonalityPayload; switched: SwitchPayload } {
+    const { backend } = this.stages;
     const drivers: Record<string, DriverPersonality> = {};
     for (const target of this.stages.arbiter.targets) {
       const s = this.standings.get(target.key);
       if (!s || s.personality === null) continue;
       drivers[target.key] = { personality: s.personality, resources: target.resources, generation: s.generation, since: iso(s.sinceWallMs), parameters: formatted(this.read(target)), pending: formatted(s.waiting) };
     }
-    publisher.publishPersonality({ backend: backend.kind, drivers });
-    publisher.publishSwitch(switchPayload(r));
+    return { personality: { backend: backend.kind, drivers }, switched: switchPayload(r) };
   }
 }

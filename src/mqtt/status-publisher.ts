@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { IClientOptions, IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { Topics, type ContextPayload, type DecisionPayload, type DriftPayload, type HealthPayload, type HoldsPayload, type InfoPayload, type ManifestEventPayload, type NamespacePayload, type PersonalityPayload, type RejectedPayload, type StatePublisher, type StatusPayload, type SwitchPayload, type WorkloadPayload } from './contract.js';
 import { MAX_DOCUMENT_BYTES } from '../manifests/bounded-json.js';
@@ -70,6 +70,8 @@ export class StatusPublisher implements StatePublisher {
 
   /** Connects; resolves on the first connection, rejects if the broker refuses or is unreachable. */
   async start(): Promise<void> {
+    // Loaded only to connect: a simulation builds the daemon with another publisher and never needs MQTT.js.
+    const { default: mqtt } = await import('mqtt');
     let client: MqttClient;
     try {
       client = await mqtt.connectAsync(this.options.url, this.clientOptions(5), false);

@@ -1,7 +1,8 @@
 import t from 'tap';
+import { join } from 'node:path';
 import { packageRoot } from '../../src/common/package-root.js';
 import type { PersonaConfig } from '../../src/daemon/config.js';
-import { DIST_SRC, modulesLoaded } from '../helpers/modules-loaded.js';
+import { DIST_SRC, filesLoaded, modulesLoaded } from '../helpers/modules-loaded.js';
 
 /** The compiled modules that building a daemon with these settings loads. */
 function buildLoads(overrides: Partial<PersonaConfig>): Promise<string[]> {
@@ -31,4 +32,34 @@ void t.test('the dashboard and the shared namespace are loaded when configured',
   t.ok(loaded.includes('daemon/dashboard-api.js'), 'its API is loaded');
   t.ok(loaded.includes('namespace/mqtt-namespace.js'), 'the namespace is loaded');
   t.same(loaded.filter((m) => UNUSED_BACKENDS.test(m)), []);
+});
+
+void t.test('a simulation publishes nowhere and loads no MQTT client; a daemon loads MQTT.js once it connects', async (t) => {
+  const root = JSON.stringify(packageRoot());
+  const dir = t.testdir();
+  const state = JSON.stringify({ backend: 'simulated', manifestState: join(dir, 'manifest-state.json'), holdState: join(dir, 'holds.json') });
+  const imports = [
+    `const { loadConfig } = await import(${JSON.stringify(`${DIST_SRC}daemon/config.js`)});`,
+    `const { silentLogger } = await import(${JSON.stringify(`${DIST_SRC}common/logger.js`)});`,
+  ];
+  const simulated = await filesLoaded(
+    [
+      ...imports,
+      `const { simulate } = await import(${JSON.stringify(`${DIST_SRC}daemon/simulation.js`)});`,
+      `const { decisions } = await simulate(loadConfig({ cwd: ${root}, overrides: ${state} }), silentLogger);`,
+      `if (decisions.length === 0) throw new Error('the simulation decided nothing');`,
+    ].join('\n'),
+  );
+  t.ok(simulated.some((url) => url.endsWith('/daemon/simulation.js')), 'the simulation ran');
+  t.same(simulated.filter((url) => url.includes('/node_modules/mqtt/')), [], 'no module of MQTT.js');
+  // A broker nobody listens on: the connect fails, after MQTT.js was loaded to try it.
+  const connecting = await filesLoaded(
+    [
+      ...imports,
+      `const { StatusPublisher } = await import(${JSON.stringify(`${DIST_SRC}mqtt/status-publisher.js`)});`,
+      `const publisher = new StatusPublisher({ url: 'mqtt://127.0.0.1:1', ecuId: 'imports', online: { state: 'online', backend: 'simulated' }, logger: silentLogger });`,
+      `await publisher.start().then(() => { throw new Error('connected to port 1'); }, () => undefined);`,
+    ].join('\n'),
+  );
+  t.ok(connecting.some((url) => url.includes('/node_modules/mqtt/')), 'MQTT.js is loaded to connect');
 });

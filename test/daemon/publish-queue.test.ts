@@ -159,3 +159,31 @@ void t.test('stopping finishes a durable write under way before the output stops
   t.same(output.sent, ['context city', 'written'], 'and the write is finished');
   t.ok(output.stopped, 'before the output stops');
 });
+
+void t.test("a kept place (an apply's payloads, known once it returns) goes out in its place, before what was queued after it", async (t) => {
+  const { queue: q, output } = queue();
+  q.hold();
+  q.publishContext(context('city'));
+  const fill = q.reserve('the switch');
+  q.laterAwaited('the hold state', () => {
+    output.sent.push('written');
+    return Promise.resolve();
+  });
+  q.later('client/hmi/response/select', () => output.sent.push('answer'));
+  q.release();
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(output.sent, ['context city'], 'what follows the place waits for it to be filled');
+  fill((out) => out.publishSwitch(switchTo('city')));
+  await q.settled();
+  t.same(output.sent, ['context city', 'switch city', 'written', 'answer'], 'the switch in its place, then the write and the answer');
+});
+
+void t.test('a kept place filled with nothing lets what follows it go', async (t) => {
+  const { queue: q, output } = queue();
+  const fill = q.reserve('the switch');
+  q.publishContext(context('highway'));
+  t.same(output.sent, [], 'waits for the place');
+  fill(() => undefined);
+  await q.settled();
+  t.same(output.sent, ['context highway']);
+});

@@ -129,7 +129,7 @@ void t.test('a hold is tied to its owner: when its presence goes offline (last w
   t.match(reverted.drivers[0], { winner: { source: 'policy', personality: 'city' } }, 'the policy wins again (the switch back waits out the minimum interval)');
 });
 
-void t.test('what a request makes the daemon publish goes out after the apply, its answer in its place: after the decision, before the switch', async (t) => {
+void t.test('what a request makes the daemon publish goes out after the apply, and its answer last: the state it changed is out before it, and its hold on disk', async (t) => {
   const broker = await startMosquitto();
   t.teardown(() => broker.stop());
   const recorder = await MqttRecorder.connect(broker.url, [`${ROOT}/#`]);
@@ -149,7 +149,7 @@ void t.test('what a request makes the daemon publish goes out after the apply, i
   await recorder.sync();
   t.same(
     recorder.messages.slice(from).map((m) => m.topic.slice(ROOT.length + 1)),
-    ['client/head-unit/request/select', 'state/holds', 'state/decision', 'client/head-unit/response/o1', 'state/personality', 'event/switch'],
+    ['client/head-unit/request/select', 'state/holds', 'state/decision', 'state/personality', 'event/switch', 'client/head-unit/response/o1'],
   );
 });
 
