@@ -20,10 +20,18 @@ function verdict(e: BenchEntry): string {
   return e.met ? 'met' : '**missed**';
 }
 
+/** Modules run again after the whole run, on the same machine: their rows replaced the run's. */
+export interface Rerun {
+  modules: readonly string[];
+  date: string;
+  loadAtStart: number;
+}
+
 /** The table of a run: one row per entry; a missed target is marked and says what limits it. */
-export function performanceTable(entries: readonly BenchEntry[], machine: Machine, date: string): string {
+export function performanceTable(entries: readonly BenchEntry[], machine: Machine, date: string, reruns: readonly Rerun[] = []): string {
   const lines = [
     `Measured ${date} on ${machine.cpu}, ${machine.cores} logical CPUs, ${machine.memoryGb} GB, ${machine.kernel}, Node ${machine.node}; load average ${machine.loadAtStart} when the run began.`,
+    ...reruns.map((r) => `The rows of ${r.modules.join(', ')} were measured again ${r.date} on the same machine (load average ${r.loadAtStart}), each with its references in that run.`),
     '',
     '| figure | value | reference (same run) | reference value | target | verdict | notes |',
     '| --- | ---: | --- | ---: | --- | --- | --- |',
