@@ -11,4 +11,6 @@ export interface BenchEntry {
   met: boolean | null;
   /** What limits a missed target, or why a row was skipped. */
   note?: string;
+  /** The benchmark module that measured it (set by `npm run bench`), so that running the module again replaces its rows. */
+  module?: string;
 }

@@ -25,13 +25,18 @@ export interface Rerun {
   modules: readonly string[];
   date: string;
   loadAtStart: number;
+  /** Set when the rerun's machine is not the run's. */
+  machine?: Machine;
 }
 
 /** The table of a run: one row per entry; a missed target is marked and says what limits it. */
 export function performanceTable(entries: readonly BenchEntry[], machine: Machine, date: string, reruns: readonly Rerun[] = []): string {
   const lines = [
     `Measured ${date} on ${machine.cpu}, ${machine.cores} logical CPUs, ${machine.memoryGb} GB, ${machine.kernel}, Node ${machine.node}; load average ${machine.loadAtStart} when the run began.`,
-    ...reruns.map((r) => `The rows of ${r.modules.join(', ')} were measured again ${r.date} on the same machine (load average ${r.loadAtStart}), each with its references in that run.`),
+    ...reruns.map(
+      (r) =>
+        `The rows of ${r.modules.join(', ')} were measured again ${r.date} on ${r.machine ? `another machine (${r.machine.cpu}, ${r.machine.cores} logical CPUs, ${r.machine.kernel}, Node ${r.machine.node})` : 'the same machine'} (load average ${r.loadAtStart}), each with its references in that run.`,
+    ),
     '',
     '| figure | value | reference (same run) | reference value | target | verdict | notes |',
     '| --- | ---: | --- | ---: | --- | --- | --- |',

@@ -41,12 +41,17 @@ for (const [i, name] of modules.entries()) {
   progress(`── ${i + 1}/${modules.length} ${name}`);
   try {
     const module = (await import(`./${name}.bench.js`)) as { run(): Promise<BenchEntry[]> };
-    entries.push(...(await module.run()));
+    entries.push(...(await module.run()).map((e) => ({ ...e, module: name })));
   } catch (err) {
     failed = true;
     console.error(err);
-    entries.push({ name: `${name} benchmark`, value: Number.NaN, unit: '', reference: null, referenceValue: null, target: null, met: null, note: `failed: ${(err as Error).message.split('\n')[0]}` });
+    entries.push({ name: `${name} benchmark`, value: Number.NaN, unit: '', reference: null, referenceValue: null, target: null, met: null, note: `failed: ${(err as Error).message.split('\n')[0]}`, module: name });
   }
+}
+if (chosen.length > 0 && failed) {
+  // The committed rows stay as they were: a failed rerun measured nothing to put in their place.
+  console.error(`a module failed; ${RESULTS_FILE} and the table are left as they were`);
+  process.exit(1);
 }
 const results: Results = chosen.length > 0 ? rerun(JSON.parse(readFileSync(join(root, RESULTS_FILE), 'utf8')) as Results, entries) : { machine, date, entries };
 writeFileSync(join(root, RESULTS_FILE), `${JSON.stringify(results, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
@@ -62,9 +67,12 @@ if (failed) process.exitCode = 1;
  * last. A module run again replaces its earlier rerun in what the table says.
  */
 function rerun(committed: Results, fresh: readonly BenchEntry[]): Results {
-  const byName = new Map(fresh.map((e) => [e.name, e]));
-  const kept = committed.entries.map((e) => byName.get(e.name) ?? e);
-  const added = fresh.filter((e) => !committed.entries.some((c) => c.name === e.name));
+  // A row is the rerun module's by its module, or, written before rows named their module, by its figure.
+  const replaced = (e: BenchEntry): boolean => (e.module !== undefined ? modules.includes(e.module) : fresh.some((f) => f.name === e.name));
+  const at = committed.entries.findIndex(replaced);
+  const kept = committed.entries.filter((e) => !replaced(e));
+  const entries = at < 0 ? [...kept, ...fresh] : [...kept.slice(0, at), ...fresh, ...kept.slice(at)];
   const earlier = (committed.reruns ?? []).map((r) => ({ ...r, modules: r.modules.filter((m) => !modules.includes(m)) })).filter((r) => r.modules.length > 0);
-  return { ...committed, entries: [...kept, ...added], reruns: [...earlier, { modules, date, loadAtStart: machine.loadAtStart }] };
+  const same = (['cpu', 'cores', 'memoryGb', 'kernel', 'node'] as const).every((k) => committed.machine[k] === machine[k]);
+  return { ...committed, entries, reruns: [...earlier, { modules, date, loadAtStart: machine.loadAtStart, ...(same ? {} : { machine }) }] };
 }

@@ -458,9 +458,12 @@ export class Daemon {
       }
     }
     // Published once the applies are queued, so that it waits for them; then the switches' own payloads.
-    this.publishHoldsIfChanged();
-    this.record(reason, context, drivers, nowMs, wallMs);
-    this.applier.placeAnnouncements();
+    try {
+      this.publishHoldsIfChanged();
+      this.record(reason, context, drivers, nowMs, wallMs);
+    } finally {
+      this.applier.placeAnnouncements();
+    }
     if (expired.length > 0) this.saveHolds();
     const results = planned.map(({ verdict, plan, standing }) => ({ result: plan.result, continuing: standing.personality === verdict.winner.personality }));
     this.settledDecision.decided(this.decisionInputs(context, standstill), results, queued);

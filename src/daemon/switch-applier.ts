@@ -43,6 +43,8 @@ export interface ApplyRequest {
 /** Where an apply's personality and switch go among what is published: filled once it is kept. */
 interface Announcement {
   fill?: (send: (output: StatePublisher) => void) => void;
+  /** The apply has ended: a place kept from now on would never be filled. */
+  done?: boolean;
 }
 
 export class SwitchApplier {
@@ -146,7 +148,9 @@ export class SwitchApplier {
       } catch (err) {
         this.applyFailed(target, winner.personality, before, err as Error);
       } finally {
-        // A failed apply has nothing to say in its place: what waits behind it goes on.
+        // A failed apply has nothing to say in its place: what waits behind it goes on. One not
+        // placed yet gets no place at all.
+        announcement.done = true;
         announcement.fill?.(() => undefined);
         this.stages.publisher.release();
       }
@@ -164,15 +168,24 @@ export class SwitchApplier {
    * request) then goes out after them, and never holds them back.
    */
   placeAnnouncements(): void {
-    for (const announcement of this.unplaced.splice(0)) announcement.fill = this.stages.publisher.reserve('the switch');
+    for (const announcement of this.unplaced.splice(0)) if (!announcement.done) announcement.fill = this.stages.publisher.reserve('the switch');
   }
 
   /** The switch's payloads as they are now, sent in the place kept for them; where none was kept, queued now. */
   private announce(announcement: Announcement, record: SwitchRecord): void {
     const { personality, switched } = this.switchPayloads(record);
+    // Each on its own, as the queue sends them: one that throws keeps the other.
     const send = (output: StatePublisher): void => {
-      output.publishPersonality(personality);
-      output.publishSwitch(switched);
+      for (const [what, publish] of [
+        ['state/personality', () => output.publishPersonality(personality)],
+        ['event/switch', () => output.publishSwitch(switched)],
+      ] as const) {
+        try {
+          publish();
+        } catch (err) {
+          this.stages.logger.error(`publishing ${what} failed: ${(err as Error).message}`);
+        }
+      }
     };
     const { fill } = announcement;
     announcement.fill = undefined;

@@ -172,3 +172,40 @@ void t.test('the hold file is written after the apply a hold caused has returned
   t.notMatch(atStart[appliesBefore], placed, 'the file did not have the hold yet when its apply started');
   t.match(JSON.parse(await afterApply), { holds: [{ id: placed, personality: 'highway' }] }, 'and has it once the apply returned');
 });
+
+void t.test('a decision whose recording throws after it queued an apply stalls nothing: what follows is published and the daemon stops', { timeout: 20_000 }, async (t) => {
+  const recorder = new RecordingPublisher();
+  let thrown = 0;
+  let refused = '';
+  await runDrive(
+    (daemon) => [
+      { seconds: 1, speedKmh: 0, gear: P },
+      { seconds: 15, speedKmh: 0, gear: P },
+      {
+        seconds: 15,
+        onStart: () => {
+          try {
+            daemon().placeHold({ owner: 'media', driverId: 'pvnic', personality: 'highway', priority: 5 }, { maxPerOwner: 1 });
+          } catch (err) {
+            refused = (err as Error).message;
+          }
+        },
+      },
+      { seconds: 15, speedKmh: 40, gear: D },
+    ],
+    {
+      published: recorder,
+      decided: (record) => {
+        if (thrown === 0 && record.trigger.startsWith('hold ')) {
+          thrown++;
+          throw new Error('an observer failed');
+        }
+      },
+    },
+  );
+  // A place kept for that switch and never filled would hold everything after it, and stopping
+  // would wait for it forever: runDrive would not return and the test would time out.
+  t.equal(refused, 'an observer failed', 'the hold placement saw the failure');
+  t.ok(recorder.switches.some((s) => s.to === 'highway'), 'the switch of that decision is still published');
+  t.ok(recorder.decisions.some((d) => d.context.driving === 'city'), 'and what was decided after it, moving off, too');
+});

@@ -34,11 +34,16 @@ export async function readDriverAt(vm: Vm): Promise<{ ports: Record<string, Port
   const fields = new Map<string, string>();
   const generations: number[] = [];
   for (const line of r.output.trim().split('\n')) {
+    const generation = /^generation(?: (\d+))?$/.exec(line);
+    if (generation) {
+      if (generation[1] === undefined) throw new Error(`reading pvnic's generation: ${r.output}`);
+      generations.push(Number(generation[1]));
+      continue;
+    }
     const [port, key, ...rest] = line.split(' ');
-    if (port === 'generation') generations.push(Number(key));
-    else fields.set(`${port} ${key}`, rest.join(' '));
+    fields.set(`${port} ${key}`, rest.join(' '));
   }
-  if (generations.length !== 2 || generations.some((g) => !Number.isInteger(g))) throw new Error(`reading pvnic's generation: ${r.output}`);
+  if (generations.length !== 2) throw new Error(`reading pvnic's generation: ${r.output}`);
   const get = (port: string, key: string): string => fields.get(`${port} ${key}`) ?? '';
   const ports = Object.fromEntries(
     PORTS.map((port) => [

@@ -94,6 +94,8 @@ export interface DriveOptions {
   durableHolds?: boolean;
   /** A recording publisher of the test's own (one that notes more at each publish). */
   published?: RecordingPublisher;
+  /** Told of each decision recorded, as the daemon's observer is. */
+  decided?: (record: DecisionRecord) => void;
 }
 
 /**
@@ -132,7 +134,7 @@ export async function runDrive(legs: (daemon: () => Daemon) => Leg[], options: D
     ...(backend ? { backend } : {}),
     ...(counters ? { counters } : {}),
     ...(options.durableHolds ? { durableHolds: true } : {}),
-    observer: { contextChanged: (c) => changes.push(c), switched: (s) => switches.push(s) },
+    observer: { contextChanged: (c) => changes.push(c), switched: (s) => switches.push(s), ...(options.decided ? { decided: options.decided } : {}) },
   }))({ publisher: published });
   await daemon.start();
   await daemon.run();
