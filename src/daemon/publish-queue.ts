@@ -11,6 +11,15 @@ import type { NamespacePayload, StatePublisher } from '../mqtt/contract.js';
  * changed. A durable write takes its place too (`laterAwaited`): what follows it waits until it
  * is done, as behind an apply, and the event loop goes on meanwhile.
  */
+/** One publish for a kept place (`reserve`): what it is, and how it is sent through an output. */
+export interface KeptPublish {
+  what: string;
+  send: (output: StatePublisher) => void;
+}
+
+/** Fills a place kept by `reserve`. */
+export type FillPlace = (publishes: readonly KeptPublish[]) => void;
+
 /** Starts a timer; returns what cancels it. */
 export type StartTimer = (fire: () => void, ms: number) => () => void;
 
@@ -106,12 +115,15 @@ export class PublishQueue implements StatePublisher {
    * Keeps a place among what is published for payloads not known yet (an apply's personality
    * and switch, known once it returns): what is queued after the place waits until it is
    * filled, as behind `laterAwaited`. The returned function fills it, once, with what to send
-   * through the queue's output in that place; with nothing when there is nothing to say.
+   * through the queue's output in that place, each sent as a publish of its own; with nothing
+   * when there is nothing to say.
    */
-  reserve(what: string): (send: (output: StatePublisher) => void) => void {
-    let fill: (send: (output: StatePublisher) => void) => void = () => undefined;
-    const filled = new Promise<(output: StatePublisher) => void>((resolve) => (fill = resolve));
-    this.laterAwaited(what, async () => (await filled)(this.output));
+  reserve(what: string): FillPlace {
+    let fill: FillPlace = () => undefined;
+    const filled = new Promise<readonly KeptPublish[]>((resolve) => (fill = resolve));
+    this.laterAwaited(what, async () => {
+      for (const publish of await filled) this.run(publish.what, () => publish.send(this.output));
+    });
     return fill;
   }
 

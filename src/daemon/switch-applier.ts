@@ -2,13 +2,14 @@ import type { Drift } from '../backend/driver-backend.js';
 import type { ContextState } from '../context/context-names.js';
 import { describeBreach } from '../health/health-watch.js';
 import type { ParameterValues } from '../manifests/personality.js';
-import type { DriverPersonality, PersonalityPayload, StatePublisher, SwitchPayload } from '../mqtt/contract.js';
+import type { DriverPersonality, PersonalityPayload, SwitchPayload } from '../mqtt/contract.js';
 import type { Candidate } from '../policy/arbiter.js';
 import type { Target } from '../policy/context-policy.js';
 import type { DriverStanding, SwitchPlan } from '../policy/switch-planner.js';
 import type { DaemonObserver, DaemonStages, SwitchRecord } from './daemon-stages.js';
 import { HealthGuard, type HealthFailure } from './health-guard.js';
 import { LimpMode } from './limp-mode.js';
+import type { FillPlace, KeptPublish } from './publish-queue.js';
 import { formatted, iso, switchPayload } from './payloads.js';
 
 /** What a target has, as the decisions see it. */
@@ -35,18 +36,18 @@ export interface ApplyRequest {
   readonly context: ContextState;
 }
 
+/** Where an apply's personality and switch go among what is published: filled once it is kept. */
+interface Announcement {
+  fill?: FillPlace;
+  /** The apply has ended: a place kept from now on would never be filled. */
+  done?: boolean;
+}
+
 /**
  * The applying side of the daemon: what each target has, the applies run one after another
  * in decision order while frames keep flowing, the failures that make persona limp, and the
  * health watch after each switch.
  */
-/** Where an apply's personality and switch go among what is published: filled once it is kept. */
-interface Announcement {
-  fill?: (send: (output: StatePublisher) => void) => void;
-  /** The apply has ended: a place kept from now on would never be filled. */
-  done?: boolean;
-}
-
 export class SwitchApplier {
   readonly health: HealthGuard;
   readonly limp: LimpMode;
@@ -151,7 +152,7 @@ export class SwitchApplier {
         // A failed apply has nothing to say in its place: what waits behind it goes on. One not
         // placed yet gets no place at all.
         announcement.done = true;
-        announcement.fill?.(() => undefined);
+        announcement.fill?.([]);
         this.stages.publisher.release();
       }
     }).catch((err: unknown) => {
@@ -174,23 +175,14 @@ export class SwitchApplier {
   /** The switch's payloads as they are now, sent in the place kept for them; where none was kept, queued now. */
   private announce(announcement: Announcement, record: SwitchRecord): void {
     const { personality, switched } = this.switchPayloads(record);
-    // Each on its own, as the queue sends them: one that throws keeps the other.
-    const send = (output: StatePublisher): void => {
-      for (const [what, publish] of [
-        ['state/personality', () => output.publishPersonality(personality)],
-        ['event/switch', () => output.publishSwitch(switched)],
-      ] as const) {
-        try {
-          publish();
-        } catch (err) {
-          this.stages.logger.error(`publishing ${what} failed: ${(err as Error).message}`);
-        }
-      }
-    };
+    const publishes: KeptPublish[] = [
+      { what: 'state/personality', send: (output) => output.publishPersonality(personality) },
+      { what: 'event/switch', send: (output) => output.publishSwitch(switched) },
+    ];
     const { fill } = announcement;
     announcement.fill = undefined;
-    if (fill) fill(send);
-    else send(this.stages.publisher);
+    if (fill) fill(publishes);
+    else for (const publish of publishes) publish.send(this.stages.publisher);
   }
 
   /**

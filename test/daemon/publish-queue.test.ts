@@ -173,7 +173,7 @@ void t.test("a kept place (an apply's payloads, known once it returns) goes out 
   q.release();
   await new Promise((resolve) => setImmediate(resolve));
   t.same(output.sent, ['context city'], 'what follows the place waits for it to be filled');
-  fill((out) => out.publishSwitch(switchTo('city')));
+  fill([{ what: 'event/switch', send: (out) => out.publishSwitch(switchTo('city')) }]);
   await q.settled();
   t.same(output.sent, ['context city', 'switch city', 'written', 'answer'], 'the switch in its place, then the write and the answer');
 });
@@ -183,7 +183,19 @@ void t.test('a kept place filled with nothing lets what follows it go', async (t
   const fill = q.reserve('the switch');
   q.publishContext(context('highway'));
   t.same(output.sent, [], 'waits for the place');
-  fill(() => undefined);
+  fill([]);
   await q.settled();
   t.same(output.sent, ['context highway']);
+});
+
+void t.test('in a kept place each publish is sent on its own: one that throws is logged and keeps the next', async (t) => {
+  const { queue: q, output, logged } = queue();
+  const fill = q.reserve('the switch');
+  fill([
+    { what: 'state/personality', send: () => { throw new Error('too large'); } },
+    { what: 'event/switch', send: (out) => out.publishSwitch(switchTo('city')) },
+  ]);
+  await q.settled();
+  t.same(output.sent, ['switch city']);
+  t.match(logged.join('\n'), /publishing state\/personality failed: too large/);
 });
