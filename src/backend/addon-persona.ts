@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-import { ADDON_PATH } from '../common/native-addon.js';
+import { loadNativeAddon } from '../common/native-addon.js';
 
 /** The kernel's enums as the addon names them (kmod/include/uapi/linux/persona.h). */
 export type KernelParamType = 'integer' | 'enum' | 'set';
@@ -106,7 +105,7 @@ interface PersonaAddon {
 
 /** Opens a persona device; throws when the addon is not built or the device cannot be opened. */
 export function openPersonaDevice(path: string): PersonaDevice {
-  const addon = createRequire(import.meta.url)(ADDON_PATH) as PersonaAddon;
+  const addon = loadNativeAddon<PersonaAddon>();
   return new addon.Device(path);
 }
 

@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
 import type { KernelError } from '../backend/addon-persona.js';
-import { ADDON_PATH } from '../common/native-addon.js';
+import { loadNativeAddon } from '../common/native-addon.js';
 import type { CanFrame } from './can-frame.js';
 
 /**
@@ -49,7 +48,7 @@ interface CanSocketAddon {
 
 /** Opens a socket through persona's addon. */
 export const openCanSocket: CanSocketOpener = (iface, filters, holdMs, callback) => {
-  const addon = createRequire(import.meta.url)(ADDON_PATH) as CanSocketAddon;
+  const addon = loadNativeAddon<CanSocketAddon>();
   if (addon.CanSocket.recordSize !== CAN_RECORD_SIZE) throw new Error(`the addon's CAN records are ${addon.CanSocket.recordSize} bytes, not ${CAN_RECORD_SIZE}: rebuild it (npm ci)`);
   return new addon.CanSocket(iface, filters, holdMs, callback);
 };

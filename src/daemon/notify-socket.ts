@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-import { ADDON_PATH } from '../common/native-addon.js';
+import { loadNativeAddon } from '../common/native-addon.js';
 
 /** Sends one datagram to systemd's notify socket. */
 export type NotifySend = (message: string) => void;
@@ -17,5 +16,5 @@ interface NotifyAddon {
 export function notifySocketSender(socketPath: string): NotifySend {
   let addon: NotifyAddon | undefined;
   // Loaded on the first message, so that a missing addon is a logged send failure, not a crash.
-  return (message) => (addon ??= createRequire(import.meta.url)(ADDON_PATH) as NotifyAddon).notify(socketPath, message);
+  return (message) => (addon ??= loadNativeAddon<NotifyAddon>()).notify(socketPath, message);
 }
